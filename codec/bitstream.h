@@ -1,0 +1,113 @@
+/*
+ * Packet layout of the Facet bitstream, as written down in docs/bitstream.md.
+ *
+ * Parsing is separate from decoding: facet_packet_parse() checks every
+ * length and field of a packet and returns views into it, so the decoder
+ * only ever sees validated sizes and never indexes the raw bytes itself.
+ */
+#ifndef FACET_CODEC_BITSTREAM_H
+#define FACET_CODEC_BITSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/bytestream.h"
+
+#define FACET_BITSTREAM_MAGIC "FCET"
+#define FACET_BITSTREAM_VERSION_MAJOR 1
+#define FACET_BITSTREAM_VERSION_MINOR 0
+
+/* Bytes of the v1.0 sequence header fields that follow header_size. Newer
+ * minor versions append fields; older decoders skip them via header_size. */
+#define FACET_SEQUENCE_HEADER_V1_0_SIZE 19
+#define FACET_SEQUENCE_HEADER_MAX_SIZE 1024
+
+#define FACET_MIN_MODEL_SIZE 32
+#define FACET_MAX_MODEL_SIZE 1024
+#define FACET_MAX_FPS_TERM 1000000u
+/* A K=64 keyframe's keypoints need well under 1 KiB; anything larger is not
+ * a keypoint payload this version can produce. */
+#define FACET_MAX_KEYPOINT_PAYLOAD 4096
+/* Records after the coded data; bounded so a packet of tiny records cannot
+ * make the parser loop long. */
+#define FACET_MAX_EXTENSION_RECORDS 32
+
+typedef enum FacetPacketType {
+    FACET_PACKET_TYPE_KEYFRAME = 1,
+    FACET_PACKET_TYPE_DELTA = 2,
+} FacetPacketType;
+
+/* Intra codec ids as coded in keyframe packets (same values as the public
+ * FacetIntraCodec, without AUTO). */
+#define FACET_INTRA_ID_AV1 1
+#define FACET_INTRA_ID_JPEG 2
+
+typedef struct FacetSequenceHeader {
+    uint8_t version_major;
+    uint8_t version_minor;
+    uint32_t model_id;      /* 0: intra-only stream */
+    uint16_t width;
+    uint16_t height;
+    uint16_t model_size;    /* S; 0 when model_id == 0 */
+    uint8_t keypoint_count; /* K; 0 when model_id == 0 */
+    uint32_t fps_num;
+    uint32_t fps_den;
+} FacetSequenceHeader;
+
+/* An extension record: skippable data that older decoders ignore. */
+typedef struct FacetExtensionRecord {
+    uint32_t type;
+    const uint8_t *data;
+    size_t size;
+} FacetExtensionRecord;
+
+/* A parsed packet. Pointers point into the parsed buffer. */
+typedef struct FacetPacketView {
+    FacetPacketType type;
+    FacetSequenceHeader sequence; /* keyframes only */
+    uint32_t frame_number;
+    uint16_t keyframe_id;
+    uint8_t intra_codec;          /* keyframes only */
+    const uint8_t *intra_data;    /* keyframes only */
+    size_t intra_size;
+    const uint8_t *keypoint_data; /* NULL when the stream has no keypoints */
+    size_t keypoint_size;
+    int extension_count;
+    FacetExtensionRecord extensions[FACET_MAX_EXTENSION_RECORDS];
+} FacetPacketView;
+
+/* Checks a sequence header's fields against the limits of docs/bitstream.md.
+ * Returns 0, -EBADMSG, or -ENOTSUP for a newer major version. */
+int facet_sequence_header_validate(const FacetSequenceHeader *header);
+
+/* Parses and validates one packet. Returns 0, -EBADMSG for any malformed
+ * field or length, -ENOTSUP for a sequence header of a newer major version.
+ * A delta packet is parsed without its keyframe: the caller checks that its
+ * keyframe_id matches and that the stream has keypoints. */
+int facet_packet_parse(const uint8_t *data, size_t size, FacetPacketView *view);
+
+/* Upper bound of a keyframe packet's size for the given payload sizes. */
+size_t facet_keyframe_packet_size_bound(size_t intra_size, size_t keypoint_size,
+                                        const FacetExtensionRecord *extensions,
+                                        int extension_count);
+size_t facet_delta_packet_size_bound(size_t keypoint_size,
+                                     const FacetExtensionRecord *extensions,
+                                     int extension_count);
+
+/* Writes a keyframe packet. keypoint_data may be NULL (intra-only stream,
+ * keypoint_count 0). Returns 0, -EINVAL for fields a valid stream cannot
+ * hold, -ENOSPC when the writer is too small. */
+int facet_keyframe_packet_write(FacetByteWriter *writer, const FacetSequenceHeader *header,
+                                uint32_t frame_number, uint16_t keyframe_id,
+                                uint8_t intra_codec, const uint8_t *intra_data,
+                                size_t intra_size, const uint8_t *keypoint_data,
+                                size_t keypoint_size, const FacetExtensionRecord *extensions,
+                                int extension_count);
+
+/* Writes a delta packet (keypoints coded against keyframe `keyframe_id`). */
+int facet_delta_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                             uint16_t keyframe_id, const uint8_t *keypoint_data,
+                             size_t keypoint_size, const FacetExtensionRecord *extensions,
+                             int extension_count);
+
+#endif /* FACET_CODEC_BITSTREAM_H */

@@ -1,0 +1,228 @@
+/*
+ * The encoder: one frame in, one packet out, no lookahead (a call cannot
+ * wait for future frames).
+ *
+ * Without a model every frame is a keyframe: the picture is coded with the
+ * intra codec and wrapped with the sequence header, so each packet decodes
+ * on its own. Keypoint deltas arrive with the network.
+ */
+#include "facet/facet.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/bitstream.h"
+#include "codec/convert.h"
+#include "codec/intra.h"
+
+#define MAX_THREADS 64
+
+struct FacetEncoder {
+    FacetEncoderSettings settings;
+    FacetSequenceHeader sequence;
+    FacetIntraEncoder *intra;
+    FacetPicture i420;         /* conversion target for RGB input */
+    struct SwsContext *convert_cache;
+    uint32_t frame_number;     /* of the next frame, wraps at 2^32 */
+    uint16_t keyframe_id;      /* of the last keyframe, wraps at 2^16 */
+    int has_packet;
+    FacetPacket packet;        /* waiting for facet_encoder_receive_packet() */
+};
+
+void facet_encoder_default_settings(FacetEncoderSettings *settings)
+{
+    if (!settings)
+        return;
+    memset(settings, 0, sizeof(*settings));
+    settings->fps_num = 25;
+    settings->fps_den = 1;
+    settings->keyframe_interval = 2.0;
+    settings->keyframe_quality = 60;
+    settings->intra_codec = FACET_INTRA_CODEC_AUTO;
+    settings->threads = 0;
+}
+
+static int validate_settings(const FacetEncoderSettings *s)
+{
+    if (s->width < 1 || s->width > FACET_MAX_DIMENSION || s->height < 1 ||
+        s->height > FACET_MAX_DIMENSION)
+        return FACET_ERR(EINVAL);
+    if (s->fps_num < 1 || (unsigned)s->fps_num > FACET_MAX_FPS_TERM || s->fps_den < 1 ||
+        (unsigned)s->fps_den > FACET_MAX_FPS_TERM)
+        return FACET_ERR(EINVAL);
+    if (!isfinite(s->keyframe_interval) || s->keyframe_interval <= 0.0 ||
+        s->keyframe_interval > 3600.0)
+        return FACET_ERR(EINVAL);
+    if (s->keyframe_quality < 0 || s->keyframe_quality > 100)
+        return FACET_ERR(EINVAL);
+    if (s->intra_codec != FACET_INTRA_CODEC_AUTO && s->intra_codec != FACET_INTRA_CODEC_AV1 &&
+        s->intra_codec != FACET_INTRA_CODEC_JPEG)
+        return FACET_ERR(EINVAL);
+    if (s->threads < 0 || s->threads > MAX_THREADS)
+        return FACET_ERR(EINVAL);
+    return 0;
+}
+
+int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *settings)
+{
+    if (!encoder)
+        return FACET_ERR(EINVAL);
+    *encoder = NULL;
+    if (!settings)
+        return FACET_ERR(EINVAL);
+    int ret = validate_settings(settings);
+    if (ret < 0)
+        return ret;
+
+    FacetEncoder *enc = calloc(1, sizeof(*enc));
+    if (!enc)
+        return FACET_ERR(ENOMEM);
+    enc->settings = *settings;
+    enc->sequence = (FacetSequenceHeader){
+        .version_major = FACET_BITSTREAM_VERSION_MAJOR,
+        .version_minor = FACET_BITSTREAM_VERSION_MINOR,
+        .model_id = 0,
+        .width = (uint16_t)settings->width,
+        .height = (uint16_t)settings->height,
+        .fps_num = (uint32_t)settings->fps_num,
+        .fps_den = (uint32_t)settings->fps_den,
+    };
+    /* Start below zero so the first keyframe gets id 0. */
+    enc->keyframe_id = UINT16_MAX;
+
+    ret = facet_intra_encoder_open(&enc->intra, settings->intra_codec, settings->width,
+                                   settings->height, settings->keyframe_quality,
+                                   settings->threads);
+    if (ret < 0)
+        goto error;
+    ret = facet_picture_alloc(&enc->i420, FACET_PIXEL_FORMAT_I420, settings->width,
+                              settings->height);
+    if (ret < 0)
+        goto error;
+    *encoder = enc;
+    return 0;
+
+error:
+    facet_encoder_close(&enc);
+    return ret;
+}
+
+static int validate_picture(const FacetEncoder *enc, const FacetPicture *picture)
+{
+    if (picture->width != enc->settings.width || picture->height != enc->settings.height)
+        return FACET_ERR(EINVAL);
+    switch (picture->format) {
+    case FACET_PIXEL_FORMAT_I420: {
+        ptrdiff_t chroma_width = (picture->width + 1) / 2;
+        if (!picture->data[0] || !picture->data[1] || !picture->data[2] ||
+            picture->stride[0] < picture->width || picture->stride[1] < chroma_width ||
+            picture->stride[2] < chroma_width)
+            return FACET_ERR(EINVAL);
+        return 0;
+    }
+    case FACET_PIXEL_FORMAT_RGB24:
+        if (!picture->data[0] || picture->stride[0] < (ptrdiff_t)picture->width * 3)
+            return FACET_ERR(EINVAL);
+        return 0;
+    default:
+        return FACET_ERR(EINVAL);
+    }
+}
+
+static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420, int64_t pts)
+{
+    uint8_t *intra_data = NULL;
+    size_t intra_size = 0;
+    int ret = facet_intra_encode(enc->intra, i420, &intra_data, &intra_size);
+    if (ret < 0)
+        return ret;
+
+    uint8_t intra_id = facet_intra_encoder_codec(enc->intra) == FACET_INTRA_CODEC_AV1
+                           ? FACET_INTRA_ID_AV1
+                           : FACET_INTRA_ID_JPEG;
+    uint16_t keyframe_id = (uint16_t)(enc->keyframe_id + 1);
+    size_t capacity = facet_keyframe_packet_size_bound(intra_size, 0, NULL, 0);
+    uint8_t *data = malloc(capacity);
+    if (!data) {
+        free(intra_data);
+        return FACET_ERR(ENOMEM);
+    }
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, data, capacity);
+    ret = facet_keyframe_packet_write(&writer, &enc->sequence, enc->frame_number, keyframe_id,
+                                      intra_id, intra_data, intra_size, NULL, 0, NULL, 0);
+    free(intra_data);
+    if (ret < 0) {
+        free(data);
+        return ret;
+    }
+    enc->packet = (FacetPacket){
+        .data = data,
+        .size = writer.pos,
+        .pts = pts,
+        .frame_number = enc->frame_number,
+        .flags = FACET_PACKET_FLAG_KEYFRAME,
+    };
+    enc->keyframe_id = keyframe_id;
+    return 0;
+}
+
+int facet_encoder_send_frame(FacetEncoder *encoder, const FacetPicture *picture)
+{
+    if (!encoder || !picture)
+        return FACET_ERR(EINVAL);
+    if (encoder->has_packet)
+        return FACET_ERR(EAGAIN);
+    int ret = validate_picture(encoder, picture);
+    if (ret < 0)
+        return ret;
+
+    const FacetPicture *i420 = picture;
+    if (picture->format != FACET_PIXEL_FORMAT_I420) {
+        ret = facet_convert_picture(&encoder->convert_cache, picture, &encoder->i420);
+        if (ret < 0)
+            return ret;
+        i420 = &encoder->i420;
+    }
+    ret = encode_keyframe(encoder, i420, picture->pts);
+    if (ret < 0)
+        return ret;
+    encoder->has_packet = 1;
+    encoder->frame_number++;
+    return 0;
+}
+
+int facet_encoder_receive_packet(FacetEncoder *encoder, FacetPacket *packet)
+{
+    if (!encoder || !packet)
+        return FACET_ERR(EINVAL);
+    if (!encoder->has_packet)
+        return FACET_ERR(EAGAIN);
+    *packet = encoder->packet;
+    memset(&encoder->packet, 0, sizeof(encoder->packet));
+    encoder->has_packet = 0;
+    return 0;
+}
+
+int facet_encoder_request_keyframe(FacetEncoder *encoder)
+{
+    if (!encoder)
+        return FACET_ERR(EINVAL);
+    /* Every frame is a keyframe until the network codes deltas, so the
+     * request is already honoured by the next frame. */
+    return 0;
+}
+
+void facet_encoder_close(FacetEncoder **encoder)
+{
+    if (!encoder || !*encoder)
+        return;
+    FacetEncoder *enc = *encoder;
+    facet_intra_encoder_close(&enc->intra);
+    facet_picture_unref(&enc->i420);
+    facet_packet_unref(&enc->packet);
+    facet_convert_cache_free(&enc->convert_cache);
+    free(enc);
+    *encoder = NULL;
+}

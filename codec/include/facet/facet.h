@@ -1,0 +1,255 @@
+/*
+ * Facet: a neural video codec for real-time video calls.
+ *
+ * Public API of libfacet. Shaped like dav1d and libopus:
+ *  - opaque encoder and decoder contexts, opened from a settings struct that
+ *    facet_*_default_settings() fills with documented defaults;
+ *  - a send/receive loop with the EAGAIN pattern: a send call answers
+ *    FACET_ERR(EAGAIN) while an output is waiting to be received, a receive
+ *    call answers FACET_ERR(EAGAIN) when no output is ready;
+ *  - every function that can fail returns 0 (or a count) on success and a
+ *    negative errno value, FACET_ERR(e), on failure; facet_strerror() gives
+ *    a message for it.
+ *
+ * Ownership rules, once for all functions:
+ *  - Buffers passed *into* the library (pictures given to
+ *    facet_encoder_send_frame(), packets given to facet_decoder_send_packet(),
+ *    settings structs) stay owned by the caller. The library copies what it
+ *    keeps before the call returns, so the caller may free or reuse them as
+ *    soon as the call returns.
+ *  - Buffers passed *out* of the library (packets from
+ *    facet_encoder_receive_packet(), pictures from
+ *    facet_decoder_receive_frame(), pictures from facet_picture_alloc()) are
+ *    owned by the caller from then on and must be released with
+ *    facet_packet_unref() / facet_picture_unref(). They stay valid after the
+ *    encoder or decoder that produced them is closed.
+ *
+ * Thread safety: one context must not be used from two threads at once;
+ * distinct contexts are independent.
+ */
+#ifndef FACET_FACET_H
+#define FACET_FACET_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FACET_BUILDING_LIBRARY) && defined(__GNUC__)
+#define FACET_API __attribute__((visibility("default")))
+#else
+#define FACET_API
+#endif
+
+/* Library version. The major number changes when the API or ABI breaks. */
+#define FACET_VERSION_MAJOR 0
+#define FACET_VERSION_MINOR 1
+#define FACET_VERSION_PATCH 0
+#define FACET_VERSION_INT(maj, min, pat) (((maj) << 16) | ((min) << 8) | (pat))
+#define FACET_VERSION \
+    FACET_VERSION_INT(FACET_VERSION_MAJOR, FACET_VERSION_MINOR, FACET_VERSION_PATCH)
+
+/* Errors are negative errno values, as in dav1d (DAV1D_ERR). */
+#define FACET_ERR(e) (-(e))
+
+/* Returns the version string of the library the program runs against,
+ * e.g. "0.1.0". Static storage, never NULL. */
+FACET_API const char *facet_version(void);
+
+/* Returns the version of the running library as FACET_VERSION_INT(). */
+FACET_API unsigned facet_version_int(void);
+
+/* Returns a static message for an error code returned by this library
+ * (negative errno). Unknown codes get a generic message, never NULL. */
+FACET_API const char *facet_strerror(int error);
+
+/* ------------------------------------------------------------------------ */
+/* Pictures                                                                 */
+
+typedef enum FacetPixelFormat {
+    FACET_PIXEL_FORMAT_I420 = 0, /* planar 8-bit Y, U, V; chroma (w+1)/2 x (h+1)/2 */
+    FACET_PIXEL_FORMAT_RGB24 = 1, /* packed 8-bit R, G, B in one plane */
+} FacetPixelFormat;
+
+/* Largest picture side the codec accepts, in pixels. */
+#define FACET_MAX_DIMENSION 8192
+
+/* A picture. When it comes from the library (facet_picture_alloc(),
+ * facet_decoder_receive_frame()) the planes live in one buffer owned by the
+ * picture and released by facet_picture_unref(). A caller may also describe
+ * its own memory in a FacetPicture to pass into facet_encoder_send_frame();
+ * then `buffer` must be NULL and the caller keeps ownership. */
+typedef struct FacetPicture {
+    FacetPixelFormat format;
+    int width;
+    int height;
+    uint8_t *data[3];     /* I420: Y, U, V. RGB24: data[0] only. */
+    ptrdiff_t stride[3];  /* bytes between rows of each plane, > 0 */
+    int64_t pts;          /* caller's timestamp, passed through untouched */
+    void *buffer;         /* library-owned allocation, NULL for caller memory */
+} FacetPicture;
+
+/* Allocates a picture of the given format and size with tightly aligned
+ * strides. On success the caller owns *picture and releases it with
+ * facet_picture_unref(). Returns 0 or FACET_ERR(EINVAL) / FACET_ERR(ENOMEM). */
+FACET_API int facet_picture_alloc(FacetPicture *picture, FacetPixelFormat format,
+                                  int width, int height);
+
+/* Releases a picture from the library and zeroes the struct. Safe on a
+ * zeroed struct and on NULL. Does nothing to caller-owned memory. */
+FACET_API void facet_picture_unref(FacetPicture *picture);
+
+/* ------------------------------------------------------------------------ */
+/* Packets                                                                  */
+
+/* Packet flags. */
+#define FACET_PACKET_FLAG_KEYFRAME 0x1u /* starts a new reference; decodable alone */
+
+/* One coded frame. Packets from facet_encoder_receive_packet() own `data`
+ * (released by facet_packet_unref()); packets the caller fills for
+ * facet_decoder_send_packet() point at the caller's bytes. */
+typedef struct FacetPacket {
+    uint8_t *data;
+    size_t size;
+    int64_t pts;          /* caller's timestamp, passed through untouched */
+    uint32_t frame_number;/* as coded in the packet */
+    uint32_t flags;       /* FACET_PACKET_FLAG_* */
+} FacetPacket;
+
+/* Releases a packet returned by the encoder and zeroes the struct. Safe on a
+ * zeroed struct and on NULL. */
+FACET_API void facet_packet_unref(FacetPacket *packet);
+
+/* Largest packet the decoder accepts, in bytes. */
+#define FACET_MAX_PACKET_SIZE (16u * 1024u * 1024u)
+
+/* ------------------------------------------------------------------------ */
+/* Encoder                                                                  */
+
+typedef enum FacetIntraCodec {
+    FACET_INTRA_CODEC_AUTO = 0, /* AV1 when this FFmpeg has an AV1 encoder, else JPEG */
+    FACET_INTRA_CODEC_AV1 = 1,
+    FACET_INTRA_CODEC_JPEG = 2,
+} FacetIntraCodec;
+
+typedef struct FacetEncoderSettings {
+    /* Picture size of every frame sent. Required: 1..FACET_MAX_DIMENSION.
+     * Default 0 (unset: facet_encoder_open() answers EINVAL). */
+    int width;
+    int height;
+    /* Frame rate as a fraction, written into the stream for receivers.
+     * Both 1..1000000. Default 25/1. */
+    int fps_num;
+    int fps_den;
+    /* Seconds between keyframes when a model is in use. > 0 and <= 3600.
+     * Default 2.0. Without a model every frame is a keyframe. */
+    double keyframe_interval;
+    /* Quality of the intra-coded keyframe picture, 0 (smallest) to 100
+     * (best). Default 60. */
+    int keyframe_quality;
+    /* Which conventional codec codes keyframe pictures. Default AUTO. */
+    FacetIntraCodec intra_codec;
+    /* Worker threads; 0 picks the number of CPUs. 0..64. Default 0. */
+    int threads;
+} FacetEncoderSettings;
+
+typedef struct FacetEncoder FacetEncoder;
+
+/* Fills *settings with the defaults documented above. */
+FACET_API void facet_encoder_default_settings(FacetEncoderSettings *settings);
+
+/* Opens an encoder. On success *encoder is a new context (close it with
+ * facet_encoder_close()); on failure *encoder is NULL. Returns 0,
+ * FACET_ERR(EINVAL) for bad settings, FACET_ERR(ENOSYS) when the intra
+ * codec asked for is not in this FFmpeg, FACET_ERR(ENOMEM). */
+FACET_API int facet_encoder_open(FacetEncoder **encoder,
+                                 const FacetEncoderSettings *settings);
+
+/* Sends one frame (the caller keeps ownership of `picture`). Its size must
+ * be the size in the settings; format I420 or RGB24. Each frame yields
+ * exactly one packet. Returns 0, FACET_ERR(EAGAIN) while a packet waits in
+ * facet_encoder_receive_packet(), FACET_ERR(EINVAL) for a bad picture. */
+FACET_API int facet_encoder_send_frame(FacetEncoder *encoder,
+                                       const FacetPicture *picture);
+
+/* Receives the next packet into *packet (caller owns it afterwards; release
+ * with facet_packet_unref()). Returns 0 or FACET_ERR(EAGAIN) when no packet
+ * is ready (send another frame). */
+FACET_API int facet_encoder_receive_packet(FacetEncoder *encoder, FacetPacket *packet);
+
+/* Makes the next frame sent a keyframe (a receiver lost its reference). */
+FACET_API int facet_encoder_request_keyframe(FacetEncoder *encoder);
+
+/* Closes an encoder, frees everything it owns and sets *encoder to NULL.
+ * Safe with NULL or *encoder == NULL. */
+FACET_API void facet_encoder_close(FacetEncoder **encoder);
+
+/* ------------------------------------------------------------------------ */
+/* Decoder                                                                  */
+
+typedef struct FacetDecoderSettings {
+    /* Format of the pictures facet_decoder_receive_frame() returns.
+     * Default FACET_PIXEL_FORMAT_I420. */
+    FacetPixelFormat output_format;
+    /* Worker threads; 0 picks the number of CPUs. 0..64. Default 0. */
+    int threads;
+} FacetDecoderSettings;
+
+/* What the decoder learnt from the stream's sequence header. */
+typedef struct FacetStreamInfo {
+    int width;
+    int height;
+    int fps_num;
+    int fps_den;
+    uint32_t model_id;      /* 0: intra-only stream */
+    int model_size;         /* network input side S; 0 without a model */
+    int keypoint_count;     /* K; 0 without a model */
+    int version_major;
+    int version_minor;
+} FacetStreamInfo;
+
+typedef struct FacetDecoder FacetDecoder;
+
+/* Fills *settings with the defaults documented above. */
+FACET_API void facet_decoder_default_settings(FacetDecoderSettings *settings);
+
+/* Opens a decoder; *decoder is NULL on failure. Returns 0,
+ * FACET_ERR(EINVAL) or FACET_ERR(ENOMEM). */
+FACET_API int facet_decoder_open(FacetDecoder **decoder,
+                                 const FacetDecoderSettings *settings);
+
+/* Sends one whole packet (the caller keeps ownership of packet->data).
+ * Returns 0 when the packet was decoded and a frame is ready;
+ * FACET_ERR(EAGAIN) while a frame waits in facet_decoder_receive_frame();
+ * FACET_ERR(EINVAL) for bad arguments; FACET_ERR(EBADMSG) for a malformed
+ * packet; FACET_ERR(ENOTSUP) for a newer major version or a feature this
+ * build lacks; FACET_ERR(ENOENT) for a delta packet whose keyframe this
+ * decoder never got (ask the sender for a keyframe). After an error the
+ * decoder stays usable: the next keyframe resynchronises it. */
+FACET_API int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet);
+
+/* Receives the decoded frame into *picture (caller owns it afterwards;
+ * release with facet_picture_unref()). Its pts is the packet's pts.
+ * Returns 0 or FACET_ERR(EAGAIN) when no frame is ready. */
+FACET_API int facet_decoder_receive_frame(FacetDecoder *decoder, FacetPicture *picture);
+
+/* Copies the stream information seen so far. Returns 0, or
+ * FACET_ERR(EAGAIN) before the first keyframe was decoded. */
+FACET_API int facet_decoder_get_stream_info(const FacetDecoder *decoder,
+                                            FacetStreamInfo *info);
+
+/* Forgets the reference (as after a seek); the next packet must be a
+ * keyframe. */
+FACET_API int facet_decoder_flush(FacetDecoder *decoder);
+
+/* Closes a decoder and sets *decoder to NULL. Safe with NULL. */
+FACET_API void facet_decoder_close(FacetDecoder **decoder);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FACET_FACET_H */

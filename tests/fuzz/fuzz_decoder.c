@@ -1,0 +1,56 @@
+/*
+ * libFuzzer target over the decoder's packet entry point.
+ *
+ * One fuzz input is a whole session: the first byte picks the output
+ * format, then packets follow, each a 2-byte big-endian length and its
+ * bytes (a last, short packet takes what remains). Feeding several packets
+ * to one decoder reaches the state that deltas depend on.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavutil/log.h>
+
+#include "facet/facet.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    /* Corrupt payloads make FFmpeg log at error level on every input. */
+    av_log_set_level(AV_LOG_QUIET);
+    FacetDecoderSettings settings;
+    facet_decoder_default_settings(&settings);
+    settings.output_format = (data[0] & 1) ? FACET_PIXEL_FORMAT_RGB24 : FACET_PIXEL_FORMAT_I420;
+    settings.threads = 1;
+    FacetDecoder *decoder = NULL;
+    if (facet_decoder_open(&decoder, &settings) < 0)
+        return 0;
+    size_t pos = 1;
+    while (pos < size) {
+        size_t length = size - pos;
+        if (length >= 2) {
+            size_t framed = ((size_t)data[pos] << 8) | data[pos + 1];
+            pos += 2;
+            length = framed < size - pos ? framed : size - pos;
+        }
+        if (length == 0)
+            continue;
+        FacetPacket packet = { .data = (uint8_t *)(data + pos), .size = length };
+        pos += length;
+        if (facet_decoder_send_packet(decoder, &packet) == 0) {
+            FacetPicture picture;
+            if (facet_decoder_receive_frame(decoder, &picture) == 0) {
+                /* Touch the corners so a wrongly sized buffer trips ASan. */
+                volatile uint8_t sink = picture.data[0][0];
+                sink = picture.data[0][(picture.height - 1) * picture.stride[0]];
+                (void)sink;
+                facet_picture_unref(&picture);
+            }
+        }
+    }
+    facet_decoder_close(&decoder);
+    return 0;
+}

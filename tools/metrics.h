@@ -1,0 +1,23 @@
+/* Picture quality metrics for `facet eval`: PSNR, SSIM and MS-SSIM. */
+#ifndef FACET_TOOLS_METRICS_H
+#define FACET_TOOLS_METRICS_H
+
+#include "facet/facet.h"
+
+typedef struct FrameMetrics {
+    double psnr_y, psnr_u, psnr_v;
+    double psnr;    /* over all samples of the three planes */
+    double ssim;    /* luma, 11x11 Gaussian window, sigma 1.5 (Wang et al. 2004) */
+    double ms_ssim; /* luma, 5 scales with the weights of Wang et al. 2003;
+                       fewer scales when the picture is too small */
+} FrameMetrics;
+
+/* PSNR is capped at this value for identical planes, so means stay finite. */
+#define METRICS_PSNR_MAX 100.0
+
+/* Compares two I420 pictures of the same size. Returns 0 or -1 (size or
+ * format mismatch, out of memory). */
+int metrics_compare(const FacetPicture *reference, const FacetPicture *distorted,
+                    FrameMetrics *metrics);
+
+#endif
