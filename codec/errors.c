@@ -43,7 +43,7 @@ const char *facet_strerror(int error)
     case FACET_ERR(ERANGE):
         return "value out of range";
     case FACET_ERR(EIO):
-        return "input/output error";
+        return "the intra codec failed";
     default:
         return "unknown error";
     }

@@ -2,6 +2,7 @@
 #include "codec/rangecoder.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 /* The interval is renormalised whenever it drops below 2^24, so at least 24
@@ -194,24 +195,25 @@ int facet_range_encoder_finish(FacetRangeEncoder *enc)
 {
     if (enc->error)
         return enc->error;
-    if (!enc->coded) /* nothing coded, or finished already */
-        return (int)enc->pos;
-    /* Any value in [low, low + rng) identifies the stream. rng >= 2^24, so
-     * the interval holds a multiple of 2^24: its top window byte is the only
-     * one left to write, and the three zero bytes below it are left out (the
-     * decoder reads zeros past the end). The stream length therefore depends
-     * only on the symbols coded, never on where the interval ended. */
-    enc->low = (enc->low + (RANGE_TOP - 1)) & ~(uint64_t)(RANGE_TOP - 1);
-    shift_low(enc);
-    if (enc->have_cache)
-        put_byte(enc, enc->cache);
-    for (; enc->pending > 0; enc->pending--)
-        put_byte(enc, 0xFF);
-    enc->have_cache = 0;
-    enc->coded = 0;
-    if (enc->error)
-        return enc->error;
-    if (enc->pos > (size_t)INT32_MAX)
+    if (enc->coded) {
+        /* Any value in [low, low + rng) identifies the stream. rng >= 2^24,
+         * so the interval holds a multiple of 2^24: its top window byte is
+         * the only one left to write, and the three zero bytes below it are
+         * left out (the decoder reads zeros past the end). The stream length
+         * therefore depends only on the symbols coded, never on where the
+         * interval ended, which lets the decoder check it exactly. */
+        enc->low = (enc->low + (RANGE_TOP - 1)) & ~(uint64_t)(RANGE_TOP - 1);
+        shift_low(enc);
+        if (enc->have_cache)
+            put_byte(enc, enc->cache);
+        for (; enc->pending > 0; enc->pending--)
+            put_byte(enc, 0xFF);
+        enc->have_cache = 0;
+        enc->coded = 0; /* a second call returns the same count */
+        if (enc->error)
+            return enc->error;
+    }
+    if (enc->pos > (size_t)INT_MAX)
         return -EOVERFLOW;
     return (int)enc->pos;
 }
@@ -236,14 +238,14 @@ void facet_range_decoder_init(FacetRangeDecoder *dec, const uint8_t *buf, size_t
     dec->size = buf ? size : 0;
     dec->rng = RANGE_INIT;
     for (int i = 0; i < 4; i++)
-        dec->val = (dec->val << 8) | next_byte(dec);
+        dec->dif = (dec->dif << 8) | next_byte(dec);
 }
 
 static void decoder_normalize(FacetRangeDecoder *dec)
 {
     while (dec->rng < RANGE_TOP) {
         dec->rng <<= 8;
-        dec->val = (dec->val << 8) | next_byte(dec);
+        dec->dif = (dec->dif << 8) | next_byte(dec);
     }
 }
 
@@ -253,14 +255,14 @@ int facet_range_decode_symbol(FacetRangeDecoder *dec, uint16_t *cdf, int nsyms)
         return 0;
     dec->used = 1;
     uint32_t q = dec->rng >> FACET_CDF_PROB_BITS;
-    /* Corrupt input can leave val >= rng; the search then ends on the last
+    /* Corrupt input can leave dif >= rng; the search then ends on the last
      * symbol and the arithmetic wraps harmlessly (it is all unsigned). */
     int s = 0;
     uint32_t lo = 0;
     uint32_t hi = dec->rng;
     for (; s < nsyms - 1; s++) {
         uint32_t bound = q * cdf_bound(cdf, s + 1, nsyms);
-        if (dec->val < bound) {
+        if (dec->dif < bound) {
             hi = bound;
             break;
         }
@@ -268,7 +270,7 @@ int facet_range_decode_symbol(FacetRangeDecoder *dec, uint16_t *cdf, int nsyms)
     }
     if (hi <= lo) /* mirrors the encoder's guard for a corrupted CDF */
         hi = lo + 1;
-    dec->val -= lo;
+    dec->dif -= lo;
     dec->rng = hi - lo;
     decoder_normalize(dec);
     cdf_adapt(cdf, s, nsyms);
@@ -285,11 +287,11 @@ uint32_t facet_range_decode_bits(FacetRangeDecoder *dec, int nbits)
         int chunk = nbits > RAW_CHUNK_BITS ? RAW_CHUNK_BITS : nbits;
         nbits -= chunk;
         uint32_t q = dec->rng >> chunk;
-        uint32_t v = dec->val / q;
+        uint32_t v = dec->dif / q;
         uint32_t vmax = (1u << chunk) - 1;
         if (v > vmax) /* corrupt input only */
             v = vmax;
-        dec->val -= v * q;
+        dec->dif -= v * q;
         dec->rng = q;
         value = (value << chunk) | v;
         decoder_normalize(dec);
@@ -303,4 +305,12 @@ int facet_range_decoder_overrun(const FacetRangeDecoder *dec)
         return 0;
     return dec->pos > dec->size &&
            dec->pos - dec->size > FACET_RANGE_FLUSH_IMPLICIT_BYTES;
+}
+
+size_t facet_range_decoder_unused_bytes(const FacetRangeDecoder *dec)
+{
+    if (!dec->used)
+        return dec->size;
+    size_t needed = dec->pos - FACET_RANGE_FLUSH_IMPLICIT_BYTES; /* pos >= 4 */
+    return dec->size > needed ? dec->size - needed : 0;
 }

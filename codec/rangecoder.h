@@ -52,7 +52,7 @@ typedef struct FacetRangeDecoder {
     size_t size;
     size_t pos;        /* bytes consumed, counting the zeros read past the end */
     uint32_t rng;
-    uint32_t val;      /* code value minus the encoder's low, within the window */
+    uint32_t dif;      /* code value minus the encoder's low, within the window */
     int used;          /* something was decoded */
 } FacetRangeDecoder;
 
@@ -95,7 +95,15 @@ uint32_t facet_range_decode_bits(FacetRangeDecoder *dec, int nbits);
 
 /* Nonzero when what was decoded so far needed bytes beyond the end of the
  * buffer, other than the FACET_RANGE_FLUSH_IMPLICIT_BYTES the encoder leaves
- * out: the stream was truncated or is corrupt. */
+ * out: the stream was truncated or is corrupt. There is no redundancy in the
+ * stream, so this cannot catch everything: a stream cut short can also decode
+ * as a different, shorter stream (then the values differ from those coded). */
 int facet_range_decoder_overrun(const FacetRangeDecoder *dec);
+
+/* Bytes at the end of the buffer that what was decoded so far did not need.
+ * Once everything is decoded, a stream from facet_range_encoder_finish() has
+ * none, so a nonzero count means the buffer's length does not match the
+ * stream (trailing bytes, or corrupt data). */
+size_t facet_range_decoder_unused_bytes(const FacetRangeDecoder *dec);
 
 #endif /* FACET_CODEC_RANGECODER_H */

@@ -322,7 +322,9 @@ int facet_keypoints_decode(const uint8_t *buf, size_t size, int count,
             set_component(out, i, c, value);
         }
     }
-    if (facet_range_decoder_overrun(&dec))
+    /* The payload must be exactly the stream: both a stream that needs more
+     * bytes and bytes left over mean a corrupt payload or length. */
+    if (facet_range_decoder_overrun(&dec) || facet_range_decoder_unused_bytes(&dec) != 0)
         goto corrupt;
     out->count = count;
     return 0;

@@ -74,11 +74,13 @@ int facet_keypoints_encode(const FacetQuantKeypoints *kp, const FacetQuantKeypoi
                            uint8_t *buf, size_t capacity);
 
 /* Decodes `count` keypoints from buf[0..size), predicted as in
- * facet_keypoints_encode(). Returns 0, -EBADMSG when the data is corrupt (it
- * needed bytes beyond `size`, or gave a value outside its quantised range)
- * or when ref->count differs from count, and -EINVAL for a bad argument
- * (count outside 1..FACET_MAX_KEYPOINTS, ref values out of range, NULL out).
- * On error *out is zeroed. */
+ * facet_keypoints_encode(); `size` must be the payload's exact length.
+ * Returns 0, -EBADMSG when the data is corrupt (it needed bytes beyond
+ * `size`, left bytes unused, or gave a value outside its quantised range) or
+ * when ref->count differs from count, and -EINVAL for a bad argument (count
+ * outside 1..FACET_MAX_KEYPOINTS, ref values out of range, NULL out). On
+ * error *out is zeroed. Without redundancy in the payload, some corrupt data
+ * decodes to valid-looking keypoints; the checks catch most of it. */
 int facet_keypoints_decode(const uint8_t *buf, size_t size, int count,
                            const FacetQuantKeypoints *ref, FacetQuantKeypoints *out);
 

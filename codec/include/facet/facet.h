@@ -171,7 +171,9 @@ FACET_API int facet_encoder_open(FacetEncoder **encoder,
 /* Sends one frame (the caller keeps ownership of `picture`). Its size must
  * be the size in the settings; format I420 or RGB24. Each frame yields
  * exactly one packet. Returns 0, FACET_ERR(EAGAIN) while a packet waits in
- * facet_encoder_receive_packet(), FACET_ERR(EINVAL) for a bad picture. */
+ * facet_encoder_receive_packet(), FACET_ERR(EINVAL) for a bad picture,
+ * FACET_ERR(ENOMEM), or FACET_ERR(EIO) when the intra codec failed (close
+ * the encoder then). */
 FACET_API int facet_encoder_send_frame(FacetEncoder *encoder,
                                        const FacetPicture *picture);
 
@@ -227,8 +229,9 @@ FACET_API int facet_decoder_open(FacetDecoder **decoder,
  * FACET_ERR(EINVAL) for bad arguments; FACET_ERR(EBADMSG) for a malformed
  * packet; FACET_ERR(ENOTSUP) for a newer major version or a feature this
  * build lacks; FACET_ERR(ENOENT) for a delta packet whose keyframe this
- * decoder never got (ask the sender for a keyframe). After an error the
- * decoder stays usable: the next keyframe resynchronises it. */
+ * decoder never got (ask the sender for a keyframe); FACET_ERR(ENOSYS) when
+ * this FFmpeg has no decoder for the stream's intra codec. After an error
+ * the decoder stays usable: the next keyframe resynchronises it. */
 FACET_API int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet);
 
 /* Receives the decoded frame into *picture (caller owns it afterwards;
