@@ -1,0 +1,857 @@
+/*
+ * Portable C kernels of the op table (the reference the optimised kernels are
+ * tested against), the shared argument checks and conv helpers, and
+ * facet_render_ops_init(); see ops.h.
+ *
+ * The reference kernels are written to be obviously right first: each output
+ * element is computed the way PyTorch defines it, in one fixed order. Their
+ * inner loops still run along a row, so a compiler can vectorise them on CPUs
+ * without a hand-written path.
+ */
+#include "render/ops.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on layer sizes: far above what the network uses, low enough that no
+ * size computation below overflows. */
+#define MAX_CHANNELS (1 << 16)
+#define MAX_SIDE (1 << 15)
+
+/* Rounds towards minus infinity (C's / truncates towards zero); b > 0. */
+static int div_floor(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* ------------------------------------------------------------------------
+ * Workspace */
+
+void facet_workspace_init(FacetWorkspace *ws, FacetThreadPool *pool)
+{
+    if (!ws)
+        return;
+    ws->pool = pool;
+    ws->scratch = NULL;
+    ws->scratch_floats = 0;
+}
+
+int facet_workspace_reserve(FacetWorkspace *ws, size_t floats)
+{
+    if (!ws)
+        return -EINVAL;
+    if (floats <= ws->scratch_floats)
+        return 0;
+    if (floats > (SIZE_MAX - FACET_TENSOR_ALIGN) / sizeof(float))
+        return -ENOMEM;
+    size_t bytes = (floats * sizeof(float) + FACET_TENSOR_ALIGN - 1) / FACET_TENSOR_ALIGN *
+                   FACET_TENSOR_ALIGN;
+    float *data = aligned_alloc(FACET_TENSOR_ALIGN, bytes);
+    if (!data)
+        return -ENOMEM;
+    free(ws->scratch);
+    ws->scratch = data;
+    ws->scratch_floats = bytes / sizeof(float);
+    return 0;
+}
+
+void facet_workspace_free(FacetWorkspace *ws)
+{
+    if (!ws)
+        return;
+    free(ws->scratch);
+    ws->scratch = NULL;
+    ws->scratch_floats = 0;
+    ws->pool = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Convolution layers */
+
+int facet_conv2d_init(FacetConv2d *conv, const float *weights, const float *bias, int out_c,
+                      int in_c, int k, int stride, FacetActivation act)
+{
+    if (!conv)
+        return -EINVAL;
+    memset(conv, 0, sizeof(*conv));
+    if (!weights || out_c < 1 || in_c < 1 || out_c > MAX_CHANNELS || in_c > MAX_CHANNELS)
+        return -EINVAL;
+    if ((k != 1 && k != 3 && k != 5 && k != 7) || (stride != 1 && stride != 2))
+        return -EINVAL;
+    if ((int)act < 0 || act >= FACET_ACT_COUNT)
+        return -EINVAL;
+
+    size_t taps = (size_t)k * (size_t)k;
+    size_t count = (size_t)out_c * (size_t)in_c * taps;
+    size_t blocks = ((size_t)out_c + FACET_CONV_OC_BLOCK - 1) / FACET_CONV_OC_BLOCK;
+    size_t packed_count = blocks * FACET_CONV_OC_BLOCK * (size_t)in_c * taps;
+    conv->weights = malloc(count * sizeof(float));
+    conv->bias = calloc((size_t)out_c, sizeof(float));
+    conv->packed = aligned_alloc(FACET_TENSOR_ALIGN,
+                                 (packed_count * sizeof(float) + FACET_TENSOR_ALIGN - 1) /
+                                     FACET_TENSOR_ALIGN * FACET_TENSOR_ALIGN);
+    if (!conv->weights || !conv->bias || !conv->packed) {
+        facet_conv2d_free(conv);
+        return -ENOMEM;
+    }
+    memcpy(conv->weights, weights, count * sizeof(float));
+    if (bias)
+        memcpy(conv->bias, bias, (size_t)out_c * sizeof(float));
+    for (size_t b = 0; b < blocks; b++)
+        for (size_t i = 0; i < (size_t)in_c; i++)
+            for (size_t t = 0; t < taps; t++)
+                for (size_t j = 0; j < FACET_CONV_OC_BLOCK; j++) {
+                    size_t o = b * FACET_CONV_OC_BLOCK + j;
+                    float v = o < (size_t)out_c ? weights[(o * (size_t)in_c + i) * taps + t] : 0.0f;
+                    conv->packed[((b * (size_t)in_c + i) * taps + t) * FACET_CONV_OC_BLOCK + j] = v;
+                }
+    conv->out_c = out_c;
+    conv->in_c = in_c;
+    conv->k = k;
+    conv->stride = stride;
+    conv->act = act;
+    return 0;
+}
+
+void facet_conv2d_free(FacetConv2d *conv)
+{
+    if (!conv)
+        return;
+    free(conv->weights);
+    free(conv->bias);
+    free(conv->packed);
+    memset(conv, 0, sizeof(*conv));
+}
+
+int facet_conv2d_output_size(const FacetConv2d *conv, int in)
+{
+    if (!conv || conv->stride < 1 || in < 1)
+        return 0;
+    return (in - 1) / conv->stride + 1;
+}
+
+int facet_ops_conv_layout(FacetConvLayout *l, const FacetConv2d *conv, int in_h, int in_w)
+{
+    if (in_h < 1 || in_w < 1 || in_h > MAX_SIDE || in_w > MAX_SIDE)
+        return -EINVAL;
+    int k = conv->k, s = conv->stride, p = k / 2;
+    memset(l, 0, sizeof(*l));
+    l->in_h = in_h;
+    l->in_w = in_w;
+    l->out_h = (in_h - 1) / s + 1;
+    l->out_w = (in_w - 1) / s + 1;
+    l->pad = p;
+    l->taps = k * k;
+    int hp = in_h + 2 * p, wp = in_w + 2 * p;
+    int rows, reach; /* rows of data per plane; farthest tap offset in a plane */
+    if (s == 1) {
+        l->phases = 1;
+        l->vw = wp;
+        rows = hp;
+        reach = (k - 1) * l->vw + (k - 1);
+    } else {
+        l->phases = 4;
+        l->vw = (wp + 1) / 2;
+        rows = (hp + 1) / 2;
+        reach = (k - 1) / 2 * l->vw + (k - 1) / 2;
+    }
+    l->positions = (size_t)l->out_h * (size_t)l->vw;
+    size_t plane = (size_t)rows * (size_t)l->vw;
+    size_t need = l->positions + FACET_CONV_MAX_TILE + (size_t)reach;
+    if (need > plane)
+        plane = need;
+    plane = (plane + 15) / 16 * 16; /* every plane 64-byte aligned */
+    l->plane = plane;
+    l->channel = plane * (size_t)l->phases;
+    if (l->channel > INT_MAX / 2)
+        return -EINVAL;
+    for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++) {
+            int off;
+            if (s == 1)
+                off = ky * l->vw + kx;
+            else
+                off = (int)(((ky & 1) * 2 + (kx & 1)) * plane) + (ky >> 1) * l->vw + (kx >> 1);
+            l->tap_offset[ky * k + kx] = off;
+        }
+    return 0;
+}
+
+size_t facet_conv2d_scratch_floats(const FacetConv2d *conv, int in_h, int in_w)
+{
+    FacetConvLayout l;
+    if (!conv || conv->in_c < 1 || facet_ops_conv_layout(&l, conv, in_h, in_w) < 0)
+        return SIZE_MAX;
+    if (l.channel > SIZE_MAX / (size_t)conv->in_c)
+        return SIZE_MAX;
+    return l.channel * (size_t)conv->in_c;
+}
+
+typedef struct PadJob {
+    const FacetConvLayout *l;
+    const FacetTensor *in;
+    float *scratch;
+    int jobs;
+} PadJob;
+
+static void pad_rows_stride1(const FacetConvLayout *l, const float *src, float *dst)
+{
+    int p = l->pad, w = l->in_w, vw = l->vw;
+    memset(dst, 0, (size_t)p * (size_t)vw * sizeof(float));
+    for (int y = 0; y < l->in_h; y++) {
+        float *row = dst + (size_t)(y + p) * (size_t)vw;
+        for (int x = 0; x < p; x++)
+            row[x] = 0.0f;
+        memcpy(row + p, src + (size_t)y * (size_t)w, (size_t)w * sizeof(float));
+        for (int x = p + w; x < vw; x++)
+            row[x] = 0.0f;
+    }
+    size_t used = (size_t)(l->in_h + p) * (size_t)vw;
+    memset(dst + used, 0, (l->plane - used) * sizeof(float));
+}
+
+/* Phase (a, b) of the padded input: plane[i][j] = padded[2i + a][2j + b]. */
+static void pad_rows_stride2(const FacetConvLayout *l, const float *src, float *dst, int a,
+                             int b)
+{
+    int p = l->pad, h = l->in_h, w = l->in_w, vw = l->vw;
+    int rows = (h + 2 * p + 1) / 2;
+    /* Columns j whose source 2j + b - p lies in [0, w). */
+    int j0 = -div_floor(b - p, 2), j1 = div_floor(w - 1 + p - b, 2) + 1;
+    if (j0 < 0)
+        j0 = 0;
+    if (j1 > vw)
+        j1 = vw;
+    for (int i = 0; i < rows; i++) {
+        float *row = dst + (size_t)i * (size_t)vw;
+        int iy = 2 * i + a - p;
+        if (iy < 0 || iy >= h) {
+            memset(row, 0, (size_t)vw * sizeof(float));
+            continue;
+        }
+        const float *srow = src + (size_t)iy * (size_t)w;
+        for (int j = 0; j < j0; j++)
+            row[j] = 0.0f;
+        for (int j = j0; j < j1; j++)
+            row[j] = srow[2 * j + b - p];
+        for (int j = j1 > j0 ? j1 : j0; j < vw; j++)
+            row[j] = 0.0f;
+    }
+    size_t used = (size_t)rows * (size_t)vw;
+    memset(dst + used, 0, (l->plane - used) * sizeof(float));
+}
+
+static void pad_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const PadJob *pj = opaque;
+    const FacetConvLayout *l = pj->l;
+    int begin, end;
+    facet_ops_split(pj->in->c, pj->jobs, job, &begin, &end);
+    for (int c = begin; c < end; c++) {
+        const float *src = facet_tensor_channel(pj->in, c);
+        float *dst = pj->scratch + (size_t)c * l->channel;
+        if (l->phases == 1) {
+            pad_rows_stride1(l, src, dst);
+        } else {
+            for (int ph = 0; ph < 4; ph++)
+                pad_rows_stride2(l, src, dst + (size_t)ph * l->plane, ph >> 1, ph & 1);
+        }
+    }
+}
+
+const float *facet_ops_conv_pad_input(FacetWorkspace *ws, const FacetConvLayout *l,
+                                      const FacetTensor *in)
+{
+    if ((size_t)in->c > SIZE_MAX / l->channel)
+        return NULL;
+    if (facet_workspace_reserve(ws, l->channel * (size_t)in->c) < 0)
+        return NULL;
+    PadJob pj = {l, in, ws->scratch, 0};
+    pj.jobs = facet_ops_job_count(ws, in->c, (double)l->channel);
+    facet_thread_pool_run(ws->pool, pad_job, &pj, pj.jobs);
+    return ws->scratch;
+}
+
+/* ------------------------------------------------------------------------
+ * Argument checks */
+
+static int tensor_ok(const FacetTensor *t)
+{
+    return t && t->data && t->c >= 1 && t->h >= 1 && t->w >= 1;
+}
+
+static int overlaps(const FacetTensor *a, const FacetTensor *b)
+{
+    uintptr_t a0 = (uintptr_t)a->data, a1 = (uintptr_t)(a->data + facet_tensor_size(a));
+    uintptr_t b0 = (uintptr_t)b->data, b1 = (uintptr_t)(b->data + facet_tensor_size(b));
+    return a0 < b1 && b0 < a1;
+}
+
+/* In place (same data) or apart, never partly overlapping. */
+static int alias_ok(const FacetTensor *in, const FacetTensor *out)
+{
+    return in->data == out->data || !overlaps(in, out);
+}
+
+int facet_ops_check_conv2d(const FacetConv2d *conv, const FacetTensor *in, const FacetTensor *out)
+{
+    if (!conv || !conv->weights || !conv->packed || !conv->bias || !tensor_ok(in) ||
+        !tensor_ok(out))
+        return -EINVAL;
+    if (in->c != conv->in_c || out->c != conv->out_c || in->h > MAX_SIDE || in->w > MAX_SIDE)
+        return -EINVAL;
+    if (out->h != facet_conv2d_output_size(conv, in->h) ||
+        out->w != facet_conv2d_output_size(conv, in->w) || overlaps(in, out))
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_upsample2x(const FacetTensor *in, const FacetTensor *out)
+{
+    if (!tensor_ok(in) || !tensor_ok(out) || in->h > MAX_SIDE || in->w > MAX_SIDE)
+        return -EINVAL;
+    if (out->c != in->c || out->h != 2 * in->h || out->w != 2 * in->w || overlaps(in, out))
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_avgpool2x2(const FacetTensor *in, const FacetTensor *out)
+{
+    if (!tensor_ok(in) || !tensor_ok(out))
+        return -EINVAL;
+    if (out->c != in->c || out->h != in->h / 2 || out->w != in->w / 2 || overlaps(in, out))
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_grid_sample(const FacetTensor *in, const FacetTensor *grid,
+                                const FacetTensor *out)
+{
+    if (!tensor_ok(in) || !tensor_ok(grid) || !tensor_ok(out))
+        return -EINVAL;
+    /* Gathers index a channel with 32-bit offsets. */
+    if (in->h > MAX_SIDE || in->w > MAX_SIDE || (size_t)in->h * (size_t)in->w > INT_MAX / 2)
+        return -EINVAL;
+    if (grid->c != 2 || out->c != in->c || out->h != grid->h || out->w != grid->w)
+        return -EINVAL;
+    if (overlaps(in, out) || overlaps(grid, out))
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_same_shape(const FacetTensor *a, const FacetTensor *b)
+{
+    if (!tensor_ok(a) || !tensor_ok(b))
+        return -EINVAL;
+    if (a->c != b->c || a->h != b->h || a->w != b->w || !alias_ok(a, b))
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_softmax_spatial(const FacetTensor *in, float temperature,
+                                    const FacetTensor *out)
+{
+    if (!(temperature > 0.0f) || !(temperature <= FLT_MAX))
+        return -EINVAL;
+    return facet_ops_check_same_shape(in, out);
+}
+
+int facet_ops_check_binary(const FacetTensor *a, const FacetTensor *b, const FacetTensor *out)
+{
+    if (facet_ops_check_same_shape(a, out) < 0 || facet_ops_check_same_shape(b, out) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+int facet_ops_check_mul_map(const FacetTensor *a, const FacetTensor *map, const FacetTensor *out)
+{
+    if (facet_ops_check_same_shape(a, out) < 0 || !tensor_ok(map))
+        return -EINVAL;
+    if (map->c != 1 || map->h != a->h || map->w != a->w)
+        return -EINVAL;
+    /* The map is read for every channel: it must not be overwritten. */
+    if (overlaps(map, out))
+        return -EINVAL;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Job splitting */
+
+void facet_ops_split(int count, int parts, int index, int *begin, int *end)
+{
+    if (parts < 1)
+        parts = 1;
+    long long c = count;
+    *begin = (int)(c * index / parts);
+    *end = (int)(c * (index + 1) / parts);
+}
+
+/* A job below this many flops costs less than waking a thread for it. */
+#define MIN_JOB_FLOPS 50000.0
+
+int facet_ops_job_count(const FacetWorkspace *ws, int items, double cost)
+{
+    int threads = facet_thread_pool_threads(ws ? ws->pool : NULL);
+    if (items <= 1 || threads <= 1)
+        return 1;
+    /* Several jobs per thread: a core slowed by other work takes fewer. */
+    double by_cost = (double)items * cost / MIN_JOB_FLOPS;
+    int jobs = 4 * threads;
+    if (by_cost < jobs)
+        jobs = by_cost < 1.0 ? 1 : (int)by_cost;
+    return jobs < items ? jobs : items;
+}
+
+/* ------------------------------------------------------------------------
+ * Reference kernels */
+
+static float activate_one(float v, FacetActivation act)
+{
+    switch (act) {
+    case FACET_ACT_RELU:
+        return v < 0.0f ? 0.0f : v; /* keeps NaN, as torch.relu */
+    case FACET_ACT_SIGMOID:
+        return 1.0f / (1.0f + expf(-v));
+    case FACET_ACT_TANH:
+        return tanhf(v);
+    default:
+        return v;
+    }
+}
+
+static void activate_row(float *v, size_t n, FacetActivation act)
+{
+    if (act == FACET_ACT_NONE)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = activate_one(v[i], act);
+}
+
+/* out[x] += w * in[x * stride], x in [0, n): one tap along one output row. */
+static void axpy_row(float *restrict out, const float *restrict in, float w, int n, int stride)
+{
+    if (stride == 1) {
+        for (int x = 0; x < n; x++)
+            out[x] += w * in[x];
+    } else {
+        for (int x = 0; x < n; x++)
+            out[x] += w * in[2 * x];
+    }
+}
+
+typedef struct ConvJob {
+    const FacetConv2d *conv;
+    const FacetTensor *in;
+    FacetTensor *out;
+    int jobs;
+} ConvJob;
+
+/* Output channels of one job: bias, then every (input channel, ky, kx) tap
+ * accumulated over the whole plane, then the activation. Taps that fall in
+ * the zero padding are skipped by clipping the row and column ranges. */
+static void conv2d_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const ConvJob *cj = opaque;
+    const FacetConv2d *conv = cj->conv;
+    const FacetTensor *in = cj->in;
+    const FacetTensor *out = cj->out;
+    int k = conv->k, s = conv->stride, p = k / 2;
+    int oh = out->h, ow = out->w;
+    size_t plane = (size_t)oh * (size_t)ow;
+    int begin, end;
+    facet_ops_split(conv->out_c, cj->jobs, job, &begin, &end);
+
+    for (int oc = begin; oc < end; oc++) {
+        float *dst = facet_tensor_channel(out, oc);
+        for (size_t i = 0; i < plane; i++)
+            dst[i] = conv->bias[oc];
+        for (int ic = 0; ic < conv->in_c; ic++) {
+            const float *src = facet_tensor_channel(in, ic);
+            const float *wk = conv->weights + ((size_t)oc * (size_t)conv->in_c + (size_t)ic) *
+                                                  (size_t)(k * k);
+            for (int ky = 0; ky < k; ky++) {
+                /* Output rows y with 0 <= y*s + ky - p < in->h. */
+                int y0 = -div_floor(-(p - ky), s), y1 = div_floor(in->h - 1 + p - ky, s) + 1;
+                if (y0 < 0)
+                    y0 = 0;
+                if (y1 > oh)
+                    y1 = oh;
+                for (int kx = 0; kx < k; kx++) {
+                    int x0 = -div_floor(-(p - kx), s), x1 = div_floor(in->w - 1 + p - kx, s) + 1;
+                    if (x0 < 0)
+                        x0 = 0;
+                    if (x1 > ow)
+                        x1 = ow;
+                    float w = wk[ky * k + kx];
+                    for (int y = y0; y < y1 && x0 < x1; y++) {
+                        const float *row = src + (size_t)(y * s + ky - p) * (size_t)in->w;
+                        axpy_row(dst + (size_t)y * (size_t)ow + x0, row + x0 * s + kx - p, w,
+                                 x1 - x0, s);
+                    }
+                }
+            }
+        }
+        activate_row(dst, plane, conv->act);
+    }
+}
+
+static int conv2d_c(FacetWorkspace *ws, const FacetConv2d *conv, const FacetTensor *in,
+                    FacetTensor *out)
+{
+    int ret = facet_ops_check_conv2d(conv, in, out);
+    if (ret < 0)
+        return ret;
+    double cost = 2.0 * conv->in_c * conv->k * conv->k * out->h * out->w;
+    ConvJob cj = {conv, in, out, facet_ops_job_count(ws, conv->out_c, cost)};
+    facet_thread_pool_run(ws ? ws->pool : NULL, conv2d_c_job, &cj, cj.jobs);
+    return 0;
+}
+
+/* Jobs over rows of a c x h layout (h rows of each channel): the unit most
+ * simple ops split on. */
+typedef struct RowJob {
+    const FacetTensor *a, *b, *c;
+    FacetTensor *out;
+    float scalar;
+    FacetActivation act;
+    int kind;  /* binary ops: BINARY_* */
+    int rows;  /* out->c * out->h */
+    int jobs;
+} RowJob;
+
+static int row_jobs(const FacetWorkspace *ws, int rows, double cost_per_row)
+{
+    return facet_ops_job_count(ws, rows, cost_per_row);
+}
+
+static void upsample2x_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    const FacetTensor *in = rj->a;
+    int begin, end;
+    facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
+    size_t ow = (size_t)rj->out->w;
+    for (int r = begin; r < end; r++) { /* r = c * in->h + y */
+        const float *src = in->data + (size_t)r * (size_t)in->w;
+        float *dst = rj->out->data + (size_t)r * 2 * ow;
+        for (int x = 0; x < in->w; x++) {
+            dst[2 * x] = src[x];
+            dst[2 * x + 1] = src[x];
+        }
+        memcpy(dst + ow, dst, ow * sizeof(float));
+    }
+}
+
+static int upsample2x_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
+{
+    int ret = facet_ops_check_upsample2x(in, out);
+    if (ret < 0)
+        return ret;
+    RowJob rj = {.a = in, .out = out, .rows = in->c * in->h};
+    rj.jobs = row_jobs(ws, rj.rows, 4.0 * in->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, upsample2x_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+static void avgpool2x2_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    const FacetTensor *in = rj->a, *out = rj->out;
+    int begin, end;
+    facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
+    for (int r = begin; r < end; r++) { /* r = c * out->h + y */
+        int c = r / out->h, y = r % out->h;
+        const float *s0 = facet_tensor_channel(in, c) + (size_t)(2 * y) * (size_t)in->w;
+        const float *s1 = s0 + in->w;
+        float *dst = out->data + (size_t)r * (size_t)out->w;
+        /* PyTorch's order: the window row by row, then / 4. */
+        for (int x = 0; x < out->w; x++)
+            dst[x] = (s0[2 * x] + s0[2 * x + 1] + s1[2 * x] + s1[2 * x + 1]) * 0.25f;
+    }
+}
+
+static int avgpool2x2_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
+{
+    int ret = facet_ops_check_avgpool2x2(in, out);
+    if (ret < 0)
+        return ret;
+    RowJob rj = {.a = in, .out = out, .rows = out->c * out->h};
+    rj.jobs = row_jobs(ws, rj.rows, 4.0 * out->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, avgpool2x2_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+/* align_corners=False: -1 and 1 are the outer edges of the end pixels, so
+ * pixel centre i sits at (2 i + 1) / size - 1. Border padding clamps the
+ * source coordinate into [0, size - 1]; a NaN lands on 0. */
+static float grid_source_index(float g, int size)
+{
+    float v = ((g + 1.0f) * (float)size - 1.0f) * 0.5f;
+    v = v > 0.0f ? v : 0.0f;
+    return v < (float)(size - 1) ? v : (float)(size - 1);
+}
+
+static void grid_sample_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    const FacetTensor *in = rj->a, *grid = rj->b, *out = rj->out;
+    int begin, end;
+    facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
+    size_t out_plane = (size_t)out->h * (size_t)out->w;
+    size_t in_plane = (size_t)in->h * (size_t)in->w;
+    for (int y = begin; y < end; y++) {
+        const float *gx = facet_tensor_channel(grid, 0) + (size_t)y * (size_t)grid->w;
+        const float *gy = facet_tensor_channel(grid, 1) + (size_t)y * (size_t)grid->w;
+        for (int x = 0; x < out->w; x++) {
+            float ix = grid_source_index(gx[x], in->w);
+            float iy = grid_source_index(gy[x], in->h);
+            int x0 = (int)floorf(ix), y0 = (int)floorf(iy);
+            int x1 = x0 + 1 < in->w ? x0 + 1 : x0; /* its weight is 0 then */
+            int y1 = y0 + 1 < in->h ? y0 + 1 : y0;
+            float wx1 = ix - (float)x0, wy1 = iy - (float)y0;
+            float wx0 = (float)(x0 + 1) - ix, wy0 = (float)(y0 + 1) - iy;
+            float w00 = wx0 * wy0, w01 = wx1 * wy0, w10 = wx0 * wy1, w11 = wx1 * wy1;
+            size_t i00 = (size_t)y0 * (size_t)in->w + (size_t)x0;
+            size_t i01 = (size_t)y0 * (size_t)in->w + (size_t)x1;
+            size_t i10 = (size_t)y1 * (size_t)in->w + (size_t)x0;
+            size_t i11 = (size_t)y1 * (size_t)in->w + (size_t)x1;
+            const float *src = in->data;
+            float *dst = out->data + (size_t)y * (size_t)out->w + (size_t)x;
+            for (int c = 0; c < in->c; c++, src += in_plane, dst += out_plane)
+                *dst = src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
+        }
+    }
+}
+
+static int grid_sample_c(FacetWorkspace *ws, const FacetTensor *in, const FacetTensor *grid,
+                         FacetTensor *out)
+{
+    int ret = facet_ops_check_grid_sample(in, grid, out);
+    if (ret < 0)
+        return ret;
+    RowJob rj = {.a = in, .b = grid, .out = out, .rows = out->h};
+    rj.jobs = row_jobs(ws, rj.rows, (20.0 + 8.0 * in->c) * out->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, grid_sample_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+/* Pixels are processed in runs of this many, so that the loops over a
+ * run vectorise. */
+#define PIXEL_RUN 64
+
+static void softmax_channels_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    const FacetTensor *in = rj->a, *out = rj->out;
+    size_t plane = (size_t)in->h * (size_t)in->w;
+    int runs = (int)((plane + PIXEL_RUN - 1) / PIXEL_RUN);
+    int begin, end;
+    facet_ops_split(runs, rj->jobs, job, &begin, &end);
+    for (int r = begin; r < end; r++) {
+        size_t p0 = (size_t)r * PIXEL_RUN;
+        size_t n = plane - p0 < PIXEL_RUN ? plane - p0 : PIXEL_RUN;
+        float mx[PIXEL_RUN], sum[PIXEL_RUN];
+        for (size_t i = 0; i < n; i++) {
+            mx[i] = -INFINITY;
+            sum[i] = 0.0f;
+        }
+        for (int c = 0; c < in->c; c++) {
+            const float *src = facet_tensor_channel(in, c) + p0;
+            for (size_t i = 0; i < n; i++)
+                mx[i] = src[i] > mx[i] ? src[i] : mx[i];
+        }
+        for (int c = 0; c < in->c; c++) {
+            const float *src = facet_tensor_channel(in, c) + p0;
+            float *dst = facet_tensor_channel(out, c) + p0;
+            for (size_t i = 0; i < n; i++) {
+                float e = expf(src[i] - mx[i]);
+                dst[i] = e;
+                sum[i] += e;
+            }
+        }
+        for (int c = 0; c < in->c; c++) {
+            float *dst = facet_tensor_channel(out, c) + p0;
+            for (size_t i = 0; i < n; i++)
+                dst[i] /= sum[i];
+        }
+    }
+}
+
+static int softmax_channels_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
+{
+    int ret = facet_ops_check_same_shape(in, out);
+    if (ret < 0)
+        return ret;
+    size_t plane = (size_t)in->h * (size_t)in->w;
+    RowJob rj = {.a = in, .out = out};
+    int runs = (int)((plane + PIXEL_RUN - 1) / PIXEL_RUN);
+    rj.jobs = facet_ops_job_count(ws, runs, 20.0 * PIXEL_RUN * in->c);
+    facet_thread_pool_run(ws ? ws->pool : NULL, softmax_channels_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+static void softmax_spatial_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    const FacetTensor *in = rj->a, *out = rj->out;
+    size_t plane = (size_t)in->h * (size_t)in->w;
+    float inv_t = 1.0f / rj->scalar;
+    int begin, end;
+    facet_ops_split(in->c, rj->jobs, job, &begin, &end);
+    for (int c = begin; c < end; c++) {
+        const float *src = facet_tensor_channel(in, c);
+        float *dst = facet_tensor_channel(out, c);
+        float mx = -INFINITY;
+        for (size_t i = 0; i < plane; i++)
+            mx = src[i] > mx ? src[i] : mx;
+        double sum = 0.0;
+        for (size_t i = 0; i < plane; i++) {
+            float e = expf((src[i] - mx) * inv_t);
+            dst[i] = e;
+            sum += e;
+        }
+        float scale = (float)(1.0 / sum);
+        for (size_t i = 0; i < plane; i++)
+            dst[i] *= scale;
+    }
+}
+
+static int softmax_spatial_c(FacetWorkspace *ws, const FacetTensor *in, float temperature,
+                             FacetTensor *out)
+{
+    int ret = facet_ops_check_softmax_spatial(in, temperature, out);
+    if (ret < 0)
+        return ret;
+    RowJob rj = {.a = in, .out = out, .scalar = temperature};
+    rj.jobs = facet_ops_job_count(ws, in->c, 20.0 * in->h * in->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, softmax_spatial_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+static void activate_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    int begin, end;
+    facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
+    size_t w = (size_t)rj->out->w;
+    activate_row(rj->out->data + (size_t)begin * w, (size_t)(end - begin) * w, rj->act);
+}
+
+static int activate_c(FacetWorkspace *ws, FacetTensor *t, FacetActivation act)
+{
+    if (!tensor_ok(t) || (int)act < 0 || act >= FACET_ACT_COUNT)
+        return -EINVAL;
+    if (act == FACET_ACT_NONE)
+        return 0;
+    RowJob rj = {.out = t, .act = act, .rows = t->c * t->h};
+    rj.jobs = row_jobs(ws, rj.rows, 10.0 * t->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, activate_c_job, &rj, rj.jobs);
+    return 0;
+}
+
+enum { BINARY_ADD, BINARY_MUL, BINARY_MUL_MAP };
+
+static void binary_c_job(void *opaque, int job, int thread)
+{
+    (void)thread;
+    const RowJob *rj = opaque;
+    int begin, end;
+    facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
+    int w = rj->out->w, h = rj->out->h;
+    for (int r = begin; r < end; r++) {
+        size_t off = (size_t)r * (size_t)w;
+        const float *a = rj->a->data + off;
+        float *o = rj->out->data + off;
+        if (rj->kind == BINARY_MUL_MAP) {
+            const float *m = rj->b->data + (size_t)(r % h) * (size_t)w;
+            for (int x = 0; x < w; x++)
+                o[x] = a[x] * m[x];
+        } else if (rj->kind == BINARY_MUL) {
+            const float *b = rj->b->data + off;
+            for (int x = 0; x < w; x++)
+                o[x] = a[x] * b[x];
+        } else {
+            const float *b = rj->b->data + off;
+            for (int x = 0; x < w; x++)
+                o[x] = a[x] + b[x];
+        }
+    }
+}
+
+static void run_binary(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b,
+                       FacetTensor *out, int kind)
+{
+    RowJob rj = {.a = a, .b = b, .out = out, .kind = kind, .rows = out->c * out->h};
+    rj.jobs = row_jobs(ws, rj.rows, 2.0 * out->w);
+    facet_thread_pool_run(ws ? ws->pool : NULL, binary_c_job, &rj, rj.jobs);
+}
+
+static int add_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b, FacetTensor *out)
+{
+    int ret = facet_ops_check_binary(a, b, out);
+    if (ret < 0)
+        return ret;
+    run_binary(ws, a, b, out, BINARY_ADD);
+    return 0;
+}
+
+static int mul_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b, FacetTensor *out)
+{
+    int ret = facet_ops_check_binary(a, b, out);
+    if (ret < 0)
+        return ret;
+    run_binary(ws, a, b, out, BINARY_MUL);
+    return 0;
+}
+
+static int mul_map_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *map,
+                     FacetTensor *out)
+{
+    int ret = facet_ops_check_mul_map(a, map, out);
+    if (ret < 0)
+        return ret;
+    run_binary(ws, a, map, out, BINARY_MUL_MAP);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The table */
+
+void facet_render_ops_init(FacetRenderOps *ops, int flags)
+{
+    if (!ops)
+        return;
+    ops->conv2d = conv2d_c;
+    ops->upsample2x = upsample2x_c;
+    ops->avgpool2x2 = avgpool2x2_c;
+    ops->grid_sample = grid_sample_c;
+    ops->softmax_channels = softmax_channels_c;
+    ops->softmax_spatial = softmax_spatial_c;
+    ops->activate = activate_c;
+    ops->add = add_c;
+    ops->mul = mul_c;
+    ops->mul_map = mul_map_c;
+    if (flags & FACET_RENDER_OPS_FORCE_C)
+        return;
+    facet_render_ops_init_avx2(ops);
+}
+
+const char *facet_render_ops_isa(void)
+{
+    FacetRenderOps ops;
+    return facet_render_ops_init_avx2(&ops) ? "avx2" : "c";
+}
