@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <immintrin.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -36,6 +37,22 @@ static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 
 AVX2 static inline __m256i tail_mask(size_t n)
 {
     return _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n));
+}
+
+/* n floats at p, n >= 1 (8 or more: a whole vector). Masked moves are slow
+ * on some CPUs (AMD's masked store is microcoded), so only a row's last,
+ * partial vector takes them; the arithmetic is the same either way. */
+AVX2 static inline __m256 load_n(const float *p, size_t n)
+{
+    return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail_mask(n));
+}
+
+AVX2 static inline void store_n(float *p, __m256 v, size_t n)
+{
+    if (n >= 8)
+        _mm256_storeu_ps(p, v);
+    else
+        _mm256_maskstore_ps(p, tail_mask(n), v);
 }
 
 /* e^x to about 2 ulp over the float range (inputs clamped to [-87, 88], so
@@ -208,11 +225,11 @@ AVX2 static void conv_job(void *opaque, int job, int thread)
 static int conv2d_avx2(FacetWorkspace *ws, const FacetConv2d *conv, const FacetTensor *in,
                        FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_conv2d(conv, in, out);
     if (ret < 0)
         return ret;
-    if (!ws)
-        return -EINVAL; /* the padded input lives in the workspace */
     FacetConvLayout l;
     if ((ret = facet_ops_conv_layout(&l, conv, in->h, in->w)) < 0)
         return ret;
@@ -223,18 +240,17 @@ static int conv2d_avx2(FacetWorkspace *ws, const FacetConv2d *conv, const FacetT
     ConvJob cj = {conv, &l, src, out, 0, 0, 1, 1};
     cj.tiles = (int)((l.positions + CONV_TILE - 1) / CONV_TILE);
     cj.blocks = (conv->out_c + 3) / 4;
-    /* Split over positions first (each job then reads its part of the input
-     * once and the weights from cache); over channel blocks too when a small
-     * layer has too few tiles to keep every thread busy. */
-    double tile_cost = 2.0 * CONV_TILE * 4 * conv->in_c * l.taps * cj.blocks;
-    cj.tile_jobs = facet_ops_job_count(ws, cj.tiles, tile_cost);
-    int threads = facet_thread_pool_threads(ws->pool);
-    if (threads > 1 && cj.tile_jobs < 4 * threads) {
-        cj.block_jobs = (4 * threads + cj.tile_jobs - 1) / cj.tile_jobs;
-        int by_cost = facet_ops_job_count(ws, cj.blocks, tile_cost / cj.blocks * cj.tiles);
-        if (cj.block_jobs > by_cost)
-            cj.block_jobs = by_cost;
-    }
+    /* Split over positions first (a job then reads its part of the input
+     * once and the weights from cache), and over channel blocks too when a
+     * small layer has too few tiles to give every thread its share. A core
+     * runs the micro-kernel at about 100 flops per ns. */
+    double unit_ns = 2.0 * CONV_TILE * 4 * conv->in_c * l.taps / 100.0;
+    long long units = (long long)cj.tiles * cj.blocks;
+    int jobs = facet_ops_job_count(ws, units < INT_MAX ? (int)units : INT_MAX, unit_ns);
+    cj.tile_jobs = jobs < cj.tiles ? jobs : cj.tiles;
+    cj.block_jobs = (jobs + cj.tile_jobs - 1) / cj.tile_jobs;
+    if (cj.block_jobs > cj.blocks)
+        cj.block_jobs = cj.blocks;
     facet_thread_pool_run(ws->pool, conv_job, &cj, cj.tile_jobs * cj.block_jobs);
     return 0;
 }
@@ -252,10 +268,10 @@ typedef struct RowJob {
     int jobs;
 } RowJob;
 
-static void run_rows(FacetWorkspace *ws, FacetJobFn fn, RowJob *rj, double cost_per_row)
+static void run_rows(FacetWorkspace *ws, FacetJobFn fn, RowJob *rj, double ns_per_row)
 {
-    rj->jobs = facet_ops_job_count(ws, rj->rows, cost_per_row);
-    facet_thread_pool_run(ws ? ws->pool : NULL, fn, rj, rj->jobs);
+    rj->jobs = facet_ops_job_count(ws, rj->rows, ns_per_row);
+    facet_thread_pool_run(ws->pool, fn, rj, rj->jobs);
 }
 
 AVX2 static void upsample2x_job(void *opaque, int job, int thread)
@@ -288,11 +304,13 @@ AVX2 static void upsample2x_job(void *opaque, int job, int thread)
 
 static int upsample2x_avx2(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_upsample2x(in, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .rows = in->c * in->h};
-    run_rows(ws, upsample2x_job, &rj, 4.0 * in->w);
+    run_rows(ws, upsample2x_job, &rj, 0.5 * in->w);
     return 0;
 }
 
@@ -335,11 +353,13 @@ AVX2 static void avgpool2x2_job(void *opaque, int job, int thread)
 
 static int avgpool2x2_avx2(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_avgpool2x2(in, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .rows = out->c * out->h};
-    run_rows(ws, avgpool2x2_job, &rj, 4.0 * out->w);
+    run_rows(ws, avgpool2x2_job, &rj, 0.5 * out->w);
     return 0;
 }
 
@@ -371,12 +391,11 @@ AVX2 static void grid_sample_job(void *opaque, int job, int thread)
         const float *gxr = facet_tensor_channel(grid, 0) + (size_t)y * (size_t)grid->w;
         const float *gyr = facet_tensor_channel(grid, 1) + (size_t)y * (size_t)grid->w;
         for (int x = 0; x < out->w; x += 8) {
-            size_t n = (size_t)(out->w - x) < 8 ? (size_t)(out->w - x) : 8;
-            __m256i mask = tail_mask(n);
-            /* Masked-off lanes read 0.0, a valid point: every index below
+            size_t n = (size_t)(out->w - x);
+            /* Lanes past the row read 0.0, a valid point: every index below
              * stays inside the plane. */
-            __m256 ix = grid_source_index_ps(_mm256_maskload_ps(gxr + x, mask), in->w);
-            __m256 iy = grid_source_index_ps(_mm256_maskload_ps(gyr + x, mask), in->h);
+            __m256 ix = grid_source_index_ps(load_n(gxr + x, n), in->w);
+            __m256 iy = grid_source_index_ps(load_n(gyr + x, n), in->h);
             __m256 fx0 = _mm256_floor_ps(ix), fy0 = _mm256_floor_ps(iy);
             __m256i x0 = _mm256_cvttps_epi32(fx0), y0 = _mm256_cvttps_epi32(fy0);
             __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, one), wmax);
@@ -397,7 +416,7 @@ AVX2 static void grid_sample_job(void *opaque, int job, int thread)
                 v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_i32gather_ps(src, i01, 4), w01));
                 v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_i32gather_ps(src, i10, 4), w10));
                 v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_i32gather_ps(src, i11, 4), w11));
-                _mm256_maskstore_ps(dst, mask, v);
+                store_n(dst, v, n);
             }
         }
     }
@@ -406,11 +425,13 @@ AVX2 static void grid_sample_job(void *opaque, int job, int thread)
 static int grid_sample_avx2(FacetWorkspace *ws, const FacetTensor *in, const FacetTensor *grid,
                             FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_grid_sample(in, grid, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .b = grid, .out = out, .rows = out->h};
-    run_rows(ws, grid_sample_job, &rj, (20.0 + 8.0 * in->c) * out->w);
+    run_rows(ws, grid_sample_job, &rj, (1.0 + 0.5 * in->c) * out->w);
     return 0;
 }
 
@@ -427,34 +448,34 @@ AVX2 static void softmax_channels_job(void *opaque, int job, int thread)
     facet_ops_split(rj->rows, rj->jobs, job, &begin, &end);
     size_t p_end = (size_t)end * PIXEL_RUN < plane ? (size_t)end * PIXEL_RUN : plane;
     for (size_t p = (size_t)begin * PIXEL_RUN; p < p_end; p += 8) {
-        size_t n = p_end - p < 8 ? p_end - p : 8;
-        __m256i mask = tail_mask(n);
+        size_t n = p_end - p;
         __m256 mx = _mm256_set1_ps(-INFINITY);
         for (int c = 0; c < in->c; c++)
-            mx = _mm256_max_ps(_mm256_maskload_ps(facet_tensor_channel(in, c) + p, mask), mx);
+            mx = _mm256_max_ps(load_n(facet_tensor_channel(in, c) + p, n), mx);
         __m256 sum = _mm256_setzero_ps();
         for (int c = 0; c < in->c; c++) {
-            __m256 e = exp_ps(
-                _mm256_sub_ps(_mm256_maskload_ps(facet_tensor_channel(in, c) + p, mask), mx));
-            _mm256_maskstore_ps(facet_tensor_channel(out, c) + p, mask, e);
+            __m256 e = exp_ps(_mm256_sub_ps(load_n(facet_tensor_channel(in, c) + p, n), mx));
+            store_n(facet_tensor_channel(out, c) + p, e, n);
             sum = _mm256_add_ps(sum, e);
         }
         __m256 scale = _mm256_div_ps(_mm256_set1_ps(1.0f), sum);
         for (int c = 0; c < in->c; c++) {
             float *d = facet_tensor_channel(out, c) + p;
-            _mm256_maskstore_ps(d, mask, _mm256_mul_ps(_mm256_maskload_ps(d, mask), scale));
+            store_n(d, _mm256_mul_ps(load_n(d, n), scale), n);
         }
     }
 }
 
 static int softmax_channels_avx2(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_same_shape(in, out);
     if (ret < 0)
         return ret;
     size_t plane = (size_t)in->h * (size_t)in->w;
     RowJob rj = {.a = in, .out = out, .rows = (int)((plane + PIXEL_RUN - 1) / PIXEL_RUN)};
-    run_rows(ws, softmax_channels_job, &rj, 20.0 * PIXEL_RUN * in->c);
+    run_rows(ws, softmax_channels_job, &rj, 0.5 * PIXEL_RUN * in->c);
     return 0;
 }
 
@@ -488,43 +509,52 @@ AVX2 static void softmax_spatial_job(void *opaque, int job, int thread)
         const float *src = facet_tensor_channel(in, c);
         float *dst = facet_tensor_channel(out, c);
         __m256 mx = neg_inf;
-        for (size_t i = 0; i < plane; i += 8) {
-            __m256i mask = tail_mask(plane - i < 8 ? plane - i : 8);
-            __m256 v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(src + i, mask),
-                                        _mm256_castsi256_ps(mask));
-            mx = _mm256_max_ps(v, mx);
-        }
+        size_t full = plane / 8 * 8, rest = plane - full;
+        for (size_t i = 0; i < full; i += 8)
+            mx = _mm256_max_ps(_mm256_loadu_ps(src + i), mx);
+        __m256i mask = tail_mask(rest);
+        if (rest)
+            mx = _mm256_max_ps(_mm256_blendv_ps(neg_inf, _mm256_maskload_ps(src + full, mask),
+                                                _mm256_castsi256_ps(mask)),
+                               mx);
         __m256 m = _mm256_set1_ps(hmax_ps(mx));
         /* Two partial sums: 16 lanes keep the rounding error of a long
          * plane small. */
         __m256 s0 = _mm256_setzero_ps(), s1 = s0;
-        for (size_t i = 0; i < plane; i += 8) {
-            __m256i mask = tail_mask(plane - i < 8 ? plane - i : 8);
-            __m256 e = exp_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, mask), m),
-                                            inv_t));
-            e = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
-            _mm256_maskstore_ps(dst + i, mask, e);
+        for (size_t i = 0; i < full; i += 8) {
+            __m256 e = exp_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(src + i), m), inv_t));
+            _mm256_storeu_ps(dst + i, e);
             if ((i / 8) & 1)
                 s1 = _mm256_add_ps(s1, e);
             else
                 s0 = _mm256_add_ps(s0, e);
         }
-        __m256 scale = _mm256_set1_ps(1.0f / hsum_ps(_mm256_add_ps(s0, s1)));
-        for (size_t i = 0; i < plane; i += 8) {
-            __m256i mask = tail_mask(plane - i < 8 ? plane - i : 8);
-            _mm256_maskstore_ps(dst + i, mask, _mm256_mul_ps(_mm256_maskload_ps(dst + i, mask), scale));
+        if (rest) {
+            __m256 e = exp_ps(
+                _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(src + full, mask), m), inv_t));
+            e = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
+            _mm256_maskstore_ps(dst + full, mask, e);
+            if ((full / 8) & 1)
+                s1 = _mm256_add_ps(s1, e);
+            else
+                s0 = _mm256_add_ps(s0, e);
         }
+        __m256 scale = _mm256_set1_ps(1.0f / hsum_ps(_mm256_add_ps(s0, s1)));
+        for (size_t i = 0; i < plane; i += 8)
+            store_n(dst + i, _mm256_mul_ps(load_n(dst + i, plane - i), scale), plane - i);
     }
 }
 
 static int softmax_spatial_avx2(FacetWorkspace *ws, const FacetTensor *in, float temperature,
                                 FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_softmax_spatial(in, temperature, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .scalar = temperature, .rows = in->c};
-    run_rows(ws, softmax_spatial_job, &rj, 20.0 * in->h * in->w);
+    run_rows(ws, softmax_spatial_job, &rj, 0.3 * in->h * in->w);
     return 0;
 }
 
@@ -537,22 +567,21 @@ AVX2 static void activate_job(void *opaque, int job, int thread)
     size_t w = (size_t)rj->out->w;
     float *d = rj->out->data + (size_t)begin * w;
     size_t n = (size_t)(end - begin) * w;
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i mask = tail_mask(n - i < 8 ? n - i : 8);
-        __m256 v = _mm256_maskload_ps(d + i, mask);
-        _mm256_maskstore_ps(d + i, mask, activate_ps(v, rj->act));
-    }
+    for (size_t i = 0; i < n; i += 8)
+        store_n(d + i, activate_ps(load_n(d + i, n - i), rj->act), n - i);
 }
 
 static int activate_avx2(FacetWorkspace *ws, FacetTensor *t, FacetActivation act)
 {
+    if (!ws)
+        return -EINVAL;
     if (!t || !t->data || t->c < 1 || t->h < 1 || t->w < 1 || (int)act < 0 ||
         act >= FACET_ACT_COUNT)
         return -EINVAL;
     if (act == FACET_ACT_NONE)
         return 0;
     RowJob rj = {.out = t, .act = act, .rows = t->c * t->h};
-    run_rows(ws, activate_job, &rj, 10.0 * t->w);
+    run_rows(ws, activate_job, &rj, (act == FACET_ACT_RELU ? 0.1 : 0.5) * t->w);
     return 0;
 }
 
@@ -572,10 +601,9 @@ AVX2 static void binary_job(void *opaque, int job, int thread)
         const float *a = rj->a->data + off, *b = rj->b->data + off;
         float *o = rj->out->data + off;
         for (size_t i = 0; i < n; i += 8) {
-            __m256i mask = tail_mask(n - i < 8 ? n - i : 8);
-            __m256 va = _mm256_maskload_ps(a + i, mask), vb = _mm256_maskload_ps(b + i, mask);
+            __m256 va = load_n(a + i, n - i), vb = load_n(b + i, n - i);
             __m256 v = rj->kind == BINARY_ADD ? _mm256_add_ps(va, vb) : _mm256_mul_ps(va, vb);
-            _mm256_maskstore_ps(o + i, mask, v);
+            store_n(o + i, v, n - i);
         }
         return;
     }
@@ -583,11 +611,8 @@ AVX2 static void binary_job(void *opaque, int job, int thread)
         const float *a = rj->a->data + (size_t)r * w;
         const float *m = rj->b->data + (size_t)(r % h) * w;
         float *o = rj->out->data + (size_t)r * w;
-        for (size_t i = 0; i < w; i += 8) {
-            __m256i mask = tail_mask(w - i < 8 ? w - i : 8);
-            __m256 v = _mm256_mul_ps(_mm256_maskload_ps(a + i, mask), _mm256_maskload_ps(m + i, mask));
-            _mm256_maskstore_ps(o + i, mask, v);
-        }
+        for (size_t i = 0; i < w; i += 8)
+            store_n(o + i, _mm256_mul_ps(load_n(a + i, w - i), load_n(m + i, w - i)), w - i);
     }
 }
 
@@ -595,12 +620,14 @@ static void run_binary(FacetWorkspace *ws, const FacetTensor *a, const FacetTens
                        FacetTensor *out, int kind)
 {
     RowJob rj = {.a = a, .b = b, .out = out, .kind = kind, .rows = out->c * out->h};
-    run_rows(ws, binary_job, &rj, 2.0 * out->w);
+    run_rows(ws, binary_job, &rj, 0.1 * out->w);
 }
 
 static int add_avx2(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b,
                     FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_binary(a, b, out);
     if (ret < 0)
         return ret;
@@ -611,6 +638,8 @@ static int add_avx2(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor 
 static int mul_avx2(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b,
                     FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_binary(a, b, out);
     if (ret < 0)
         return ret;
@@ -621,6 +650,8 @@ static int mul_avx2(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor 
 static int mul_map_avx2(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *map,
                         FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_mul_map(a, map, out);
     if (ret < 0)
         return ret;

@@ -273,7 +273,7 @@ const float *facet_ops_conv_pad_input(FacetWorkspace *ws, const FacetConvLayout 
     if (facet_workspace_reserve(ws, l->channel * (size_t)in->c) < 0)
         return NULL;
     PadJob pj = {l, in, ws->scratch, 0};
-    pj.jobs = facet_ops_job_count(ws, in->c, (double)l->channel);
+    pj.jobs = facet_ops_job_count(ws, in->c, 0.25 * (double)l->channel);
     facet_thread_pool_run(ws->pool, pad_job, &pj, pj.jobs);
     return ws->scratch;
 }
@@ -393,16 +393,14 @@ void facet_ops_split(int count, int parts, int index, int *begin, int *end)
     *end = (int)(c * (index + 1) / parts);
 }
 
-/* A job below this many flops costs less than waking a thread for it. */
-#define MIN_JOB_FLOPS 50000.0
+#define MIN_JOB_NS 10000.0
 
-int facet_ops_job_count(const FacetWorkspace *ws, int items, double cost)
+int facet_ops_job_count(const FacetWorkspace *ws, int items, double ns)
 {
     int threads = facet_thread_pool_threads(ws ? ws->pool : NULL);
     if (items <= 1 || threads <= 1)
         return 1;
-    /* Several jobs per thread: a core slowed by other work takes fewer. */
-    double by_cost = (double)items * cost / MIN_JOB_FLOPS;
+    double by_cost = (double)items * ns / MIN_JOB_NS;
     int jobs = 4 * threads;
     if (by_cost < jobs)
         jobs = by_cost < 1.0 ? 1 : (int)by_cost;
@@ -506,12 +504,15 @@ static void conv2d_c_job(void *opaque, int job, int thread)
 static int conv2d_c(FacetWorkspace *ws, const FacetConv2d *conv, const FacetTensor *in,
                     FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_conv2d(conv, in, out);
     if (ret < 0)
         return ret;
-    double cost = 2.0 * conv->in_c * conv->k * conv->k * out->h * out->w;
-    ConvJob cj = {conv, in, out, facet_ops_job_count(ws, conv->out_c, cost)};
-    facet_thread_pool_run(ws ? ws->pool : NULL, conv2d_c_job, &cj, cj.jobs);
+    /* About 5 flops per ns on one core (vectorised row loops). */
+    double ns = 2.0 * conv->in_c * conv->k * conv->k * out->h * out->w / 5.0;
+    ConvJob cj = {conv, in, out, facet_ops_job_count(ws, conv->out_c, ns)};
+    facet_thread_pool_run(ws->pool, conv2d_c_job, &cj, cj.jobs);
     return 0;
 }
 
@@ -527,9 +528,9 @@ typedef struct RowJob {
     int jobs;
 } RowJob;
 
-static int row_jobs(const FacetWorkspace *ws, int rows, double cost_per_row)
+static int row_jobs(const FacetWorkspace *ws, int rows, double ns_per_row)
 {
-    return facet_ops_job_count(ws, rows, cost_per_row);
+    return facet_ops_job_count(ws, rows, ns_per_row);
 }
 
 static void upsample2x_c_job(void *opaque, int job, int thread)
@@ -553,12 +554,14 @@ static void upsample2x_c_job(void *opaque, int job, int thread)
 
 static int upsample2x_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_upsample2x(in, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .rows = in->c * in->h};
-    rj.jobs = row_jobs(ws, rj.rows, 4.0 * in->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, upsample2x_c_job, &rj, rj.jobs);
+    rj.jobs = row_jobs(ws, rj.rows, 1.0 * in->w);
+    facet_thread_pool_run(ws->pool, upsample2x_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -582,12 +585,14 @@ static void avgpool2x2_c_job(void *opaque, int job, int thread)
 
 static int avgpool2x2_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_avgpool2x2(in, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .rows = out->c * out->h};
-    rj.jobs = row_jobs(ws, rj.rows, 4.0 * out->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, avgpool2x2_c_job, &rj, rj.jobs);
+    rj.jobs = row_jobs(ws, rj.rows, 1.0 * out->w);
+    facet_thread_pool_run(ws->pool, avgpool2x2_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -637,12 +642,14 @@ static void grid_sample_c_job(void *opaque, int job, int thread)
 static int grid_sample_c(FacetWorkspace *ws, const FacetTensor *in, const FacetTensor *grid,
                          FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_grid_sample(in, grid, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .b = grid, .out = out, .rows = out->h};
-    rj.jobs = row_jobs(ws, rj.rows, (20.0 + 8.0 * in->c) * out->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, grid_sample_c_job, &rj, rj.jobs);
+    rj.jobs = row_jobs(ws, rj.rows, (2.0 + 1.0 * in->c) * out->w);
+    facet_thread_pool_run(ws->pool, grid_sample_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -691,14 +698,16 @@ static void softmax_channels_c_job(void *opaque, int job, int thread)
 
 static int softmax_channels_c(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_same_shape(in, out);
     if (ret < 0)
         return ret;
     size_t plane = (size_t)in->h * (size_t)in->w;
     RowJob rj = {.a = in, .out = out};
     int runs = (int)((plane + PIXEL_RUN - 1) / PIXEL_RUN);
-    rj.jobs = facet_ops_job_count(ws, runs, 20.0 * PIXEL_RUN * in->c);
-    facet_thread_pool_run(ws ? ws->pool : NULL, softmax_channels_c_job, &rj, rj.jobs);
+    rj.jobs = facet_ops_job_count(ws, runs, 3.0 * PIXEL_RUN * in->c);
+    facet_thread_pool_run(ws->pool, softmax_channels_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -732,12 +741,14 @@ static void softmax_spatial_c_job(void *opaque, int job, int thread)
 static int softmax_spatial_c(FacetWorkspace *ws, const FacetTensor *in, float temperature,
                              FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_softmax_spatial(in, temperature, out);
     if (ret < 0)
         return ret;
     RowJob rj = {.a = in, .out = out, .scalar = temperature};
-    rj.jobs = facet_ops_job_count(ws, in->c, 20.0 * in->h * in->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, softmax_spatial_c_job, &rj, rj.jobs);
+    rj.jobs = facet_ops_job_count(ws, in->c, 3.0 * in->h * in->w);
+    facet_thread_pool_run(ws->pool, softmax_spatial_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -753,13 +764,15 @@ static void activate_c_job(void *opaque, int job, int thread)
 
 static int activate_c(FacetWorkspace *ws, FacetTensor *t, FacetActivation act)
 {
+    if (!ws)
+        return -EINVAL;
     if (!tensor_ok(t) || (int)act < 0 || act >= FACET_ACT_COUNT)
         return -EINVAL;
     if (act == FACET_ACT_NONE)
         return 0;
     RowJob rj = {.out = t, .act = act, .rows = t->c * t->h};
-    rj.jobs = row_jobs(ws, rj.rows, 10.0 * t->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, activate_c_job, &rj, rj.jobs);
+    rj.jobs = row_jobs(ws, rj.rows, (act == FACET_ACT_RELU ? 0.3 : 3.0) * t->w);
+    facet_thread_pool_run(ws->pool, activate_c_job, &rj, rj.jobs);
     return 0;
 }
 
@@ -796,12 +809,14 @@ static void run_binary(FacetWorkspace *ws, const FacetTensor *a, const FacetTens
                        FacetTensor *out, int kind)
 {
     RowJob rj = {.a = a, .b = b, .out = out, .kind = kind, .rows = out->c * out->h};
-    rj.jobs = row_jobs(ws, rj.rows, 2.0 * out->w);
-    facet_thread_pool_run(ws ? ws->pool : NULL, binary_c_job, &rj, rj.jobs);
+    rj.jobs = row_jobs(ws, rj.rows, 0.3 * out->w);
+    facet_thread_pool_run(ws->pool, binary_c_job, &rj, rj.jobs);
 }
 
 static int add_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_binary(a, b, out);
     if (ret < 0)
         return ret;
@@ -811,6 +826,8 @@ static int add_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b,
 
 static int mul_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b, FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_binary(a, b, out);
     if (ret < 0)
         return ret;
@@ -821,6 +838,8 @@ static int mul_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b,
 static int mul_map_c(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *map,
                      FacetTensor *out)
 {
+    if (!ws)
+        return -EINVAL;
     int ret = facet_ops_check_mul_map(a, map, out);
     if (ret < 0)
         return ret;

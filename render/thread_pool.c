@@ -6,8 +6,18 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+/* After a run, workers (and the caller, waiting for them) poll for this long
+ * before sleeping: the renderer issues its ops back to back, and a sleeping
+ * thread takes tens of microseconds to wake - as long as a small op.
+ * (-DSPIN_NS=0 turns polling off, for comparisons.) */
+#ifndef SPIN_NS
+#define SPIN_NS 50000
+#endif
 
 typedef struct Worker {
     FacetThreadPool *pool;
@@ -28,11 +38,55 @@ struct FacetThreadPool {
     void *ctx;
     int job_count;
     atomic_int next_job;
-    unsigned generation;
+    /* Changed under `lock`; read without it only to decide whether to
+     * keep spinning. */
+    atomic_uint generation;
+    atomic_int busy_workers;  /* workers inside the current run */
+    atomic_int quit;
     int open;                 /* the current run still accepts workers */
-    int busy_workers;         /* workers inside the current run */
-    int quit;
 };
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Polls until *value != unwanted (or quit), for at most SPIN_NS. */
+static void spin_while_uint(const atomic_uint *value, unsigned unwanted, const atomic_int *quit)
+{
+    int64_t start = now_ns();
+    for (int i = 1;; i++) {
+        if (atomic_load_explicit(value, memory_order_relaxed) != unwanted ||
+            atomic_load_explicit(quit, memory_order_relaxed))
+            return;
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() - start > SPIN_NS)
+            return;
+    }
+}
+
+static void spin_while_busy(const atomic_int *busy)
+{
+    int64_t start = now_ns();
+    for (int i = 1;; i++) {
+        if (atomic_load_explicit(busy, memory_order_relaxed) == 0)
+            return;
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() - start > SPIN_NS)
+            return;
+    }
+}
 
 static int processor_count(void)
 {
@@ -52,7 +106,7 @@ static void take_jobs(FacetThreadPool *pool, FacetJobFn fn, void *ctx, int job_c
 {
     for (;;) {
         int job = atomic_fetch_add_explicit(&pool->next_job, 1, memory_order_relaxed);
-        if (job >= job_count)
+        if (job >= job_count || job < 0) /* < 0: the counter wrapped past INT_MAX */
             break;
         fn(ctx, job, thread);
     }
@@ -64,18 +118,23 @@ static void *worker_main(void *arg)
     FacetThreadPool *pool = self->pool;
     unsigned seen = 0;
 
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (!pool->quit && pool->generation == seen)
+        spin_while_uint(&pool->generation, seen, &pool->quit);
+        pthread_mutex_lock(&pool->lock);
+        while (!atomic_load(&pool->quit) && atomic_load(&pool->generation) == seen)
             pthread_cond_wait(&pool->wake, &pool->lock);
-        if (pool->quit)
+        if (atomic_load(&pool->quit)) {
+            pthread_mutex_unlock(&pool->lock);
             break;
-        seen = pool->generation;
-        /* A worker that wakes after the caller closed the run stays out:
+        }
+        seen = atomic_load(&pool->generation);
+        /* A worker that comes after the caller closed the run stays out:
          * the run's ctx may already be gone. */
-        if (!pool->open)
+        if (!pool->open) {
+            pthread_mutex_unlock(&pool->lock);
             continue;
-        pool->busy_workers++;
+        }
+        atomic_fetch_add(&pool->busy_workers, 1);
         FacetJobFn fn = pool->fn;
         void *ctx = pool->ctx;
         int job_count = pool->job_count;
@@ -84,17 +143,17 @@ static void *worker_main(void *arg)
         take_jobs(pool, fn, ctx, job_count, self->index);
 
         pthread_mutex_lock(&pool->lock);
-        if (--pool->busy_workers == 0)
+        if (atomic_fetch_sub(&pool->busy_workers, 1) == 1)
             pthread_cond_signal(&pool->finished);
+        pthread_mutex_unlock(&pool->lock);
     }
-    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
 static void stop_workers(FacetThreadPool *pool)
 {
     pthread_mutex_lock(&pool->lock);
-    pool->quit = 1;
+    atomic_store(&pool->quit, 1);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     for (int i = 0; i < pool->started; i++)
@@ -119,6 +178,9 @@ int facet_thread_pool_create(FacetThreadPool **out, int threads)
     if (!pool)
         return -ENOMEM;
     atomic_init(&pool->next_job, 0);
+    atomic_init(&pool->generation, 0);
+    atomic_init(&pool->busy_workers, 0);
+    atomic_init(&pool->quit, 0);
     pool->worker_count = threads - 1;
     if (pool->worker_count > 0) {
         pool->workers = calloc((size_t)pool->worker_count, sizeof(*pool->workers));
@@ -172,7 +234,7 @@ void facet_thread_pool_run(FacetThreadPool *pool, FacetJobFn fn, void *ctx, int 
     pool->job_count = job_count;
     atomic_store_explicit(&pool->next_job, 0, memory_order_relaxed);
     pool->open = 1;
-    pool->generation++;
+    atomic_fetch_add(&pool->generation, 1);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
 
@@ -181,8 +243,9 @@ void facet_thread_pool_run(FacetThreadPool *pool, FacetJobFn fn, void *ctx, int 
     /* Every job has been taken; wait only for workers still running one
      * (not for those still asleep), then close the run. The mutex hand-over
      * orders the workers' writes before our return. */
+    spin_while_busy(&pool->busy_workers);
     pthread_mutex_lock(&pool->lock);
-    while (pool->busy_workers > 0)
+    while (atomic_load(&pool->busy_workers) > 0)
         pthread_cond_wait(&pool->finished, &pool->lock);
     pool->open = 0;
     pthread_mutex_unlock(&pool->lock);

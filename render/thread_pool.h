@@ -8,8 +8,11 @@
  * fixed, so a job must write only to what its own index owns.
  *
  * A pool of n threads starts n - 1 worker threads: the caller of
- * facet_thread_pool_run() is the n-th. Workers sleep on a condition variable
- * between runs (no spinning: the cores are shared with other work).
+ * facet_thread_pool_run() is the n-th. Between runs a worker polls for 50
+ * microseconds, so that ops issued back to back find it awake, then sleeps on
+ * a condition variable (the cores are shared with other work: nothing spins
+ * for long). The caller never waits for a worker that has not started on the
+ * run: if it took every job first, it returns at once.
  *
  * One run at a time: facet_thread_pool_run() must not be called from inside a
  * job, nor from two threads at once on the same pool.

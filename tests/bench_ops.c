@@ -9,8 +9,10 @@
  * the runs, so one run slowed by other work on the machine does not move it.
  * FLOPs count 2 per multiply-accumulate for convolutions (bias and
  * activation not counted) and the per-element counts of train/flops.py for
- * the others. The last case, "renderer convs", is every convolution of
- * DenseMotion + Decoder for one 256x256 frame (train/model.py defaults).
+ * the others. "renderer convs" is every convolution of DenseMotion +
+ * Decoder for one 256x256 frame (train/model.py defaults, 1.07 GFLOP);
+ * "thread pool" is the fixed cost of one parallel-for (its ideal time is
+ * 0.020 ms). docs/render-ops.md has measured figures.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "render/ops.h"
@@ -70,6 +72,26 @@ typedef struct Options {
 
 /* What one case runs; `arg` points at the case's own state. */
 typedef void (*CaseFn)(const FacetRenderOps *ops, FacetWorkspace *ws, void *arg);
+
+/* Busy for 10 microseconds. */
+static void spin_job(void *ctx, int job, int thread)
+{
+    (void)ctx;
+    (void)job;
+    (void)thread;
+    double start = now_ms();
+    while (now_ms() - start < 0.010)
+        ;
+}
+
+/* One parallel-for of 2 jobs of 10 us per thread: ideally 20 us; the rest
+ * is what waking the workers and waiting for them costs each threaded op. */
+static void run_pool(const FacetRenderOps *ops, FacetWorkspace *ws, void *arg)
+{
+    (void)ops;
+    (void)arg;
+    facet_thread_pool_run(ws->pool, spin_job, NULL, 2 * facet_thread_pool_threads(ws->pool));
+}
 
 static double median_ms(const Options *opt, const FacetRenderOps *ops, FacetWorkspace *ws,
                         CaseFn fn, void *arg)
@@ -182,7 +204,10 @@ static void run_other(const FacetRenderOps *ops, FacetWorkspace *ws, void *arg)
 
 static void print_row(const char *isa, const char *name, double ms, double flops)
 {
-    printf("%-5s %-40s %9.3f ms %8.2f GFLOP/s\n", isa, name, ms, flops / (ms * 1e6));
+    if (flops > 0)
+        printf("%-5s %-40s %9.3f ms %8.2f GFLOP/s\n", isa, name, ms, flops / (ms * 1e6));
+    else
+        printf("%-5s %-40s %9.3f ms %8s GFLOP/s\n", isa, name, ms, "-");
     fflush(stdout);
 }
 
@@ -207,6 +232,9 @@ static void bench_isa(const Options *opt, const char *isa, const FacetRenderOps 
         {64, 32, 1, 1, 64, FACET_ACT_NONE},
     };
     char name[96];
+    if (wanted(opt, "thread pool: 2 jobs of 10 us per thread"))
+        print_row(isa, "thread pool: 2 jobs of 10 us per thread",
+                  median_ms(opt, ops, ws, run_pool, NULL), 0);
     for (size_t i = 0; i < sizeof(convs) / sizeof(convs[0]); i++) {
         snprintf(name, sizeof(name), "conv%dx%d s%d %3d->%-3d %dx%d", convs[i].k, convs[i].k,
                  convs[i].stride, convs[i].in_c, convs[i].out_c, convs[i].size, convs[i].size);
@@ -238,8 +266,8 @@ static void bench_isa(const Options *opt, const char *isa, const FacetRenderOps 
                            layers[i][3], act);
             flops += conv_flops(&r.layers[i]);
         }
-        print_row(isa, "renderer convs (15 layers, S=256)", median_ms(opt, ops, ws, run_renderer, &r),
-                  flops);
+        print_row(isa, "renderer convs (15 layers, S=256)",
+                  median_ms(opt, ops, ws, run_renderer, &r), flops);
         for (int i = 0; i < r.count; i++)
             conv_case_free(&r.layers[i]);
     }
@@ -271,8 +299,17 @@ static void bench_isa(const Options *opt, const char *isa, const FacetRenderOps 
         else
             must(facet_tensor_alloc(&oc.out, c, s, s), "tensor_alloc");
         if (!strcmp(oc.op, "grid_sample")) {
+            /* A smooth warp as DenseMotion makes (the identity grid plus a
+             * displacement of a few pixels), not random points: the memory
+             * access pattern decides the speed. */
             must(facet_tensor_alloc(&oc.b, 2, s, s), "tensor_alloc");
-            fill(&oc.b);
+            for (int y = 0; y < s; y++)
+                for (int x = 0; x < s; x++) {
+                    float gx = (2.0f * (float)x + 1.0f) / (float)s - 1.0f;
+                    float gy = (2.0f * (float)y + 1.0f) / (float)s - 1.0f;
+                    oc.b.data[y * s + x] = gx + 0.05f * sinf(3.0f * gy);
+                    oc.b.data[s * s + y * s + x] = gy + 0.05f * cosf(2.0f * gx);
+                }
         } else if (!strcmp(oc.op, "add")) {
             must(facet_tensor_alloc(&oc.b, c, s, s), "tensor_alloc");
             fill(&oc.b);
