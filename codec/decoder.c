@@ -13,13 +13,33 @@
 
 #include "codec/bitstream.h"
 #include "codec/convert.h"
+#include "codec/frame_tensor.h"
 #include "codec/intra.h"
+#include "codec/log.h"
+#include "codec/model_path.h"
 #include "keypoints/keypoint_coding.h"
+#include "render/network.h"
+#include "render/renderer.h"
+#include "render/thread_pool.h"
 
 #define MAX_THREADS 64
 
+/* The renderer and what it needs; present when a model was loaded. */
+typedef struct DecoderModel {
+    FacetNetwork *network;
+    FacetThreadPool *pool;
+    FacetRenderer *renderer;     /* created for the stream's model size */
+    int renderer_size;
+    int renderer_ready;          /* holds the current keyframe's features */
+    FacetFrameTensorConverter converter;
+    FacetTensor keyframe;        /* 3 x S x S */
+    FacetTensor rendered;        /* 3 x S x S */
+} DecoderModel;
+
 struct FacetDecoder {
     FacetDecoderSettings settings;
+    FacetLogger logger;
+    DecoderModel *model;              /* NULL: keyframes only */
     FacetIntraDecoder *intra;
     struct SwsContext *convert_cache;
 
@@ -43,6 +63,46 @@ void facet_decoder_default_settings(FacetDecoderSettings *settings)
     settings->threads = 0;
 }
 
+static void close_model(DecoderModel **model)
+{
+    if (!*model)
+        return;
+    DecoderModel *m = *model;
+    facet_renderer_destroy(&m->renderer);
+    facet_thread_pool_destroy(&m->pool);
+    facet_network_close(&m->network);
+    facet_frame_tensor_converter_free(&m->converter);
+    facet_tensor_free(&m->keyframe);
+    facet_tensor_free(&m->rendered);
+    free(m);
+    *model = NULL;
+}
+
+static int open_model(FacetDecoder *dec, const FacetDecoderSettings *settings)
+{
+    char *path = NULL;
+    int ret = facet_model_path_resolve(settings->model_path, &path);
+    if (ret < 0 || !path)
+        return ret;
+    DecoderModel *m = calloc(1, sizeof(*m));
+    if (!m) {
+        free(path);
+        return FACET_ERR(ENOMEM);
+    }
+    dec->model = m;
+    char error[512];
+    ret = facet_network_open(&m->network, path, error, sizeof(error));
+    free(path);
+    if (ret < 0) {
+        facet_log(&dec->logger, "%s", error);
+        return ret;
+    }
+    ret = facet_thread_pool_create(&m->pool, settings->threads);
+    if (ret < 0)
+        facet_log(&dec->logger, "cannot start worker threads: %s", facet_strerror(ret));
+    return ret;
+}
+
 int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *settings)
 {
     if (!decoder)
@@ -59,12 +119,72 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     if (!dec)
         return FACET_ERR(ENOMEM);
     dec->settings = *settings;
+    dec->settings.model_path = NULL; /* the caller's string is not kept */
+    dec->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
     int ret = facet_intra_decoder_open(&dec->intra, settings->threads);
+    if (ret == 0)
+        ret = open_model(dec, settings);
     if (ret < 0) {
         facet_decoder_close(&dec);
         return ret;
     }
     *decoder = dec;
+    return 0;
+}
+
+/* Makes the renderer ready for a stream of model size `size`: created once
+ * per size, since its buffers are laid out for one size. */
+static int prepare_renderer(DecoderModel *m, int size)
+{
+    if (m->renderer && m->renderer_size == size)
+        return 0;
+    facet_renderer_destroy(&m->renderer);
+    facet_tensor_free(&m->keyframe);
+    facet_tensor_free(&m->rendered);
+    m->renderer_size = 0;
+    int ret = facet_renderer_create(&m->renderer, m->network, size, m->pool, 0);
+    if (ret == 0)
+        ret = facet_tensor_alloc(&m->keyframe, 3, size, size);
+    if (ret == 0)
+        ret = facet_tensor_alloc(&m->rendered, 3, size, size);
+    if (ret == 0)
+        m->renderer_size = size;
+    return ret;
+}
+
+/* Loads a keyframe into the renderer when the stream was coded with the
+ * loaded model. A stream of another model still shows its keyframes; only
+ * its deltas are refused (decode_delta says why). */
+static int prepare_reference(FacetDecoder *dec, const FacetSequenceHeader *sequence,
+                             const FacetPicture *picture, const FacetQuantKeypoints *quantized)
+{
+    DecoderModel *m = dec->model;
+    if (!m || sequence->model_id == 0)
+        return 0;
+    m->renderer_ready = 0;
+    if (sequence->model_id != facet_network_model_id(m->network))
+        return 0;
+    if (sequence->keypoint_count != facet_network_num_keypoints(m->network) ||
+        !facet_network_size_supported(m->network, sequence->model_size)) {
+        facet_log(&dec->logger,
+                  "stream claims model %08x with K=%d, S=%d; the loaded model %08x has K=%d",
+                  (unsigned)sequence->model_id, sequence->keypoint_count, sequence->model_size,
+                  (unsigned)facet_network_model_id(m->network),
+                  facet_network_num_keypoints(m->network));
+        return FACET_ERR(EBADMSG);
+    }
+    int ret = prepare_renderer(m, sequence->model_size);
+    if (ret == 0)
+        ret = facet_frame_to_tensor(&m->converter, picture, &m->keyframe);
+    FacetKeypointSet keypoints;
+    facet_keypoints_dequantize(quantized, &keypoints);
+    if (ret == 0)
+        ret = facet_renderer_set_keyframe(m->renderer, &m->keyframe, &keypoints);
+    if (ret < 0) {
+        facet_log(&dec->logger, "cannot prepare the renderer: %s", facet_strerror(ret));
+        return ret;
+    }
+    m->renderer_ready = 1;
     return 0;
 }
 
@@ -132,6 +252,11 @@ static int decode_keyframe(FacetDecoder *dec, const FacetPacketView *view, int64
                                  sequence->height, &picture);
     if (ret < 0)
         return ret;
+    ret = prepare_reference(dec, sequence, &picture, &keypoints);
+    if (ret < 0) {
+        facet_picture_unref(&picture);
+        return ret;
+    }
     ret = emit_frame(dec, &picture, pts);
     if (ret < 0)
         return ret;
@@ -143,7 +268,7 @@ static int decode_keyframe(FacetDecoder *dec, const FacetPacketView *view, int64
     return 0;
 }
 
-static int decode_delta(FacetDecoder *dec, const FacetPacketView *view)
+static int decode_delta(FacetDecoder *dec, const FacetPacketView *view, int64_t pts)
 {
     if (!dec->has_reference || view->keyframe_id != dec->keyframe_id)
         return FACET_ERR(ENOENT);
@@ -156,9 +281,38 @@ static int decode_delta(FacetDecoder *dec, const FacetPacketView *view)
                                      &keypoints);
     if (ret < 0)
         return FACET_ERR(EBADMSG);
-    /* The keypoints are valid, but rebuilding a picture from them needs the
-     * renderer network, which this build does not have. */
-    return FACET_ERR(ENOTSUP);
+
+    DecoderModel *m = dec->model;
+    if (!m) {
+        facet_log(&dec->logger, "delta frame of a stream coded with model %08x, but no model "
+                  "is loaded", (unsigned)dec->info.model_id);
+        return FACET_ERR(ENOTSUP);
+    }
+    if (dec->info.model_id != facet_network_model_id(m->network)) {
+        facet_log(&dec->logger, "delta frame of a stream coded with model %08x, but the "
+                  "loaded model is %08x", (unsigned)dec->info.model_id,
+                  (unsigned)facet_network_model_id(m->network));
+        return FACET_ERR(ENOTSUP);
+    }
+    if (!m->renderer_ready)
+        return FACET_ERR(ENOENT);
+
+    FacetKeypointSet current;
+    facet_keypoints_dequantize(&keypoints, &current);
+    FacetPicture picture = { 0 };
+    ret = facet_renderer_render(m->renderer, &current, &m->rendered);
+    if (ret == 0)
+        ret = facet_picture_alloc(&picture, FACET_PIXEL_FORMAT_I420, dec->info.width,
+                                  dec->info.height);
+    if (ret == 0)
+        ret = facet_tensor_to_frame(&m->converter, &m->rendered, &picture);
+    if (ret == 0)
+        ret = emit_frame(dec, &picture, pts);
+    if (ret < 0) {
+        facet_picture_unref(&picture);
+        facet_log(&dec->logger, "rendering failed: %s", facet_strerror(ret));
+    }
+    return ret;
 }
 
 int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet)
@@ -174,7 +328,7 @@ int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet)
         return ret;
     if (view.type == FACET_PACKET_TYPE_KEYFRAME)
         return decode_keyframe(decoder, &view, packet->pts);
-    return decode_delta(decoder, &view);
+    return decode_delta(decoder, &view, packet->pts);
 }
 
 int facet_decoder_receive_frame(FacetDecoder *decoder, FacetPicture *picture)
@@ -204,6 +358,8 @@ int facet_decoder_flush(FacetDecoder *decoder)
     if (!decoder)
         return FACET_ERR(EINVAL);
     decoder->has_reference = 0;
+    if (decoder->model)
+        decoder->model->renderer_ready = 0;
     facet_picture_unref(&decoder->frame);
     decoder->has_frame = 0;
     return 0;
@@ -215,6 +371,7 @@ void facet_decoder_close(FacetDecoder **decoder)
         return;
     FacetDecoder *dec = *decoder;
     facet_intra_decoder_close(&dec->intra);
+    close_model(&dec->model);
     facet_convert_cache_free(&dec->convert_cache);
     facet_picture_unref(&dec->frame);
     free(dec);

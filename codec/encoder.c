@@ -2,9 +2,10 @@
  * The encoder: one frame in, one packet out, no lookahead (a call cannot
  * wait for future frames).
  *
- * Without a model every frame is a keyframe: the picture is coded with the
- * intra codec and wrapped with the sequence header, so each packet decodes
- * on its own. Keypoint deltas arrive with the network.
+ * With a model, a keyframe (the first frame, then every keyframe_interval
+ * seconds or on request) carries the intra-coded picture and its keypoints;
+ * every other frame carries only its keypoints, coded against the
+ * keyframe's. Without a model every frame is a keyframe.
  */
 #include "facet/facet.h"
 
@@ -14,13 +15,36 @@
 
 #include "codec/bitstream.h"
 #include "codec/convert.h"
+#include "codec/frame_tensor.h"
 #include "codec/intra.h"
+#include "codec/log.h"
+#include "codec/model_path.h"
+#include "keypoints/detector.h"
+#include "keypoints/keypoint_coding.h"
+#include "render/network.h"
+#include "render/thread_pool.h"
 
 #define MAX_THREADS 64
 
+/* The parts only keypoint mode has. */
+typedef struct EncoderModel {
+    FacetNetwork *network;
+    FacetThreadPool *pool;
+    FacetKeypointDetector *detector;
+    FacetFrameTensorConverter converter;
+    FacetTensor input;                  /* the frame at S x S, RGB in [0, 1] */
+    int has_keyframe;                   /* deltas have a keyframe to refer to */
+    FacetQuantKeypoints keyframe_keypoints;
+    uint32_t keyframe_period;           /* frames between keyframes */
+    uint32_t frames_since_keyframe;
+} EncoderModel;
+
 struct FacetEncoder {
     FacetEncoderSettings settings;
+    FacetLogger logger;
     FacetSequenceHeader sequence;
+    EncoderModel *model;       /* NULL: intra-only */
+    int keyframe_requested;
     FacetIntraEncoder *intra;
     FacetPicture i420;         /* conversion target for RGB input */
     struct SwsContext *convert_cache;
@@ -64,6 +88,59 @@ static int validate_settings(const FacetEncoderSettings *s)
     return 0;
 }
 
+static void close_model(EncoderModel **model)
+{
+    if (!*model)
+        return;
+    EncoderModel *m = *model;
+    facet_keypoint_detector_destroy(&m->detector);
+    facet_thread_pool_destroy(&m->pool);
+    facet_network_close(&m->network);
+    facet_frame_tensor_converter_free(&m->converter);
+    facet_tensor_free(&m->input);
+    free(m);
+    *model = NULL;
+}
+
+/* Loads the model the settings name, if any, and writes its identity into
+ * the sequence header. */
+static int open_model(FacetEncoder *enc, const FacetEncoderSettings *settings)
+{
+    char *path = NULL;
+    int ret = facet_model_path_resolve(settings->model_path, &path);
+    if (ret < 0 || !path)
+        return ret;
+    EncoderModel *m = calloc(1, sizeof(*m));
+    if (!m) {
+        free(path);
+        return FACET_ERR(ENOMEM);
+    }
+    enc->model = m;
+    char error[512];
+    ret = facet_network_open(&m->network, path, error, sizeof(error));
+    free(path);
+    if (ret < 0) {
+        facet_log(&enc->logger, "%s", error);
+        return ret;
+    }
+    int size = facet_network_size(m->network);
+    ret = facet_thread_pool_create(&m->pool, settings->threads);
+    if (ret == 0)
+        ret = facet_keypoint_detector_create(&m->detector, m->network, size, m->pool, 0);
+    if (ret == 0)
+        ret = facet_tensor_alloc(&m->input, 3, size, size);
+    if (ret < 0) {
+        facet_log(&enc->logger, "cannot set up the keypoint detector: %s", facet_strerror(ret));
+        return ret;
+    }
+    double period = round(settings->keyframe_interval * settings->fps_num / settings->fps_den);
+    m->keyframe_period = period < 1.0 ? 1 : period > UINT32_MAX ? UINT32_MAX : (uint32_t)period;
+    enc->sequence.model_id = facet_network_model_id(m->network);
+    enc->sequence.model_size = (uint16_t)size;
+    enc->sequence.keypoint_count = (uint8_t)facet_network_num_keypoints(m->network);
+    return 0;
+}
+
 int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *settings)
 {
     if (!encoder)
@@ -79,6 +156,8 @@ int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *setti
     if (!enc)
         return FACET_ERR(ENOMEM);
     enc->settings = *settings;
+    enc->settings.model_path = NULL; /* the caller's string is not kept */
+    enc->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
     enc->sequence = (FacetSequenceHeader){
         .version_major = FACET_BITSTREAM_VERSION_MAJOR,
         .version_minor = FACET_BITSTREAM_VERSION_MINOR,
@@ -94,6 +173,11 @@ int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *setti
     ret = facet_intra_encoder_open(&enc->intra, settings->intra_codec, settings->width,
                                    settings->height, settings->keyframe_quality,
                                    settings->threads);
+    if (ret < 0) {
+        facet_log(&enc->logger, "cannot open the keyframe encoder: %s", facet_strerror(ret));
+        goto error;
+    }
+    ret = open_model(enc, settings);
     if (ret < 0)
         goto error;
     ret = facet_picture_alloc(&enc->i420, FACET_PIXEL_FORMAT_I420, settings->width,
@@ -130,8 +214,18 @@ static int validate_picture(const FacetEncoder *enc, const FacetPicture *picture
     }
 }
 
-static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420, int64_t pts)
+static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420,
+                           const FacetQuantKeypoints *keypoints, int64_t pts)
 {
+    uint8_t coded_keypoints[FACET_MAX_KEYPOINT_PAYLOAD];
+    int keypoint_size = 0;
+    if (keypoints) {
+        /* A keyframe's keypoints are coded against the neutral pose. */
+        keypoint_size = facet_keypoints_encode(keypoints, NULL, coded_keypoints,
+                                               sizeof(coded_keypoints));
+        if (keypoint_size < 0)
+            return keypoint_size;
+    }
     uint8_t *intra_data = NULL;
     size_t intra_size = 0;
     int ret = facet_intra_encode(enc->intra, i420, &intra_data, &intra_size);
@@ -142,7 +236,7 @@ static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420, int64_t 
                            ? FACET_INTRA_ID_AV1
                            : FACET_INTRA_ID_JPEG;
     uint16_t keyframe_id = (uint16_t)(enc->keyframe_id + 1);
-    size_t capacity = facet_keyframe_packet_size_bound(intra_size, 0, NULL, 0);
+    size_t capacity = facet_keyframe_packet_size_bound(intra_size, (size_t)keypoint_size, NULL, 0);
     uint8_t *data = malloc(capacity);
     if (!data) {
         free(intra_data);
@@ -151,7 +245,9 @@ static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420, int64_t 
     FacetByteWriter writer;
     facet_byte_writer_init(&writer, data, capacity);
     ret = facet_keyframe_packet_write(&writer, &enc->sequence, enc->frame_number, keyframe_id,
-                                      intra_id, intra_data, intra_size, NULL, 0, NULL, 0);
+                                      intra_id, intra_data, intra_size,
+                                      keypoints ? coded_keypoints : NULL, (size_t)keypoint_size,
+                                      NULL, 0);
     free(intra_data);
     if (ret < 0) {
         free(data);
@@ -166,6 +262,80 @@ static int encode_keyframe(FacetEncoder *enc, const FacetPicture *i420, int64_t 
     };
     enc->keyframe_id = keyframe_id;
     return 0;
+}
+
+static int encode_delta(FacetEncoder *enc, const FacetQuantKeypoints *keypoints, int64_t pts)
+{
+    uint8_t coded[FACET_MAX_KEYPOINT_PAYLOAD];
+    int coded_size = facet_keypoints_encode(keypoints, &enc->model->keyframe_keypoints, coded,
+                                            sizeof(coded));
+    if (coded_size < 0)
+        return coded_size;
+    size_t capacity = facet_delta_packet_size_bound((size_t)coded_size, NULL, 0);
+    uint8_t *data = malloc(capacity);
+    if (!data)
+        return FACET_ERR(ENOMEM);
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, data, capacity);
+    int ret = facet_delta_packet_write(&writer, enc->frame_number, enc->keyframe_id, coded,
+                                       (size_t)coded_size, NULL, 0);
+    if (ret < 0) {
+        free(data);
+        return ret;
+    }
+    enc->packet = (FacetPacket){
+        .data = data,
+        .size = writer.pos,
+        .pts = pts,
+        .frame_number = enc->frame_number,
+        .flags = 0,
+    };
+    return 0;
+}
+
+/* Runs the detector on the frame scaled to S and quantises the keypoints
+ * exactly as they will be coded. */
+static int detect_keypoints(FacetEncoder *enc, const FacetPicture *i420,
+                            FacetQuantKeypoints *keypoints)
+{
+    EncoderModel *m = enc->model;
+    int ret = facet_frame_to_tensor(&m->converter, i420, &m->input);
+    FacetKeypointSet detected;
+    if (ret == 0)
+        ret = facet_keypoint_detector_run(m->detector, &m->input, &detected);
+    if (ret == 0)
+        ret = facet_keypoints_quantize(&detected, keypoints);
+    if (ret < 0)
+        facet_log(&enc->logger, "keypoint detection failed: %s", facet_strerror(ret));
+    return ret;
+}
+
+static int encode_frame(FacetEncoder *enc, const FacetPicture *i420, int64_t pts)
+{
+    EncoderModel *m = enc->model;
+    if (!m)
+        return encode_keyframe(enc, i420, NULL, pts);
+
+    FacetQuantKeypoints keypoints;
+    int ret = detect_keypoints(enc, i420, &keypoints);
+    if (ret < 0)
+        return ret;
+    int keyframe = !m->has_keyframe || enc->keyframe_requested ||
+                   m->frames_since_keyframe + 1 >= m->keyframe_period;
+    if (!keyframe) {
+        ret = encode_delta(enc, &keypoints, pts);
+        if (ret == 0)
+            m->frames_since_keyframe++;
+        return ret;
+    }
+    ret = encode_keyframe(enc, i420, &keypoints, pts);
+    if (ret == 0) {
+        m->keyframe_keypoints = keypoints;
+        m->has_keyframe = 1;
+        m->frames_since_keyframe = 0;
+        enc->keyframe_requested = 0;
+    }
+    return ret;
 }
 
 int facet_encoder_send_frame(FacetEncoder *encoder, const FacetPicture *picture)
@@ -185,7 +355,7 @@ int facet_encoder_send_frame(FacetEncoder *encoder, const FacetPicture *picture)
             return ret;
         i420 = &encoder->i420;
     }
-    ret = encode_keyframe(encoder, i420, picture->pts);
+    ret = encode_frame(encoder, i420, picture->pts);
     if (ret < 0)
         return ret;
     encoder->has_packet = 1;
@@ -209,8 +379,8 @@ int facet_encoder_request_keyframe(FacetEncoder *encoder)
 {
     if (!encoder)
         return FACET_ERR(EINVAL);
-    /* Every frame is a keyframe until the network codes deltas, so the
-     * request is already honoured by the next frame. */
+    /* Without a model every frame is a keyframe anyway. */
+    encoder->keyframe_requested = 1;
     return 0;
 }
 
@@ -220,6 +390,7 @@ void facet_encoder_close(FacetEncoder **encoder)
         return;
     FacetEncoder *enc = *encoder;
     facet_intra_encoder_close(&enc->intra);
+    close_model(&enc->model);
     facet_picture_unref(&enc->i420);
     facet_packet_unref(&enc->packet);
     facet_convert_cache_free(&enc->convert_cache);

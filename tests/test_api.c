@@ -20,6 +20,7 @@ static FacetEncoderSettings valid_encoder_settings(void)
 {
     FacetEncoderSettings s;
     facet_encoder_default_settings(&s);
+    s.model_path = ""; /* intra-only, whatever is installed */
     s.width = TEST_W;
     s.height = TEST_H;
     s.intra_codec = FACET_INTRA_CODEC_JPEG; /* fastest; AV1 is covered elsewhere */
@@ -68,11 +69,15 @@ START_TEST(test_default_settings)
     ck_assert_int_eq(e.keyframe_quality, 60);
     ck_assert_int_eq(e.intra_codec, FACET_INTRA_CODEC_AUTO);
     ck_assert_int_eq(e.threads, 0);
+    ck_assert_ptr_null(e.model_path);
+    ck_assert_ptr_null(e.log_callback);
     FacetDecoderSettings d;
     memset(&d, 0x55, sizeof(d));
     facet_decoder_default_settings(&d);
     ck_assert_int_eq(d.output_format, FACET_PIXEL_FORMAT_I420);
     ck_assert_int_eq(d.threads, 0);
+    ck_assert_ptr_null(d.model_path);
+    ck_assert_ptr_null(d.log_callback);
     /* NULL is ignored rather than dereferenced. */
     facet_encoder_default_settings(NULL);
     facet_decoder_default_settings(NULL);
@@ -192,6 +197,7 @@ START_TEST(test_decoder_bad_arguments)
 {
     FacetDecoderSettings s;
     facet_decoder_default_settings(&s);
+    s.model_path = ""; /* intra-only, whatever is installed */
     FacetDecoder *dec = (FacetDecoder *)&s;
     ck_assert_int_eq(facet_decoder_open(NULL, &s), FACET_ERR(EINVAL));
     ck_assert_int_eq(facet_decoder_open(&dec, NULL), FACET_ERR(EINVAL));
@@ -200,6 +206,7 @@ START_TEST(test_decoder_bad_arguments)
     ck_assert_int_eq(facet_decoder_open(&dec, &s), FACET_ERR(EINVAL));
     ck_assert_ptr_null(dec);
     facet_decoder_default_settings(&s);
+    s.model_path = ""; /* intra-only, whatever is installed */
     s.threads = -1;
     ck_assert_int_eq(facet_decoder_open(&dec, &s), FACET_ERR(EINVAL));
     s.threads = 65;
@@ -207,6 +214,7 @@ START_TEST(test_decoder_bad_arguments)
     ck_assert_ptr_null(dec);
 
     facet_decoder_default_settings(&s);
+    s.model_path = ""; /* intra-only, whatever is installed */
     ck_assert_int_eq(facet_decoder_open(&dec, &s), 0);
     uint8_t byte = 1;
     FacetPacket packet = { .data = &byte, .size = 1 };
@@ -265,6 +273,7 @@ static void check_encode_decode(FacetPixelFormat input_format, FacetPixelFormat 
     ck_assert_int_eq(facet_encoder_open(&enc, &es), 0);
     FacetDecoderSettings ds;
     facet_decoder_default_settings(&ds);
+    ds.model_path = ""; /* intra-only, whatever is installed */
     ds.output_format = output_format;
     FacetDecoder *dec = NULL;
     ck_assert_int_eq(facet_decoder_open(&dec, &ds), 0);
@@ -334,6 +343,7 @@ START_TEST(test_outputs_outlive_contexts)
 
     FacetDecoderSettings ds;
     facet_decoder_default_settings(&ds);
+    ds.model_path = ""; /* intra-only, whatever is installed */
     FacetDecoder *dec = NULL;
     ck_assert_int_eq(facet_decoder_open(&dec, &ds), 0);
     ck_assert_int_eq(facet_decoder_send_packet(dec, &packet), 0);

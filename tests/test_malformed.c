@@ -40,11 +40,13 @@ static void setup(void)
 {
     FacetDecoderSettings ds;
     facet_decoder_default_settings(&ds);
+    ds.model_path = ""; /* intra-only, whatever is installed */
     ds.threads = 1;
     ck_assert_int_eq(facet_decoder_open(&decoder, &ds), 0);
 
     FacetEncoderSettings es;
     facet_encoder_default_settings(&es);
+    es.model_path = ""; /* intra-only, whatever is installed */
     es.width = TEST_W;
     es.height = TEST_H;
     es.threads = 1;

@@ -55,7 +55,10 @@ static void usage(FILE *out)
             "      --frames N           stop after N frames\n"
             "      --size WxH           scale the input to WxH first\n"
             "      --keyframe-interval S  seconds between keyframes (default 2)\n"
-            "  facet decode INPUT.fct OUTPUT.y4m\n"
+            "      --model PATH         model file (default: $FACET_MODEL, else the\n"
+            "                           installed model, else intra-only)\n"
+            "      --intra-only         every frame a keyframe, no model\n"
+            "  facet decode [--model PATH] INPUT.fct OUTPUT.y4m\n"
             "  facet eval [--per-frame] [--frames N] REFERENCE DECODED\n"
             "      PSNR, SSIM and MS-SSIM of DECODED against REFERENCE (any video\n"
             "      FFmpeg reads; REFERENCE is scaled to DECODED's size)\n"
@@ -79,11 +82,19 @@ static int command_encode(int argc, char **argv)
         { "frames", required_argument, NULL, 'n' },
         { "size", required_argument, NULL, 's' },
         { "keyframe-interval", required_argument, NULL, 'k' },
+        { "model", required_argument, NULL, 'm' },
+        { "intra-only", no_argument, NULL, 'i' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "q:c:n:s:k:", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "q:c:n:s:k:m:i", options, NULL)) != -1) {
         switch (opt) {
+        case 'm':
+            settings.model_path = optarg;
+            break;
+        case 'i':
+            settings.model_path = "";
+            break;
         case 'q':
             if (parse_int(optarg, 0, 100, &settings.keyframe_quality) < 0) {
                 fprintf(stderr, "facet encode: --quality wants 0..100, got '%s'\n", optarg);
@@ -211,11 +222,24 @@ done:
 
 static int command_decode(int argc, char **argv)
 {
-    if (argc != 3) {
+    const char *model_path = NULL;
+    static const struct option options[] = {
+        { "model", required_argument, NULL, 'm' },
+        { NULL, 0, NULL, 0 },
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "m:", options, NULL)) != -1) {
+        if (opt != 'm') {
+            usage(stderr);
+            return 2;
+        }
+        model_path = optarg;
+    }
+    if (argc - optind != 2) {
         usage(stderr);
         return 2;
     }
-    const char *input = argv[1], *output = argv[2];
+    const char *input = argv[optind], *output = argv[optind + 1];
     FILE *in = fopen(input, "rb");
     if (!in) {
         perror(input);
@@ -233,6 +257,7 @@ static int command_decode(int argc, char **argv)
     FacetDecoder *decoder = NULL;
     FacetDecoderSettings settings;
     facet_decoder_default_settings(&settings);
+    settings.model_path = model_path;
     int ret = facet_decoder_open(&decoder, &settings);
     if (ret < 0) {
         report_error("cannot open the decoder", ret);

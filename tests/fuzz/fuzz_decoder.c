@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     av_log_set_level(AV_LOG_QUIET);
     FacetDecoderSettings settings;
     facet_decoder_default_settings(&settings);
+    settings.model_path = ""; /* intra-only, whatever is installed */
     settings.output_format = (data[0] & 1) ? FACET_PIXEL_FORMAT_RGB24 : FACET_PIXEL_FORMAT_I420;
     settings.threads = 1;
     FacetDecoder *decoder = NULL;

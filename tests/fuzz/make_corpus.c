@@ -48,6 +48,7 @@ static int intra_seed(Seed *seed, FacetIntraCodec codec, int width, int height, 
 {
     FacetEncoderSettings settings;
     facet_encoder_default_settings(&settings);
+    settings.model_path = ""; /* intra-only, whatever is installed */
     settings.width = width;
     settings.height = height;
     settings.intra_codec = codec;

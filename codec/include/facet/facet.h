@@ -62,6 +62,10 @@ FACET_API const char *facet_version(void);
 /* Returns the version of the running library as FACET_VERSION_INT(). */
 FACET_API unsigned facet_version_int(void);
 
+/* Path of the model `cmake --install` installs, the default of the
+ * model_path settings. Static storage, never NULL. */
+FACET_API const char *facet_default_model_path(void);
+
 /* Returns a static message for an error code returned by this library
  * (negative errno). Unknown codes get a generic message, never NULL. */
 FACET_API const char *facet_strerror(int error);
@@ -154,6 +158,18 @@ typedef struct FacetEncoderSettings {
     FacetIntraCodec intra_codec;
     /* Worker threads; 0 picks the number of CPUs. 0..64. Default 0. */
     int threads;
+    /* Model file (safetensors, see docs/model.md) for keypoint mode.
+     * NULL: the file named by the FACET_MODEL environment variable, else the
+     * installed default model (facet_default_model_path()) when that file
+     * exists, else intra-only. "": intra-only. Any other path must load,
+     * or opening fails with FACET_ERR(ENOENT) / FACET_ERR(EBADMSG) and a
+     * message naming the file. The string is copied. Default NULL. */
+    const char *model_path;
+    /* Receives a message for every error the library reports, with the
+     * details an errno code cannot carry (which file, which tensor, which
+     * model id). NULL: messages go to stderr. Default NULL. */
+    void (*log_callback)(void *opaque, const char *message);
+    void *log_opaque;
 } FacetEncoderSettings;
 
 typedef struct FacetEncoder FacetEncoder;
@@ -198,6 +214,20 @@ typedef struct FacetDecoderSettings {
     FacetPixelFormat output_format;
     /* Worker threads; 0 picks the number of CPUs. 0..64. Default 0. */
     int threads;
+    /* Model file (safetensors, see docs/model.md) to render the delta
+     * frames of streams coded with a model.
+     * NULL: the file named by the FACET_MODEL environment variable, else the
+     * installed default model (facet_default_model_path()) when that file
+     * exists, else none: keyframes decode, delta frames answer
+     * FACET_ERR(ENOTSUP). "": none. Any other path must load, or opening
+     * fails with FACET_ERR(ENOENT) / FACET_ERR(EBADMSG) and a message naming
+     * the file. The string is copied. Default NULL. */
+    const char *model_path;
+    /* Receives a message for every error the library reports, with the
+     * details an errno code cannot carry (which file, which tensor, which
+     * model id). NULL: messages go to stderr. Default NULL. */
+    void (*log_callback)(void *opaque, const char *message);
+    void *log_opaque;
 } FacetDecoderSettings;
 
 /* What the decoder learnt from the stream's sequence header. */
