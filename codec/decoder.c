@@ -164,13 +164,17 @@ static int prepare_reference(FacetDecoder *dec, const FacetSequenceHeader *seque
     m->renderer_ready = 0;
     if (sequence->model_id != facet_network_model_id(m->network))
         return 0;
+    /* The renderer runs at the size the encoder's detector ran at, which is
+     * the model's own: a different size under the same model id is a
+     * corrupt or hostile header (and could ask for huge buffers). */
     if (sequence->keypoint_count != facet_network_num_keypoints(m->network) ||
-        !facet_network_size_supported(m->network, sequence->model_size)) {
+        sequence->model_size != facet_network_size(m->network)) {
         facet_log(&dec->logger,
-                  "stream claims model %08x with K=%d, S=%d; the loaded model %08x has K=%d",
+                  "stream claims model %08x with K=%d, S=%d; the loaded model %08x has K=%d, "
+                  "S=%d",
                   (unsigned)sequence->model_id, sequence->keypoint_count, sequence->model_size,
                   (unsigned)facet_network_model_id(m->network),
-                  facet_network_num_keypoints(m->network));
+                  facet_network_num_keypoints(m->network), facet_network_size(m->network));
         return FACET_ERR(EBADMSG);
     }
     int ret = prepare_renderer(m, sequence->model_size);
