@@ -262,8 +262,13 @@ static int decode_keyframe(FacetDecoder *dec, const FacetPacketView *view, int64
         return ret;
     }
     ret = emit_frame(dec, &picture, pts);
-    if (ret < 0)
+    if (ret < 0) {
+        /* The renderer already holds this keyframe, not the reference that
+         * late deltas of the previous keyframe would need. */
+        if (dec->model)
+            dec->model->renderer_ready = 0;
         return ret;
+    }
 
     set_stream_info(dec, sequence);
     dec->keyframe_id = view->keyframe_id;
