@@ -2,7 +2,9 @@
  * Writes seed inputs for the decoder fuzz target (see fuzz_decoder.c for
  * the input format): intra-only streams of synthetic pictures with both
  * intra codecs and, for the keypoint paths, a model stream's keyframe and
- * deltas. Usage: make_fuzz_corpus OUTPUT_DIR
+ * deltas. Usage: make_fuzz_corpus OUTPUT_DIR [MODEL MODEL_OUTPUT_DIR]
+ * The optional pair writes seeds for fuzz_decoder_model: a stream coded
+ * with MODEL (a keyframe and deltas), framed without the format byte.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,11 +128,52 @@ static int keypoint_seed(Seed *seed, const Seed *intra)
     return 0;
 }
 
+/* A keyframe and deltas of a moving synthetic scene coded with `model`. */
+static int model_stream_seed(Seed *seed, const char *model, int frames)
+{
+    FacetEncoderSettings settings;
+    facet_encoder_default_settings(&settings);
+    settings.width = 40;
+    settings.height = 32;
+    settings.keyframe_quality = 20;
+    settings.threads = 1;
+    settings.model_path = model;
+    FacetEncoder *encoder = NULL;
+    if (facet_encoder_open(&encoder, &settings) < 0)
+        return -1;
+    seed->size = 0;
+    for (int i = 0; i < frames; i++) {
+        FacetPicture picture = test_picture_make(FACET_PIXEL_FORMAT_I420, 40, 32, 3 * i);
+        FacetPacket packet;
+        int ret = facet_encoder_send_frame(encoder, &picture);
+        if (ret == 0)
+            ret = facet_encoder_receive_packet(encoder, &packet);
+        facet_picture_unref(&picture);
+        if (ret < 0 || append_packet(seed, packet.data, packet.size) < 0) {
+            facet_encoder_close(&encoder);
+            return -1;
+        }
+        facet_packet_unref(&packet);
+    }
+    facet_encoder_close(&encoder);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: %s OUTPUT_DIR [MODEL MODEL_OUTPUT_DIR]\n", argv[0]);
         return 2;
+    }
+    if (argc == 4) {
+        static Seed model_seed;
+        if (model_stream_seed(&model_seed, argv[2], 4) < 0 ||
+            write_seed(argv[3], "model-keyframe-3-deltas", &model_seed) < 0 ||
+            model_stream_seed(&model_seed, argv[2], 1) < 0 ||
+            write_seed(argv[3], "model-keyframe", &model_seed) < 0) {
+            fprintf(stderr, "cannot make the model seeds\n");
+            return 1;
+        }
     }
     static Seed seed, keypoints;
     struct {
