@@ -120,11 +120,13 @@ int facet_network_load_conv(FacetConv2d *conv, const FacetModelFile *file, const
                             int out_c, int in_c, int k, int stride, FacetActivation act,
                             char *error, size_t error_size);
 
-/* A view of channels [first, first + count) of t (owned = 0). */
+/* A view of channels [first, first + count) of t (owned = 0). A tensor
+ * without data (an arena's sizing pass) gives a view without data: pointer
+ * arithmetic on NULL is undefined. */
 static inline FacetTensor facet_tensor_view(const FacetTensor *t, int first, int count)
 {
     FacetTensor v;
-    v.data = t->data + (size_t)first * (size_t)t->h * (size_t)t->w;
+    v.data = t->data ? t->data + (size_t)first * (size_t)t->h * (size_t)t->w : NULL;
     v.c = count;
     v.h = t->h;
     v.w = t->w;
