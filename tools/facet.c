@@ -4,6 +4,7 @@
  *   facet encode [options] INPUT OUTPUT.fct
  *   facet decode INPUT.fct OUTPUT.y4m
  *   facet eval [--per-frame] REFERENCE DECODED
+ *   facet bench [options]
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "facet/facet.h"
 #include "fct_file.h"
 #include "metrics.h"
@@ -62,6 +64,10 @@ static void usage(FILE *out)
             "  facet eval [--per-frame] [--frames N] REFERENCE DECODED\n"
             "      PSNR, SSIM and MS-SSIM of DECODED against REFERENCE (any video\n"
             "      FFmpeg reads; REFERENCE is scaled to DECODED's size)\n"
+            "  facet bench [--model PATH] [--size S] [--frames N] [--threads N]\n"
+            "              [--stream-size WxH] [--input CLIP]\n"
+            "      speed of the network, encoder and decoder on this machine,\n"
+            "      bytes per frame and FLOPs per frame (facet bench --help)\n"
             "  facet --version\n");
 }
 
@@ -443,6 +449,8 @@ int main(int argc, char **argv)
         return command_decode(argc - 1, argv + 1);
     if (!strcmp(command, "eval"))
         return command_eval(argc - 1, argv + 1);
+    if (!strcmp(command, "bench"))
+        return facet_command_bench(argc - 1, argv + 1);
     fprintf(stderr, "facet: unknown command '%s'\n", command);
     usage(stderr);
     return 2;

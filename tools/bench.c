@@ -1,0 +1,915 @@
+/*
+ * `facet bench`: how fast Facet runs on this machine, and what it spends.
+ *
+ *   facet bench [--model PATH] [--size S] [--frames N] [--threads N]
+ *               [--stream-size WxH] [--input CLIP]
+ *
+ * Three parts:
+ *  - the network's stages at S x S, called directly (keypoint detector,
+ *    reference encoder, renderer) through a back-end table, so that another
+ *    back end can be measured by the same code;
+ *  - the codec through the public API: a real encode of N frames of the
+ *    clip at the stream size, then a decode of that stream, timed per
+ *    packet. A delta frame's decode is everything a receiver does per
+ *    frame: keypoint decoding, the renderer and the conversion of its
+ *    S x S RGB output to the stream's I420 picture. The packets' sizes
+ *    give the bytes per delta frame and per keyframe;
+ *  - FLOPs per frame, counted from the convolutions' shapes.
+ *
+ * Timings are wall-clock time around one call, in milliseconds, reported as
+ * the median and the extremes over N calls, after WARMUP calls that are not
+ * counted. The median is the figure to quote: on a shared machine single
+ * calls are sometimes much slower (max).
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec/frame_tensor.h"
+#include "codec/model_path.h"
+#include "facet/facet.h"
+#include "keypoints/detector.h"
+#include "keypoints/keypoint_coding.h"
+#include "render/network.h"
+#include "render/renderer.h"
+#include "render/thread_pool.h"
+#include "video_reader.h"
+
+/* Calls made before timing starts: first-touch page faults, lazily started
+ * threads and cold caches belong to start-up, not to a frame. */
+#define WARMUP 5
+#define DEFAULT_FRAMES 250
+/* A real talking-head clip (a validation clip, never trained on), used when
+ * it is there: beside the checkout, seen from the repository root. */
+#define DEFAULT_INPUT "../shared/data/train/LivePortrait__assets_examples_driving_d9.mp4"
+#define SYNTHETIC_FPS 25
+
+typedef struct BenchOptions {
+    const char *model_path;  /* NULL: as the codec resolves it */
+    int size;                /* S of the stage timings; 0: the model's */
+    int frames;              /* N */
+    int threads;             /* 0: one per CPU */
+    int stream_width, stream_height; /* 0: S x S */
+    const char *input;       /* NULL: DEFAULT_INPUT if present, else synthetic */
+} BenchOptions;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* ---- timing samples ------------------------------------------------------ */
+
+typedef struct Samples {
+    double *values;
+    int count, capacity;
+} Samples;
+
+typedef struct Summary {
+    int count;
+    double median, min, max, mean;
+} Summary;
+
+static int samples_init(Samples *s, int capacity)
+{
+    s->count = 0;
+    s->capacity = capacity;
+    s->values = malloc(sizeof(*s->values) * (size_t)(capacity > 0 ? capacity : 1));
+    return s->values ? 0 : -1;
+}
+
+static void samples_add(Samples *s, double value)
+{
+    if (s->count < s->capacity)
+        s->values[s->count++] = value;
+}
+
+static void samples_free(Samples *s)
+{
+    free(s->values);
+    memset(s, 0, sizeof(*s));
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the samples in place. */
+static Summary samples_summary(Samples *s)
+{
+    Summary sum = { .count = s->count };
+    if (s->count == 0)
+        return sum;
+    qsort(s->values, (size_t)s->count, sizeof(*s->values), compare_doubles);
+    int n = s->count;
+    sum.median = n % 2 ? s->values[n / 2] : 0.5 * (s->values[n / 2 - 1] + s->values[n / 2]);
+    sum.min = s->values[0];
+    sum.max = s->values[n - 1];
+    double total = 0.0;
+    for (int i = 0; i < n; i++)
+        total += s->values[i];
+    sum.mean = total / n;
+    return sum;
+}
+
+/* ---- back ends ----------------------------------------------------------- */
+
+/* The network's stages on one back end. Every call returns when its result
+ * is in the caller's tensor or keypoint set (a back end that queues work
+ * waits for it), so the time around a call is the stage's latency. Tensors
+ * are host memory: moving them is part of a back end's cost. */
+typedef struct BenchBackend {
+    const char *name;
+    /* Sets up the stages for size x size pictures, `threads` threads (0: one
+     * per CPU). 0 or a negative errno. */
+    int (*open)(void **state, const FacetNetwork *net, int size, int threads);
+    /* One line saying what runs: kernels, threads, device. */
+    void (*describe)(void *state, char *text, size_t text_size);
+    int (*detect)(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints);
+    int (*set_keyframe)(void *state, const FacetTensor *rgb, const FacetKeypointSet *keypoints);
+    int (*render)(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb);
+    void (*close)(void **state);
+} BenchBackend;
+
+typedef struct CpuStages {
+    FacetThreadPool *pool;
+    FacetKeypointDetector *detector;
+    FacetRenderer *renderer;
+} CpuStages;
+
+static void cpu_close(void **state)
+{
+    CpuStages *cpu = *state;
+    if (!cpu)
+        return;
+    facet_renderer_destroy(&cpu->renderer);
+    facet_keypoint_detector_destroy(&cpu->detector);
+    facet_thread_pool_destroy(&cpu->pool);
+    free(cpu);
+    *state = NULL;
+}
+
+static int cpu_open(void **state, const FacetNetwork *net, int size, int threads)
+{
+    CpuStages *cpu = calloc(1, sizeof(*cpu));
+    *state = cpu;
+    if (!cpu)
+        return FACET_ERR(ENOMEM);
+    int ret = facet_thread_pool_create(&cpu->pool, threads);
+    if (ret == 0)
+        ret = facet_keypoint_detector_create(&cpu->detector, net, size, cpu->pool, 0);
+    if (ret == 0)
+        ret = facet_renderer_create(&cpu->renderer, net, size, cpu->pool, 0);
+    if (ret < 0)
+        cpu_close(state);
+    return ret;
+}
+
+static void cpu_describe(void *state, char *text, size_t text_size)
+{
+    CpuStages *cpu = state;
+    int threads = facet_thread_pool_threads(cpu->pool);
+    snprintf(text, text_size, "%s kernels, %d thread%s", facet_render_ops_isa(), threads,
+             threads == 1 ? "" : "s");
+}
+
+static int cpu_detect(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints)
+{
+    return facet_keypoint_detector_run(((CpuStages *)state)->detector, rgb, keypoints);
+}
+
+static int cpu_set_keyframe(void *state, const FacetTensor *rgb,
+                            const FacetKeypointSet *keypoints)
+{
+    return facet_renderer_set_keyframe(((CpuStages *)state)->renderer, rgb, keypoints);
+}
+
+static int cpu_render(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb)
+{
+    return facet_renderer_render(((CpuStages *)state)->renderer, keypoints, rgb);
+}
+
+static const BenchBackend cpu_backend = {
+    .name = "cpu",
+    .open = cpu_open,
+    .describe = cpu_describe,
+    .detect = cpu_detect,
+    .set_keyframe = cpu_set_keyframe,
+    .render = cpu_render,
+    .close = cpu_close,
+};
+
+/* ---- input pictures ------------------------------------------------------ */
+
+/* Frames of a clip (looped when it is shorter than the run), or of a
+ * synthetic scene when there is no clip. */
+typedef struct FrameSource {
+    const char *path;        /* NULL: synthetic */
+    VideoReader *reader;
+    int width, height, fps_num, fps_den;
+    long index;              /* frames handed out */
+    long clip_frames;        /* frames in one pass of the clip; 0 until known */
+} FrameSource;
+
+static int frame_source_open(FrameSource *src, const char *path, int width, int height)
+{
+    memset(src, 0, sizeof(*src));
+    src->path = path;
+    src->width = width;
+    src->height = height;
+    src->fps_num = SYNTHETIC_FPS;
+    src->fps_den = 1;
+    if (!path)
+        return 0;
+    src->reader = video_reader_open(path, width, height);
+    if (!src->reader)
+        return -1;
+    int w, h;
+    video_reader_format(src->reader, &w, &h, &src->fps_num, &src->fps_den);
+    return 0;
+}
+
+static void frame_source_close(FrameSource *src)
+{
+    video_reader_close(&src->reader);
+}
+
+/* A smooth background and a bright ellipse with some texture (a stand-in
+ * for a head) that sways and nods, so that keypoints move and the intra
+ * codec has edges to code. Frame t; 25 frames a second. */
+static int synthetic_picture(FacetPicture *picture, int width, int height, long t)
+{
+    int ret = facet_picture_alloc(picture, FACET_PIXEL_FORMAT_I420, width, height);
+    if (ret < 0)
+        return ret;
+    const double pi = 3.14159265358979323846;
+    /* Sway and nod at unrelated periods, so that no two keyframes repeat. */
+    double phase = 2.0 * pi * (double)t / 50.0, nod = 2.0 * pi * (double)t / 37.0;
+    double cx = 0.5 + 0.05 * sin(phase), cy = 0.48 + 0.03 * sin(nod);
+    double rx = 0.22, ry = 0.30;
+    int cw = (width + 1) / 2, ch = (height + 1) / 2;
+    for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+            double u = ((x + 0.5) / width - cx) / rx, v = ((y + 0.5) / height - cy) / ry;
+            double d = u * u + v * v;
+            double inside = fmin(fmax((1.0 - d) * 6.0, 0.0), 1.0);
+            double background = 50.0 + 90.0 * x / width + 10.0 * sin(0.2 * y);
+            double face = 165.0 + 25.0 * cos(6.0 * u + phase) * cos(5.0 * v);
+            double value = background + inside * (face - background);
+            picture->data[0][(ptrdiff_t)y * picture->stride[0] + x] = (uint8_t)lrint(value);
+        }
+    }
+    for (int y = 0; y < ch; y++) {
+        for (int x = 0; x < cw; x++) {
+            double u = ((2 * x + 1.0) / width - cx) / rx, v = ((2 * y + 1.0) / height - cy) / ry;
+            double inside = fmin(fmax((1.0 - (u * u + v * v)) * 6.0, 0.0), 1.0);
+            picture->data[1][(ptrdiff_t)y * picture->stride[1] + x] =
+                (uint8_t)lrint(120.0 - 12.0 * inside);
+            picture->data[2][(ptrdiff_t)y * picture->stride[2] + x] =
+                (uint8_t)lrint(130.0 + 22.0 * inside);
+        }
+    }
+    return 0;
+}
+
+/* The next frame into *picture (release with facet_picture_unref()). 0 or
+ * -1 (printed). */
+static int frame_source_read(FrameSource *src, FacetPicture *picture)
+{
+    if (!src->path) {
+        if (synthetic_picture(picture, src->width, src->height, src->index) < 0) {
+            fprintf(stderr, "facet bench: out of memory\n");
+            return -1;
+        }
+        src->index++;
+        return 0;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int got = video_reader_read(src->reader, picture);
+        if (got < 0)
+            return -1;
+        if (got > 0) {
+            src->index++;
+            return 0;
+        }
+        if (src->index == 0)
+            break;
+        /* Shorter than the run: start the clip again. */
+        if (src->clip_frames == 0)
+            src->clip_frames = src->index;
+        video_reader_close(&src->reader);
+        src->reader = video_reader_open(src->path, src->width, src->height);
+        if (!src->reader)
+            return -1;
+    }
+    fprintf(stderr, "facet bench: %s has no video frames\n", src->path);
+    return -1;
+}
+
+/* ---- FLOPs ----------------------------------------------------------------- */
+
+/* 2 k^2 in out Ho Wo: a multiply and an add per weight and output pixel (the
+ * bias and the activation are not counted). Square inputs of side `in`. */
+static double conv_flops(const FacetConv2d *conv, int in)
+{
+    double out = (double)facet_conv2d_output_size(conv, in);
+    return 2.0 * conv->k * conv->k * (double)conv->in_c * (double)conv->out_c * out * out;
+}
+
+static double hourglass_flops(const FacetHourglass *hg, int size)
+{
+    double flops = conv_flops(&hg->down[0], size);
+    for (int i = 1; i < hg->levels; i++)
+        flops += conv_flops(&hg->down[i], size >> (i - 1));
+    for (int j = 0; j + 1 < hg->levels; j++)
+        flops += conv_flops(&hg->up[j], size >> (hg->levels - 2 - j));
+    return flops;
+}
+
+typedef struct NetworkFlops {
+    double detector, encoder, dense_motion, decoder;
+} NetworkFlops;
+
+/* The convolutions of each sub-network at S, laid out as docs/model.md's
+ * layer table (detector and dense motion at S/4). */
+static NetworkFlops count_flops(const FacetNetwork *net, int s)
+{
+    NetworkFlops f;
+    f.detector = hourglass_flops(&net->detector.hourglass, s / 4) +
+                 conv_flops(&net->detector.heatmap, s / 4) +
+                 conv_flops(&net->detector.jacobian, s / 4);
+    f.encoder = conv_flops(&net->encoder.e0, s) + conv_flops(&net->encoder.e1, s) +
+                conv_flops(&net->encoder.e2, s / 2) + conv_flops(&net->encoder.e3, s / 4) +
+                conv_flops(&net->encoder.p0, s) + conv_flops(&net->encoder.p1, s / 2) +
+                conv_flops(&net->encoder.p2, s / 4);
+    f.dense_motion = hourglass_flops(&net->dense_motion.hourglass, s / 4) +
+                     conv_flops(&net->dense_motion.heads, s / 4);
+    f.decoder = 0.0;
+    for (int i = 0; i < net->config.num_res; i++)
+        f.decoder += conv_flops(&net->decoder.res_a[i], s / 4) +
+                     conv_flops(&net->decoder.res_b[i], s / 4);
+    f.decoder += conv_flops(&net->decoder.up1, s / 2) + conv_flops(&net->decoder.up0, s) +
+                 conv_flops(&net->decoder.out, s);
+    return f;
+}
+
+/* ---- the network's stages -------------------------------------------------- */
+
+typedef struct StageResults {
+    Samples detect, keyframe, render;
+    char backend[160];
+} StageResults;
+
+/* Times detector, reference encoder and renderer on WARMUP + N frames of
+ * `src` (at S x S). The renderer gets the detector's keypoints after the
+ * bitstream's quantisation, against the first frame as keyframe. */
+static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int size,
+                      int threads, int frames, FrameSource *src, StageResults *out)
+{
+    int total = WARMUP + frames;
+    void *state = NULL;
+    FacetPicture *pictures = calloc((size_t)total, sizeof(*pictures));
+    FacetKeypointSet *keypoints = calloc((size_t)total, sizeof(*keypoints));
+    FacetFrameTensorConverter converter = { 0 };
+    FacetTensor rgb = { 0 }, rendered = { 0 };
+    const char *stage = "keypoint detector";
+    int status = -1, ret;
+    if (!pictures || !keypoints || facet_tensor_alloc(&rgb, 3, size, size) < 0 ||
+        facet_tensor_alloc(&rendered, 3, size, size) < 0) {
+        fprintf(stderr, "facet bench: out of memory\n");
+        goto done;
+    }
+    for (int i = 0; i < total; i++)
+        if (frame_source_read(src, &pictures[i]) < 0)
+            goto done;
+
+    ret = backend->open(&state, net, size, threads);
+    if (ret < 0) {
+        fprintf(stderr, "facet bench: cannot set up the %s back end at %d: %s\n",
+                backend->name, size, facet_strerror(ret));
+        goto done;
+    }
+    backend->describe(state, out->backend, sizeof(out->backend));
+
+    for (int i = 0; i < total; i++) {
+        ret = facet_frame_to_tensor(&converter, &pictures[i], &rgb);
+        if (ret < 0)
+            goto failed;
+        FacetKeypointSet detected;
+        double start = now_ms();
+        ret = backend->detect(state, &rgb, &detected);
+        double elapsed = now_ms() - start;
+        if (ret < 0)
+            goto failed;
+        if (i >= WARMUP)
+            samples_add(&out->detect, elapsed);
+        FacetQuantKeypoints quantized;
+        ret = facet_keypoints_quantize(&detected, &quantized);
+        if (ret < 0)
+            goto failed;
+        facet_keypoints_dequantize(&quantized, &keypoints[i]);
+    }
+
+    stage = "reference encoder";
+    for (int i = 0; i < total; i++) {
+        ret = facet_frame_to_tensor(&converter, &pictures[i], &rgb);
+        if (ret < 0)
+            goto failed;
+        double start = now_ms();
+        ret = backend->set_keyframe(state, &rgb, &keypoints[i]);
+        double elapsed = now_ms() - start;
+        if (ret < 0)
+            goto failed;
+        if (i >= WARMUP)
+            samples_add(&out->keyframe, elapsed);
+    }
+
+    stage = "renderer";
+    ret = facet_frame_to_tensor(&converter, &pictures[0], &rgb);
+    if (ret == 0)
+        ret = backend->set_keyframe(state, &rgb, &keypoints[0]);
+    if (ret < 0)
+        goto failed;
+    for (int i = 0; i < total; i++) {
+        double start = now_ms();
+        ret = backend->render(state, &keypoints[i], &rendered);
+        double elapsed = now_ms() - start;
+        if (ret < 0)
+            goto failed;
+        if (i >= WARMUP)
+            samples_add(&out->render, elapsed);
+    }
+    status = 0;
+    goto done;
+
+failed:
+    fprintf(stderr, "facet bench: %s failed: %s\n", stage, facet_strerror(ret));
+done:
+    backend->close(&state);
+    if (pictures)
+        for (int i = 0; i < total; i++)
+            facet_picture_unref(&pictures[i]);
+    free(pictures);
+    free(keypoints);
+    facet_frame_tensor_converter_free(&converter);
+    facet_tensor_free(&rgb);
+    facet_tensor_free(&rendered);
+    return status;
+}
+
+/* ---- the codec through the public API ------------------------------------ */
+
+typedef struct CodecResults {
+    int fps_num, fps_den;
+    int keyframe_quality;
+    double keyframe_interval;
+    int model_size;
+    long frames, keyframes;
+    FacetPacket *packets;        /* the stream, in order */
+    Samples delta_bytes, keyframe_bytes;
+    Samples encode_delta, encode_keyframe, decode_delta, decode_keyframe;
+} CodecResults;
+
+static void codec_results_free(CodecResults *r)
+{
+    if (r->packets)
+        for (long i = 0; i < r->frames; i++)
+            facet_packet_unref(&r->packets[i]);
+    free(r->packets);
+    samples_free(&r->delta_bytes);
+    samples_free(&r->keyframe_bytes);
+    samples_free(&r->encode_delta);
+    samples_free(&r->encode_keyframe);
+    samples_free(&r->decode_delta);
+    samples_free(&r->decode_keyframe);
+}
+
+static int codec_results_init(CodecResults *r, int frames)
+{
+    memset(r, 0, sizeof(*r));
+    r->packets = calloc((size_t)frames, sizeof(*r->packets));
+    if (!r->packets || samples_init(&r->delta_bytes, frames) < 0 ||
+        samples_init(&r->keyframe_bytes, frames) < 0 ||
+        samples_init(&r->encode_delta, frames) < 0 ||
+        samples_init(&r->encode_keyframe, frames) < 0 ||
+        samples_init(&r->decode_delta, frames) < 0 ||
+        samples_init(&r->decode_keyframe, frames) < 0) {
+        codec_results_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+/* Encodes `frames` frames of `src` with the encoder's default settings
+ * (keyframe interval and quality) and keeps every packet. The first WARMUP
+ * packets are not timed. */
+static int encode_stream(const BenchOptions *o, const char *model_path, FrameSource *src,
+                         int frames, CodecResults *r)
+{
+    FacetEncoderSettings settings;
+    facet_encoder_default_settings(&settings);
+    settings.width = src->width;
+    settings.height = src->height;
+    settings.fps_num = src->fps_num;
+    settings.fps_den = src->fps_den;
+    settings.threads = o->threads;
+    settings.model_path = model_path;
+    r->fps_num = settings.fps_num;
+    r->fps_den = settings.fps_den;
+    r->keyframe_quality = settings.keyframe_quality;
+    r->keyframe_interval = settings.keyframe_interval;
+
+    FacetEncoder *encoder = NULL;
+    int ret = facet_encoder_open(&encoder, &settings);
+    if (ret < 0) {
+        fprintf(stderr, "facet bench: cannot open the encoder: %s\n", facet_strerror(ret));
+        return -1;
+    }
+    int status = -1;
+    for (long i = 0; i < frames; i++) {
+        FacetPicture picture;
+        if (frame_source_read(src, &picture) < 0)
+            goto done;
+        picture.pts = i;
+        FacetPacket *packet = &r->packets[i];
+        double start = now_ms();
+        ret = facet_encoder_send_frame(encoder, &picture);
+        if (ret == 0)
+            ret = facet_encoder_receive_packet(encoder, packet);
+        double elapsed = now_ms() - start;
+        facet_picture_unref(&picture);
+        if (ret < 0) {
+            fprintf(stderr, "facet bench: encoding frame %ld failed: %s\n", i,
+                    facet_strerror(ret));
+            goto done;
+        }
+        r->frames = i + 1;
+        int keyframe = (packet->flags & FACET_PACKET_FLAG_KEYFRAME) != 0;
+        r->keyframes += keyframe;
+        samples_add(keyframe ? &r->keyframe_bytes : &r->delta_bytes, (double)packet->size);
+        if (i >= WARMUP)
+            samples_add(keyframe ? &r->encode_keyframe : &r->encode_delta, elapsed);
+    }
+    status = 0;
+done:
+    facet_encoder_close(&encoder);
+    return status;
+}
+
+static int decode_packet(FacetDecoder *decoder, const FacetPacket *packet, double *elapsed)
+{
+    FacetPicture picture;
+    double start = now_ms();
+    int ret = facet_decoder_send_packet(decoder, packet);
+    if (ret == 0)
+        ret = facet_decoder_receive_frame(decoder, &picture);
+    *elapsed = now_ms() - start;
+    if (ret == 0)
+        facet_picture_unref(&picture);
+    return ret;
+}
+
+/* Decodes the stream once: the first WARMUP packets untimed, then, after a
+ * flush, every packet timed. */
+static int decode_stream(const BenchOptions *o, const char *model_path, CodecResults *r)
+{
+    FacetDecoderSettings settings;
+    facet_decoder_default_settings(&settings);
+    settings.threads = o->threads;
+    settings.model_path = model_path;
+    FacetDecoder *decoder = NULL;
+    int ret = facet_decoder_open(&decoder, &settings);
+    if (ret < 0) {
+        fprintf(stderr, "facet bench: cannot open the decoder: %s\n", facet_strerror(ret));
+        return -1;
+    }
+    int status = -1;
+    double elapsed;
+    for (long i = 0; i < r->frames && i < WARMUP; i++) {
+        ret = decode_packet(decoder, &r->packets[i], &elapsed);
+        if (ret < 0)
+            goto failed;
+    }
+    FacetStreamInfo info;
+    if (facet_decoder_get_stream_info(decoder, &info) == 0)
+        r->model_size = info.model_size;
+    facet_decoder_flush(decoder);
+    for (long i = 0; i < r->frames; i++) {
+        ret = decode_packet(decoder, &r->packets[i], &elapsed);
+        if (ret < 0)
+            goto failed;
+        int keyframe = (r->packets[i].flags & FACET_PACKET_FLAG_KEYFRAME) != 0;
+        samples_add(keyframe ? &r->decode_keyframe : &r->decode_delta, elapsed);
+    }
+    status = 0;
+    goto done;
+failed:
+    fprintf(stderr, "facet bench: decoding failed: %s\n", facet_strerror(ret));
+done:
+    facet_decoder_close(&decoder);
+    return status;
+}
+
+/* ---- report --------------------------------------------------------------- */
+
+static void print_header(int with_flops)
+{
+    printf("  %-46s %8s %8s %8s", "", "median", "min", "max");
+    if (with_flops)
+        printf(" %8s %8s", "GFLOP", "GFLOP/s");
+    printf("\n");
+}
+
+static void print_row(const char *label, Samples *samples, double flops)
+{
+    Summary s = samples_summary(samples);
+    if (s.count == 0) {
+        printf("  %-46s %8s   (none after the warm-up; use more --frames)\n", label, "n/a");
+        return;
+    }
+    printf("  %-46s %8.2f %8.2f %8.2f", label, s.median, s.min, s.max);
+    if (flops > 0.0)
+        printf(" %8.3f %8.1f", flops * 1e-9, flops / (s.median * 1e-3) * 1e-9);
+    printf("\n");
+}
+
+static void print_bytes(const char *label, Samples *samples)
+{
+    Summary s = samples_summary(samples);
+    if (s.count == 0) {
+        printf("  %-14s none\n", label);
+        return;
+    }
+    printf("  %-14s %5d packets: mean %.1f, median %.1f, min %.0f, max %.0f bytes\n", label,
+           s.count, s.mean, s.median, s.min, s.max);
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: facet bench [options]\n"
+            "  Times the network's stages and the whole encoder and decoder on this\n"
+            "  machine, counts bytes per frame of a real encode and FLOPs per frame.\n"
+            "      --model PATH         model file (default: $FACET_MODEL, else the\n"
+            "                           installed model)\n"
+            "      --size S             network size of the stage timings (default: the\n"
+            "                           model's own; the codec always runs the model's)\n"
+            "      --frames N           frames timed per stage after %d warm-up frames,\n"
+            "                           and frames encoded (default %d)\n"
+            "      --threads N          threads, 0 = one per CPU (default 0)\n"
+            "      --stream-size WxH    picture size of the encoded stream (default SxS)\n"
+            "      --input CLIP         pictures to use (default %s\n"
+            "                           when it exists, else a synthetic moving picture)\n",
+            WARMUP, DEFAULT_FRAMES, DEFAULT_INPUT);
+}
+
+static int parse_int(const char *text, int min, int max, int *value)
+{
+    char *end;
+    long parsed = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || parsed < min || parsed > max)
+        return -1;
+    *value = (int)parsed;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, BenchOptions *o)
+{
+    static const struct option options[] = {
+        { "model", required_argument, NULL, 'm' },
+        { "size", required_argument, NULL, 's' },
+        { "frames", required_argument, NULL, 'n' },
+        { "threads", required_argument, NULL, 't' },
+        { "stream-size", required_argument, NULL, 'S' },
+        { "input", required_argument, NULL, 'i' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof(*o));
+    o->frames = DEFAULT_FRAMES;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "m:s:n:t:S:i:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'm':
+            o->model_path = optarg;
+            break;
+        case 's':
+            if (parse_int(optarg, 1, FACET_NETWORK_MAX_SIZE, &o->size) < 0) {
+                fprintf(stderr, "facet bench: --size wants a side in pixels, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'n':
+            if (parse_int(optarg, 1, 100000, &o->frames) < 0) {
+                fprintf(stderr, "facet bench: --frames wants 1..100000, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            if (parse_int(optarg, 0, FACET_THREAD_POOL_MAX_THREADS, &o->threads) < 0) {
+                fprintf(stderr, "facet bench: --threads wants 0..%d, got '%s'\n",
+                        FACET_THREAD_POOL_MAX_THREADS, optarg);
+                return 2;
+            }
+            break;
+        case 'S': {
+            char extra;
+            if (sscanf(optarg, "%dx%d%c", &o->stream_width, &o->stream_height, &extra) != 2 ||
+                o->stream_width < 1 || o->stream_height < 1 ||
+                o->stream_width > FACET_MAX_DIMENSION || o->stream_height > FACET_MAX_DIMENSION) {
+                fprintf(stderr, "facet bench: --stream-size wants WxH, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'i':
+            o->input = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+/* Everything one run measures. */
+typedef struct Bench {
+    const BenchOptions *options;
+    const char *model_path;
+    const char *input;            /* NULL: synthetic */
+    const BenchBackend *backend;
+    FacetNetwork *net;
+    int size;                     /* S of the stage timings */
+    int stream_width, stream_height;
+    FrameSource stage_source, stream_source;
+    StageResults stages;
+    CodecResults codec;
+} Bench;
+
+static void print_report(Bench *b)
+{
+    NetworkFlops flops = count_flops(b->net, b->size);
+    printf("network stages at S = %d, back end %s (%s)\n", b->size, b->backend->name,
+           b->stages.backend);
+    print_header(1);
+    print_row("keypoint detector (sender, every frame)", &b->stages.detect, flops.detector);
+    print_row("reference encoder (receiver, per keyframe)", &b->stages.keyframe, flops.encoder);
+    print_row("renderer (receiver, every frame)", &b->stages.render,
+              flops.dense_motion + flops.decoder);
+    printf("\n");
+
+    CodecResults *c = &b->codec;
+    double fps = (double)c->fps_num / c->fps_den;
+    int threads = b->options->threads;
+    printf("codec through the public API: %dx%d stream at %.3g fps, network at %d, "
+           "threads %d%s\n",
+           b->stream_width, b->stream_height, fps, c->model_size, threads,
+           threads == 0 ? " (one per CPU)" : "");
+    if (c->model_size != b->size)
+        printf("  (the codec runs the network at the model's size %d, not at --size %d)\n",
+               c->model_size, b->size);
+    if (b->stream_source.clip_frames > 0)
+        printf("  (the clip has %ld frames; it was looped to make %ld)\n",
+               b->stream_source.clip_frames, c->frames);
+    print_header(0);
+    print_row("encoder, delta frame", &c->encode_delta, 0.0);
+    print_row("encoder, keyframe", &c->encode_keyframe, 0.0);
+    print_row("whole decoder, delta frame (to I420 picture)", &c->decode_delta, 0.0);
+    print_row("whole decoder, keyframe", &c->decode_keyframe, 0.0);
+    Summary decode = samples_summary(&c->decode_delta);
+    if (decode.count > 0)
+        printf("  whole decoder: %.1f frames/s at the median delta frame (%.1f at the mean)\n",
+               1000.0 / decode.median, 1000.0 / decode.mean);
+    printf("\n");
+
+    uint64_t total_bytes = 0;
+    for (long i = 0; i < c->frames; i++)
+        total_bytes += c->packets[i].size;
+    double seconds = (double)c->frames / fps;
+    printf("bytes of that encode: %ld frames, %ld keyframe(s) (every %.3g s, keyframe quality %d:\n"
+           "the encoder's defaults)\n",
+           c->frames, c->keyframes, c->keyframe_interval, c->keyframe_quality);
+    print_bytes("delta frame", &c->delta_bytes);
+    print_bytes("keyframe", &c->keyframe_bytes);
+    Summary delta_bytes = samples_summary(&c->delta_bytes);
+    printf("  total %llu bytes in %.2f s: %.2f kbit/s (the delta frames alone: %.2f kbit/s)\n\n",
+           (unsigned long long)total_bytes, seconds, total_bytes * 8.0 / seconds * 1e-3,
+           delta_bytes.count ? delta_bytes.mean * 8.0 * fps * 1e-3 : 0.0);
+
+    printf("FLOPs per frame at S = %d (convolutions, 2*k*k*in*out*Hout*Wout):\n", b->size);
+    printf("  keypoint detector %.3f G, renderer %.3f G (dense motion %.3f G + decoder "
+           "%.3f G),\n  reference encoder %.3f G per keyframe\n",
+           flops.detector * 1e-9, (flops.dense_motion + flops.decoder) * 1e-9,
+           flops.dense_motion * 1e-9, flops.decoder * 1e-9, flops.encoder * 1e-9);
+    printf("  not counted: biases, activations, grid_sample, softmax, pooling, upsampling,\n"
+           "  elementwise ops and picture conversions (a few %% of the arithmetic; being\n"
+           "  memory-bound, they take a larger share of the time)\n");
+}
+
+/* Measures everything; 0 or -1 (printed). */
+static int run_bench(Bench *b)
+{
+    const BenchOptions *o = b->options;
+    printf("facet bench: model %s (id %08x, K = %d, model size %d)\n", b->model_path,
+           (unsigned)facet_network_model_id(b->net), facet_network_num_keypoints(b->net),
+           facet_network_size(b->net));
+    if (b->input)
+        printf("input: %s, centre crop scaled to the picture size\n", b->input);
+    else
+        printf("input: a synthetic moving picture (no clip: %s is not there)\n", DEFAULT_INPUT);
+    printf("times in ms per call: median, min and max over %d calls after %d warm-up calls\n"
+           "(wall clock; on a shared machine quote the median)\n\n",
+           o->frames, WARMUP);
+    fflush(stdout);
+
+    if (samples_init(&b->stages.detect, o->frames) < 0 ||
+        samples_init(&b->stages.keyframe, o->frames) < 0 ||
+        samples_init(&b->stages.render, o->frames) < 0 ||
+        codec_results_init(&b->codec, o->frames) < 0) {
+        fprintf(stderr, "facet bench: out of memory\n");
+        return -1;
+    }
+    if (frame_source_open(&b->stage_source, b->input, b->size, b->size) < 0 ||
+        run_stages(b->backend, b->net, b->size, o->threads, o->frames, &b->stage_source,
+                   &b->stages) < 0)
+        return -1;
+    if (frame_source_open(&b->stream_source, b->input, b->stream_width, b->stream_height) < 0 ||
+        encode_stream(o, b->model_path, &b->stream_source, o->frames, &b->codec) < 0 ||
+        decode_stream(o, b->model_path, &b->codec) < 0)
+        return -1;
+    print_report(b);
+    return 0;
+}
+
+int facet_command_bench(int argc, char **argv)
+{
+    BenchOptions o;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : parsed;
+
+    Bench b;
+    memset(&b, 0, sizeof(b));
+    b.options = &o;
+    /* The only back end so far; a --backend option picks among several. */
+    b.backend = &cpu_backend;
+    b.input = o.input;
+    if (!b.input && access(DEFAULT_INPUT, R_OK) == 0)
+        b.input = DEFAULT_INPUT;
+
+    char *model_path = NULL;
+    if (facet_model_path_resolve(o.model_path, &model_path) < 0 || !model_path) {
+        fprintf(stderr, "facet bench: no model file: give --model PATH or set FACET_MODEL\n");
+        free(model_path);
+        return 1;
+    }
+    b.model_path = model_path;
+    char error[512];
+    int status = 1;
+    int ret = facet_network_open(&b.net, model_path, error, sizeof(error));
+    if (ret < 0) {
+        fprintf(stderr, "facet bench: %s\n", error);
+    } else {
+        b.size = o.size ? o.size : facet_network_size(b.net);
+        b.stream_width = o.stream_width ? o.stream_width : b.size;
+        b.stream_height = o.stream_height ? o.stream_height : b.size;
+        if (!facet_network_size_supported(b.net, b.size))
+            fprintf(stderr, "facet bench: the model does not run at %d (it wants a multiple "
+                    "of %d, up to %d)\n", b.size, b.net->size_multiple, FACET_NETWORK_MAX_SIZE);
+        else if (run_bench(&b) == 0)
+            status = 0;
+    }
+
+    frame_source_close(&b.stage_source);
+    frame_source_close(&b.stream_source);
+    samples_free(&b.stages.detect);
+    samples_free(&b.stages.keyframe);
+    samples_free(&b.stages.render);
+    codec_results_free(&b.codec);
+    facet_network_close(&b.net);
+    free(model_path);
+    return status;
+}
