@@ -293,6 +293,27 @@ static int encode_delta(FacetEncoder *enc, const FacetQuantKeypoints *keypoints,
     return 0;
 }
 
+/* Residuals of at most this many quantiser steps are sent as zero. The
+ * detector jitters by about a step on a still head; coding that jitter would
+ * cost more bits than the sub-pixel motion it describes is worth. */
+#define KEYPOINT_DEAD_ZONE 1
+
+static int32_t snap(int32_t value, int32_t reference)
+{
+    int32_t residual = value - reference;
+    return residual >= -KEYPOINT_DEAD_ZONE && residual <= KEYPOINT_DEAD_ZONE ? reference : value;
+}
+
+static void snap_to_keyframe(FacetQuantKeypoints *keypoints, const FacetQuantKeypoints *keyframe)
+{
+    for (int i = 0; i < keypoints->count; i++) {
+        keypoints->x[i] = snap(keypoints->x[i], keyframe->x[i]);
+        keypoints->y[i] = snap(keypoints->y[i], keyframe->y[i]);
+        for (int j = 0; j < 4; j++)
+            keypoints->jacobian[i][j] = snap(keypoints->jacobian[i][j], keyframe->jacobian[i][j]);
+    }
+}
+
 /* Runs the detector on the frame scaled to S and quantises the keypoints
  * exactly as they will be coded. */
 static int detect_keypoints(FacetEncoder *enc, const FacetPicture *i420,
@@ -323,6 +344,7 @@ static int encode_frame(FacetEncoder *enc, const FacetPicture *i420, int64_t pts
     int keyframe = !m->has_keyframe || enc->keyframe_requested ||
                    m->frames_since_keyframe + 1 >= m->keyframe_period;
     if (!keyframe) {
+        snap_to_keyframe(&keypoints, &m->keyframe_keypoints);
         ret = encode_delta(enc, &keypoints, pts);
         if (ret == 0)
             m->frames_since_keyframe++;
