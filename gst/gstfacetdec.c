@@ -1,0 +1,356 @@
+/**
+ * SECTION:element-facetdec
+ * @title: facetdec
+ *
+ * Decodes a Facet stream: keyframes through the intra codec, delta frames by
+ * rendering the keyframe with the keypoints through the model's network.
+ * A packet that cannot be decoded (lost keyframe, corrupt data, unsupported
+ * version) is dropped and a keyframe is asked for upstream; nothing is
+ * pushed for it.
+ *
+ * ## Example pipeline
+ * |[
+ * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! videoscale ! \
+ *     video/x-raw,format=I420,width=256,height=256 ! facetenc model=models/facet-256.safetensors ! \
+ *     facetdec model=models/facet-256.safetensors ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstfacetdec.h"
+
+#include <string.h>
+
+#include <facet/facet.h>
+
+GST_DEBUG_CATEGORY_STATIC(gst_facet_dec_debug);
+#define GST_CAT_DEFAULT gst_facet_dec_debug
+
+enum {
+    PROP_0,
+    PROP_MODEL,
+    PROP_THREADS,
+};
+
+#define DEFAULT_MODEL NULL
+#define DEFAULT_THREADS 0
+
+struct _GstFacetDec {
+    GstVideoDecoder parent;
+
+    /* Properties, under the object lock. */
+    gchar *model;
+    gint threads;
+
+    FacetDecoder *decoder;
+    FacetPixelFormat decoder_format;
+    GstVideoCodecState *input_state;
+    GString *log;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-facet"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, RGB }, "
+                    "width = (int) [ 1, 8192 ], height = (int) [ 1, 8192 ], "
+                    "framerate = (fraction) [ 0/1, MAX ]"));
+
+#define gst_facet_dec_parent_class parent_class
+G_DEFINE_TYPE(GstFacetDec, gst_facet_dec, GST_TYPE_VIDEO_DECODER);
+GST_ELEMENT_REGISTER_DEFINE(facetdec, "facetdec", GST_RANK_PRIMARY, GST_TYPE_FACET_DEC);
+
+static void gst_facet_dec_log(void *opaque, const char *message)
+{
+    GstFacetDec *self = opaque;
+    GST_WARNING_OBJECT(self, "libfacet: %s", message);
+    if (self->log) {
+        if (self->log->len)
+            g_string_append(self->log, "; ");
+        g_string_append(self->log, message);
+    }
+}
+
+/* I420 unless downstream takes only RGB. */
+static FacetPixelFormat gst_facet_dec_pick_format(GstFacetDec *self)
+{
+    GstPad *srcpad = GST_VIDEO_DECODER_SRC_PAD(self);
+    GstCaps *i420 = gst_caps_from_string("video/x-raw, format = (string) I420");
+    GstCaps *allowed = gst_pad_get_allowed_caps(srcpad);
+    FacetPixelFormat format = FACET_PIXEL_FORMAT_I420;
+
+    if (allowed && !gst_caps_is_any(allowed) && !gst_caps_can_intersect(allowed, i420))
+        format = FACET_PIXEL_FORMAT_RGB24;
+    if (allowed)
+        gst_caps_unref(allowed);
+    gst_caps_unref(i420);
+    return format;
+}
+
+static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
+{
+    FacetDecoderSettings settings;
+    gchar *model;
+    int ret;
+
+    facet_decoder_close(&self->decoder);
+    facet_decoder_default_settings(&settings);
+    settings.output_format = format;
+    GST_OBJECT_LOCK(self);
+    settings.threads = self->threads;
+    model = g_strdup(self->model);
+    GST_OBJECT_UNLOCK(self);
+    settings.model_path = model;
+    settings.log_callback = gst_facet_dec_log;
+    settings.log_opaque = self;
+
+    self->log = g_string_new(NULL);
+    ret = facet_decoder_open(&self->decoder, &settings);
+    if (ret < 0)
+        GST_ELEMENT_ERROR(self, LIBRARY, INIT,
+                          ("Could not open the Facet decoder with model '%s': %s",
+                           model ? model : "(default)", facet_strerror(ret)),
+                          ("%s", self->log->str));
+    g_string_free(self->log, TRUE);
+    self->log = NULL;
+    g_free(model);
+    self->decoder_format = format;
+    return ret >= 0;
+}
+
+static gboolean gst_facet_dec_stop(GstVideoDecoder *decoder)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    facet_decoder_close(&self->decoder);
+    g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
+    return TRUE;
+}
+
+static gboolean gst_facet_dec_set_format(GstVideoDecoder *decoder, GstVideoCodecState *state)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    FacetPixelFormat format = gst_facet_dec_pick_format(self);
+
+    g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
+    self->input_state = gst_video_codec_state_ref(state);
+    if (!self->decoder || format != self->decoder_format)
+        return gst_facet_dec_open(self, format);
+    return TRUE;
+}
+
+static gboolean gst_facet_dec_flush(GstVideoDecoder *decoder)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    if (self->decoder)
+        facet_decoder_flush(self->decoder);
+    return TRUE;
+}
+
+/* Makes the output caps follow the stream (its size may change at any
+ * keyframe). */
+static gboolean gst_facet_dec_update_output(GstFacetDec *self, const FacetPicture *picture)
+{
+    GstVideoDecoder *decoder = GST_VIDEO_DECODER(self);
+    GstVideoFormat format = picture->format == FACET_PIXEL_FORMAT_RGB24 ? GST_VIDEO_FORMAT_RGB
+                                                                         : GST_VIDEO_FORMAT_I420;
+    GstVideoCodecState *output = gst_video_decoder_get_output_state(decoder);
+    FacetStreamInfo info;
+
+    if (output) {
+        gboolean same = GST_VIDEO_INFO_FORMAT(&output->info) == format &&
+                        GST_VIDEO_INFO_WIDTH(&output->info) == picture->width &&
+                        GST_VIDEO_INFO_HEIGHT(&output->info) == picture->height;
+        gst_video_codec_state_unref(output);
+        if (same)
+            return TRUE;
+    }
+    output = gst_video_decoder_set_output_state(decoder, format, picture->width, picture->height,
+                                                self->input_state);
+    if (!output)
+        return FALSE;
+    /* The library converts with BT.601 limited range (swscale's default)
+     * whatever the encoder's input said. */
+    gst_video_colorimetry_from_string(&output->info.colorimetry,
+                                      format == GST_VIDEO_FORMAT_RGB ? GST_VIDEO_COLORIMETRY_SRGB
+                                                                     : GST_VIDEO_COLORIMETRY_BT601);
+    if (GST_VIDEO_INFO_FPS_N(&output->info) == 0 &&
+        facet_decoder_get_stream_info(self->decoder, &info) == 0) {
+        GST_VIDEO_INFO_FPS_N(&output->info) = info.fps_num;
+        GST_VIDEO_INFO_FPS_D(&output->info) = info.fps_den;
+    }
+    gst_video_codec_state_unref(output);
+    return gst_video_decoder_negotiate(decoder);
+}
+
+static void gst_facet_dec_copy_picture(const FacetPicture *picture, GstVideoFrame *vframe)
+{
+    gint planes = picture->format == FACET_PIXEL_FORMAT_RGB24 ? 1 : 3;
+
+    for (gint p = 0; p < planes; p++) {
+        gint rows = GST_VIDEO_FRAME_COMP_HEIGHT(vframe, p);
+        gint bytes = GST_VIDEO_FRAME_COMP_WIDTH(vframe, p) * GST_VIDEO_FRAME_COMP_PSTRIDE(vframe, p);
+        guint8 *dst = GST_VIDEO_FRAME_PLANE_DATA(vframe, p);
+        gint dst_stride = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, p);
+        for (gint r = 0; r < rows; r++)
+            memcpy(dst + r * dst_stride, picture->data[p] + r * picture->stride[p], bytes);
+    }
+}
+
+static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    GstMapInfo map;
+    FacetPacket packet = { 0 };
+    FacetPicture picture = { 0 };
+    GstVideoCodecState *output;
+    GstVideoFrame vframe;
+    GstFlowReturn flow;
+    int ret;
+
+    if (!self->decoder) {
+        gst_video_decoder_drop_frame(decoder, frame);
+        return GST_FLOW_NOT_NEGOTIATED;
+    }
+    if (!gst_buffer_map(frame->input_buffer, &map, GST_MAP_READ)) {
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("could not map the input buffer"));
+        return GST_FLOW_ERROR;
+    }
+    packet.data = map.data;
+    packet.size = map.size;
+    packet.pts = frame->system_frame_number;
+    ret = facet_decoder_send_packet(self->decoder, &packet);
+    gst_buffer_unmap(frame->input_buffer, &map);
+    if (ret >= 0)
+        ret = facet_decoder_receive_frame(self->decoder, &picture);
+
+    if (ret == FACET_ERR(ENOENT) || ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOTSUP) ||
+        ret == FACET_ERR(ENOSYS)) {
+        /* The stream goes on; the next keyframe resynchronises it. */
+        GST_WARNING_OBJECT(self, "dropping packet %u: %s", frame->system_frame_number,
+                           facet_strerror(ret));
+        gst_video_decoder_request_sync_point(decoder, frame, 0);
+        gst_video_decoder_drop_frame(decoder, frame);
+        return GST_FLOW_OK;
+    }
+    if (ret < 0) {
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("facet decoder: %s", facet_strerror(ret)));
+        return GST_FLOW_ERROR;
+    }
+
+    if (!gst_facet_dec_update_output(self, &picture)) {
+        facet_picture_unref(&picture);
+        gst_video_decoder_drop_frame(decoder, frame);
+        return GST_FLOW_NOT_NEGOTIATED;
+    }
+    flow = gst_video_decoder_allocate_output_frame(decoder, frame);
+    if (flow != GST_FLOW_OK) {
+        facet_picture_unref(&picture);
+        gst_video_decoder_drop_frame(decoder, frame);
+        return flow;
+    }
+    output = gst_video_decoder_get_output_state(decoder);
+    if (!gst_video_frame_map(&vframe, &output->info, frame->output_buffer, GST_MAP_WRITE)) {
+        gst_video_codec_state_unref(output);
+        facet_picture_unref(&picture);
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("could not map the output buffer"));
+        return GST_FLOW_ERROR;
+    }
+    gst_facet_dec_copy_picture(&picture, &vframe);
+    gst_video_frame_unmap(&vframe);
+    gst_video_codec_state_unref(output);
+    facet_picture_unref(&picture);
+    return gst_video_decoder_finish_frame(decoder, frame);
+}
+
+static void gst_facet_dec_set_property(GObject *object, guint prop_id, const GValue *value,
+                                       GParamSpec *pspec)
+{
+    GstFacetDec *self = GST_FACET_DEC(object);
+
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_MODEL:
+        g_free(self->model);
+        self->model = g_value_dup_string(value);
+        break;
+    case PROP_THREADS:
+        self->threads = g_value_get_int(value);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_facet_dec_get_property(GObject *object, guint prop_id, GValue *value,
+                                       GParamSpec *pspec)
+{
+    GstFacetDec *self = GST_FACET_DEC(object);
+
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_MODEL:
+        g_value_set_string(value, self->model);
+        break;
+    case PROP_THREADS:
+        g_value_set_int(value, self->threads);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_facet_dec_finalize(GObject *object)
+{
+    GstFacetDec *self = GST_FACET_DEC(object);
+    g_free(self->model);
+    G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_facet_dec_class_init(GstFacetDecClass *klass)
+{
+    GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+    GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+    GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS(klass);
+
+    gobject_class->set_property = gst_facet_dec_set_property;
+    gobject_class->get_property = gst_facet_dec_get_property;
+    gobject_class->finalize = gst_facet_dec_finalize;
+
+    g_object_class_install_property(gobject_class, PROP_MODEL,
+        g_param_spec_string("model", "Model",
+                            "Model file (safetensors) to render delta frames; NULL: $FACET_MODEL "
+                            "or the installed model if any; empty: none (keyframes only)",
+                            DEFAULT_MODEL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_THREADS,
+        g_param_spec_int("threads", "Threads", "Worker threads (0: one per CPU)",
+                         0, 64, DEFAULT_THREADS,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+    gst_element_class_add_static_pad_template(element_class, &sink_template);
+    gst_element_class_add_static_pad_template(element_class, &src_template);
+    gst_element_class_set_static_metadata(element_class, "Facet video decoder",
+        "Codec/Decoder/Video",
+        "Neural talking-head video decoder: renders frames from keypoints and a keyframe",
+        "The Facet authors");
+
+    decoder_class->stop = GST_DEBUG_FUNCPTR(gst_facet_dec_stop);
+    decoder_class->set_format = GST_DEBUG_FUNCPTR(gst_facet_dec_set_format);
+    decoder_class->flush = GST_DEBUG_FUNCPTR(gst_facet_dec_flush);
+    decoder_class->handle_frame = GST_DEBUG_FUNCPTR(gst_facet_dec_handle_frame);
+
+    GST_DEBUG_CATEGORY_INIT(gst_facet_dec_debug, "facetdec", 0, "Facet video decoder");
+}
+
+static void gst_facet_dec_init(GstFacetDec *self)
+{
+    self->model = g_strdup(DEFAULT_MODEL);
+    self->threads = DEFAULT_THREADS;
+    /* Each buffer is one whole packet. */
+    gst_video_decoder_set_packetized(GST_VIDEO_DECODER(self), TRUE);
+}
