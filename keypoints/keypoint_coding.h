@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FACET_MAX_KEYPOINTS 64
+#include "render/keypoint_set.h"
 
 /* Positions are clamped to [-1, 1] and quantised with a step of 1/256: half a
  * pixel at the default model size S = 256 (a pixel spans 2/S), finer than the
@@ -32,16 +32,6 @@
 #define FACET_KEYPOINT_JACOBIAN_SCALE 64
 #define FACET_KEYPOINT_JACOBIAN_STEP (1.0f / FACET_KEYPOINT_JACOBIAN_SCALE)
 #define FACET_KEYPOINT_JACOBIAN_QMAX 256
-
-typedef struct FacetKeypoint {
-    float x, y;              /* normalised position, x to the right, y down */
-    float jacobian[2][2];    /* [row][column] */
-} FacetKeypoint;
-
-typedef struct FacetKeypointSet {
-    int count;               /* 1..FACET_MAX_KEYPOINTS */
-    FacetKeypoint points[FACET_MAX_KEYPOINTS];
-} FacetKeypointSet;
 
 typedef struct FacetQuantKeypoints {
     int count;               /* 1..FACET_MAX_KEYPOINTS */

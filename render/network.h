@@ -33,7 +33,7 @@
 #define FACET_NETWORK_MAX_CHANNELS 1024
 #define FACET_NETWORK_MAX_RES_BLOCKS 16
 #define FACET_NETWORK_MAX_SIZE 4096
-/* Most keypoints (K): FACET_MAX_KEYPOINTS of keypoints/keypoint_coding.h (the
+/* Most keypoints (K): FACET_MAX_KEYPOINTS of render/keypoint_set.h (the
  * renderer and detector check at compile time that the two agree). */
 #define FACET_NETWORK_MAX_KEYPOINTS 64
 

@@ -16,14 +16,14 @@
  * memory plan). A renderer renders one frame at a time; several may share a
  * FacetNetwork and run concurrently (on distinct thread pools).
  *
- * Keypoints are those of keypoints/keypoint_coding.h (positions in [-1, 1],
+ * Keypoints are those of render/keypoint_set.h (positions in [-1, 1],
  * pixel centres at (2 i + 1) / S - 1, and 2x2 Jacobians), as the bitstream
  * delivers them.
  */
 #ifndef FACET_RENDER_RENDERER_H
 #define FACET_RENDER_RENDERER_H
 
-#include "keypoints/keypoint_coding.h"
+#include "render/keypoint_set.h"
 #include "render/network.h"
 #include "render/ops.h"
 #include "render/tensor.h"
