@@ -12,6 +12,7 @@
 #include <libavutil/log.h>
 
 #include "facet/facet.h"
+#include "fuzz_session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,29 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FacetDecoder *decoder = NULL;
     if (facet_decoder_open(&decoder, &settings) < 0)
         return 0;
-    size_t pos = 1;
-    while (pos < size) {
-        size_t length = size - pos;
-        if (length >= 2) {
-            size_t framed = ((size_t)data[pos] << 8) | data[pos + 1];
-            pos += 2;
-            length = framed < size - pos ? framed : size - pos;
-        }
-        if (length == 0)
-            continue;
-        FacetPacket packet = { .data = (uint8_t *)(data + pos), .size = length };
-        pos += length;
-        if (facet_decoder_send_packet(decoder, &packet) == 0) {
-            FacetPicture picture;
-            if (facet_decoder_receive_frame(decoder, &picture) == 0) {
-                /* Touch the corners so a wrongly sized buffer trips ASan. */
-                volatile uint8_t sink = picture.data[0][0];
-                sink = picture.data[0][(picture.height - 1) * picture.stride[0]];
-                (void)sink;
-                facet_picture_unref(&picture);
-            }
-        }
-    }
+    fuzz_decode_session(decoder, data + 1, size - 1); /* after the format byte */
     facet_decoder_close(&decoder);
     return 0;
 }
