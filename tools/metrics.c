@@ -188,6 +188,60 @@ done:
     return ret;
 }
 
+/* Sums over one 4x4 block: a, b, a*a + b*b, a*b. */
+static void block_sums(const uint8_t *a, ptrdiff_t stride_a, const uint8_t *b, ptrdiff_t stride_b,
+                       int64_t sums[4])
+{
+    sums[0] = sums[1] = sums[2] = sums[3] = 0;
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 4; x++) {
+            int pa = a[y * stride_a + x], pb = b[y * stride_b + x];
+            sums[0] += pa;
+            sums[1] += pb;
+            sums[2] += pa * pa + pb * pb;
+            sums[3] += pa * pb;
+        }
+}
+
+/* SSIM of one 8x8 window from its sums, with the constants and the float
+ * arithmetic of FFmpeg's vf_ssim.c (ssim_end1), so results agree with
+ * `ffmpeg -lavfi ssim` to its printed precision. */
+static double ssim_8x8_window(int64_t s1, int64_t s2, int64_t ss, int64_t s12)
+{
+    const int c1 = (int)(.01 * .01 * 255 * 255 * 64 + .5);
+    const int c2 = (int)(.03 * .03 * 255 * 255 * 64 * 63 + .5);
+    int64_t vars = ss * 64 - s1 * s1 - s2 * s2;
+    int64_t covar = s12 * 64 - s1 * s2;
+    return (float)(2 * s1 * s2 + c1) * (float)(2 * covar + c2) /
+           ((float)(s1 * s1 + s2 * s2 + c1) * (float)(vars + c2));
+}
+
+/* Mean SSIM over every 8x8 window whose corner lies on the 4-pixel grid,
+ * as FFmpeg's ssim filter computes it on one plane. */
+static double ssim_8x8_plane(const uint8_t *a, ptrdiff_t stride_a, const uint8_t *b,
+                             ptrdiff_t stride_b, int width, int height)
+{
+    int blocks_x = width / 4, blocks_y = height / 4;
+    if (blocks_x < 2 || blocks_y < 2)
+        return 1.0;
+    double sum = 0.0;
+    for (int by = 0; by + 1 < blocks_y; by++)
+        for (int bx = 0; bx + 1 < blocks_x; bx++) {
+            int64_t total[4] = { 0 };
+            for (int dy = 0; dy < 2; dy++)
+                for (int dx = 0; dx < 2; dx++) {
+                    int64_t sums[4];
+                    int x = 4 * (bx + dx), y = 4 * (by + dy);
+                    block_sums(a + y * stride_a + x, stride_a, b + y * stride_b + x, stride_b,
+                               sums);
+                    for (int k = 0; k < 4; k++)
+                        total[k] += sums[k];
+                }
+            sum += ssim_8x8_window(total[0], total[1], total[2], total[3]);
+        }
+    return sum / ((double)(blocks_x - 1) * (double)(blocks_y - 1));
+}
+
 int metrics_compare(const FacetPicture *reference, const FacetPicture *distorted,
                     FrameMetrics *metrics)
 {
@@ -210,5 +264,8 @@ int metrics_compare(const FacetPicture *reference, const FacetPicture *distorted
     metrics->psnr_v = psnr_from_mse(sse[2] / (double)samples[2]);
     metrics->psnr = psnr_from_mse((sse[0] + sse[1] + sse[2]) /
                                   (double)(samples[0] + samples[1] + samples[2]));
+    metrics->ssim_8x8 = ssim_8x8_plane(reference->data[0], reference->stride[0],
+                                       distorted->data[0], distorted->stride[0],
+                                       reference->width, reference->height);
     return ssim_metrics(reference, distorted, metrics);
 }

@@ -10,6 +10,9 @@ typedef struct FrameMetrics {
     double ssim;    /* luma, 11x11 Gaussian window, sigma 1.5 (Wang et al. 2004) */
     double ms_ssim; /* luma, 5 scales with the weights of Wang et al. 2003;
                        fewer scales when the picture is too small */
+    double ssim_8x8; /* luma, the variant of FFmpeg's ssim filter (x264's):
+                        8x8 box windows on a 4-pixel grid; 1 when the
+                        picture has fewer than 8x8 pixels */
 } FrameMetrics;
 
 /* PSNR is capped at this value for identical planes, so means stay finite. */

@@ -5,6 +5,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +19,8 @@ struct VideoReader {
     int width, height;
     int fps_num, fps_den;
     int draining;
+    int has_crop; /* crop_* set by video_reader_set_crop() */
+    int crop_x, crop_y, crop_width, crop_height;
 };
 
 void video_reader_close(VideoReader **reader)
@@ -99,21 +102,62 @@ void video_reader_format(const VideoReader *reader, int *width, int *height, int
     *fps_den = reader->fps_den;
 }
 
-/* The centred part of the source with the output's aspect ratio, so scaling
- * never stretches a face. Offsets stay multiples of the chroma subsampling
- * so every plane can be cropped by moving its pointer. */
+int video_reader_set_crop(VideoReader *reader, int x, int y, int width, int height)
+{
+    int source_width = reader->codec->width, source_height = reader->codec->height;
+    if (x < 0 || y < 0 || width < 1 || height < 1 || x > source_width - width ||
+        y > source_height - height) {
+        fprintf(stderr, "crop %d:%d:%d:%d (W:H:X:Y) does not fit in the %dx%d source\n", width,
+                height, x, y, source_width, source_height);
+        return -1;
+    }
+    reader->has_crop = 1;
+    reader->crop_x = x;
+    reader->crop_y = y;
+    reader->crop_width = width;
+    reader->crop_height = height;
+    return 0;
+}
+
+void video_reader_source_size(const VideoReader *reader, int *width, int *height)
+{
+    *width = reader->codec->width;
+    *height = reader->codec->height;
+}
+
+double video_reader_seconds(const VideoReader *reader, int64_t pts)
+{
+    if (pts == AV_NOPTS_VALUE)
+        return NAN;
+    AVRational time_base = reader->format->streams[reader->stream_index]->time_base;
+    return (double)pts * av_q2d(time_base);
+}
+
+/* The part of the source to scale: the rectangle of video_reader_set_crop(),
+ * else the centred part with the output's aspect ratio, so scaling never
+ * stretches a face. Offsets stay multiples of the chroma subsampling so
+ * every plane can be cropped by moving its pointer. */
 static void crop_to_aspect(const VideoReader *r, const AVFrame *frame, uint8_t *planes[4],
                            int *crop_width, int *crop_height)
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(frame->format);
-    int cw = frame->width, ch = frame->height;
-    if ((int64_t)cw * r->height > (int64_t)ch * r->width)
-        cw = (int)((int64_t)ch * r->width / r->height);
-    else
-        ch = (int)((int64_t)cw * r->height / r->width);
     int align_x = 1 << desc->log2_chroma_w, align_y = 1 << desc->log2_chroma_h;
-    int x0 = (frame->width - cw) / 2 / align_x * align_x;
-    int y0 = (frame->height - ch) / 2 / align_y * align_y;
+    int cw = frame->width, ch = frame->height, x0, y0;
+    if (r->has_crop && r->crop_x + r->crop_width <= frame->width &&
+        r->crop_y + r->crop_height <= frame->height) {
+        cw = r->crop_width;
+        ch = r->crop_height;
+        x0 = r->crop_x / align_x * align_x;
+        y0 = r->crop_y / align_y * align_y;
+    } else {
+        /* No crop asked for, or the stream changed size under it. */
+        if ((int64_t)cw * r->height > (int64_t)ch * r->width)
+            cw = (int)((int64_t)ch * r->width / r->height);
+        else
+            ch = (int)((int64_t)cw * r->height / r->width);
+        x0 = (frame->width - cw) / 2 / align_x * align_x;
+        y0 = (frame->height - ch) / 2 / align_y * align_y;
+    }
     for (int i = 0; i < 4; i++)
         planes[i] = frame->data[i];
     /* Each component knows its plane and its byte step within a row. */

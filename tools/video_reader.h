@@ -11,6 +11,20 @@ typedef struct VideoReader VideoReader;
  * NULL. */
 VideoReader *video_reader_open(const char *path, int width, int height);
 
+/* Crops every frame to the rectangle of `width` x `height` source pixels at
+ * (x, y) before scaling, instead of the centred crop to the output's aspect
+ * ratio. x and y are rounded down to the source's chroma grid. The
+ * rectangle must lie inside the source picture. Returns 0, or -1 with the
+ * reason printed to stderr. */
+int video_reader_set_crop(VideoReader *reader, int x, int y, int width, int height);
+
+/* Picture size of the source stream, before cropping and scaling. */
+void video_reader_source_size(const VideoReader *reader, int *width, int *height);
+
+/* Time of a picture's pts (as video_reader_read() sets it) in seconds;
+ * NAN when the stream gave the frame no timestamp. */
+double video_reader_seconds(const VideoReader *reader, int64_t pts);
+
 /* Size of the pictures video_reader_read() returns, and the frame rate. */
 void video_reader_format(const VideoReader *reader, int *width, int *height, int *fps_num,
                          int *fps_den);

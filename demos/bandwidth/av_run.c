@@ -1,0 +1,284 @@
+/* Conventional codecs through libavcodec; see av_run.h. */
+#include "av_run.h"
+
+#include "frame_delivery.h"
+#include "progress.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/dict.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Encoders tried in order for each codec, with the options that make them
+ * behave as in a video call: no lookahead, no B-frames, fast presets.
+ * libvpx's cpu-used is negative: a fixed speed 8 (a positive value lets it
+ * adapt its speed to the time encoding takes, so rates would change from
+ * run to run). */
+typedef struct EncoderChoice {
+    CodecKind codec;
+    const char *name;
+    const char *options; /* key=value pairs separated by ':' */
+} EncoderChoice;
+
+static const EncoderChoice encoder_choices[] = {
+    { CODEC_X264, "libx264", "preset=veryfast:tune=zerolatency" },
+    { CODEC_VP8, "libvpx", "deadline=realtime:cpu-used=-8:lag-in-frames=0" },
+    { CODEC_AV1, "libaom-av1", "usage=realtime:cpu-used=8:lag-in-frames=0:row-mt=1" },
+    { CODEC_AV1, "libsvtav1", "preset=10" },
+};
+
+/* FACET_BANDWIDTH_HIDE_ENCODERS=name,name... makes the program behave as
+ * on an FFmpeg build without those encoders, so the tests can check that
+ * path on a full build. */
+static int hidden(const char *name)
+{
+    const char *list = getenv("FACET_BANDWIDTH_HIDE_ENCODERS");
+    size_t length = strlen(name);
+    for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+        if (strncmp(p, name, length) == 0 && (p[length] == ',' || p[length] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+static const EncoderChoice *find_choice(CodecKind codec)
+{
+    for (size_t i = 0; i < sizeof(encoder_choices) / sizeof(encoder_choices[0]); i++)
+        if (encoder_choices[i].codec == codec && !hidden(encoder_choices[i].name) &&
+            avcodec_find_encoder_by_name(encoder_choices[i].name))
+            return &encoder_choices[i];
+    return NULL;
+}
+
+const char *av_run_encoder_name(CodecKind codec)
+{
+    const EncoderChoice *choice = find_choice(codec);
+    return choice ? choice->name : NULL;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void print_av_error(const char *what, int error)
+{
+    char message[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(error, message, sizeof(message));
+    progress_break();
+    fprintf(stderr, "%s: %s\n", what, message);
+}
+
+typedef struct AvRun {
+    const SourceClip *clip;
+    RunResult *result;
+    AVCodecContext *encoder, *decoder;
+    AVFrame *input, *decoded;
+    AVPacket *packet;
+    FrameDelivery delivery;
+    int frames_sent;
+} AvRun;
+
+/* Decodes one packet (NULL: drain) and delivers what comes out. */
+static int decode_packet(AvRun *run, const AVPacket *packet)
+{
+    double start = now_ms();
+    int ret = avcodec_send_packet(run->decoder, packet);
+    if (ret < 0 && ret != AVERROR_EOF) {
+        /* A receiver would show the previous picture; so does the delivery. */
+        print_av_error("decoder rejected a packet", ret);
+        return 0;
+    }
+    for (;;) {
+        ret = avcodec_receive_frame(run->decoder, run->decoded);
+        run->result->decode_ms += now_ms() - start;
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0) {
+            print_av_error("decoder", ret);
+            return 0;
+        }
+        if (run->decoded->format != AV_PIX_FMT_YUV420P) {
+            progress_break();
+            fprintf(stderr, "decoder gave %s pictures, not yuv420p\n",
+                    av_get_pix_fmt_name(run->decoded->format));
+            av_frame_unref(run->decoded);
+            return -1;
+        }
+        int64_t pts = run->decoded->best_effort_timestamp;
+        if (pts == AV_NOPTS_VALUE)
+            pts = run->delivery.next;
+        FacetPicture picture = {
+            .format = FACET_PIXEL_FORMAT_I420,
+            .width = run->decoded->width,
+            .height = run->decoded->height,
+            .data = { run->decoded->data[0], run->decoded->data[1], run->decoded->data[2] },
+            .stride = { run->decoded->linesize[0], run->decoded->linesize[1],
+                        run->decoded->linesize[2] },
+        };
+        ret = frame_delivery_push(&run->delivery, pts < 0 || pts > INT32_MAX ? -1 : (int)pts,
+                                  &picture);
+        av_frame_unref(run->decoded);
+        if (ret < 0)
+            return -1;
+        start = now_ms();
+    }
+}
+
+/* Sends one source frame (NULL: flush) and moves every packet out to the
+ * decoder, counting its bytes against the frame it codes. */
+static int encode_frame(AvRun *run, const AVFrame *frame)
+{
+    double start = now_ms();
+    int ret = avcodec_send_frame(run->encoder, frame);
+    if (ret < 0) {
+        print_av_error("encoder", ret);
+        return -1;
+    }
+    for (;;) {
+        ret = avcodec_receive_packet(run->encoder, run->packet);
+        run->result->encode_ms += now_ms() - start;
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0) {
+            print_av_error("encoder", ret);
+            return -1;
+        }
+        int64_t index = run->packet->pts;
+        if (index < 0 || index >= run->result->frames)
+            index = run->frames_sent > 0 ? run->frames_sent - 1 : 0;
+        run->result->frame_bytes[index] += (uint32_t)run->packet->size;
+        ret = decode_packet(run, run->packet);
+        av_packet_unref(run->packet);
+        if (ret < 0)
+            return -1;
+        start = now_ms();
+    }
+}
+
+static int fill_input(AvRun *run, const FacetPicture *source, int index)
+{
+    int ret = av_frame_make_writable(run->input);
+    if (ret < 0) {
+        print_av_error("frame", ret);
+        return -1;
+    }
+    for (int plane = 0; plane < 3; plane++) {
+        int w = plane ? (source->width + 1) / 2 : source->width;
+        int h = plane ? (source->height + 1) / 2 : source->height;
+        for (int y = 0; y < h; y++)
+            memcpy(run->input->data[plane] + y * run->input->linesize[plane],
+                   source->data[plane] + y * source->stride[plane], (size_t)w);
+    }
+    run->input->pts = index;
+    return 0;
+}
+
+static AVCodecContext *open_encoder(const EncoderChoice *choice, const SourceClip *clip,
+                                    const RunConfig *config, int threads)
+{
+    const AVCodec *codec = avcodec_find_encoder_by_name(choice->name);
+    AVCodecContext *context = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVDictionary *options = NULL;
+    if (!context)
+        return NULL;
+    context->width = clip->size;
+    context->height = clip->size;
+    context->pix_fmt = AV_PIX_FMT_YUV420P;
+    context->time_base = (AVRational){ 1, clip->fps };
+    context->framerate = (AVRational){ clip->fps, 1 };
+    context->bit_rate = (int64_t)(config->target_kbps * 1000.0 + 0.5);
+    context->gop_size = AV_RUN_KEYFRAME_SECONDS * clip->fps;
+    context->max_b_frames = 0;
+    /* One thread unless asked: as fast as needed at these sizes, and the
+     * rates do not depend on the machine's core count. */
+    context->thread_count = threads > 0 ? threads : 1;
+    int ret = av_dict_parse_string(&options, choice->options, "=", ":", 0);
+    if (ret >= 0)
+        ret = avcodec_open2(context, codec, &options);
+    av_dict_free(&options);
+    if (ret < 0) {
+        print_av_error(choice->name, ret);
+        avcodec_free_context(&context);
+    }
+    return context;
+}
+
+int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResult *result,
+           DecodedFrameFn sink, void *opaque)
+{
+    const EncoderChoice *choice = find_choice(config->codec);
+    if (!choice) {
+        progress_break();
+        fprintf(stderr, "this FFmpeg build has no %s encoder\n", codec_kind_name(config->codec));
+        return -1;
+    }
+    snprintf(result->encoder, sizeof(result->encoder), "%s", choice->name);
+    snprintf(result->setting, sizeof(result->setting), "target %g kbit/s", config->target_kbps);
+
+    AvRun run = { .clip = clip, .result = result };
+    frame_delivery_init(&run.delivery, sink, opaque, clip->count);
+    int ret = -1;
+    run.encoder = open_encoder(choice, clip, config, threads);
+    if (!run.encoder)
+        goto done;
+    const AVCodec *decoder = avcodec_find_decoder(run.encoder->codec_id);
+    if (!decoder) {
+        fprintf(stderr, "this FFmpeg build has no %s decoder\n", codec_kind_name(config->codec));
+        goto done;
+    }
+    run.decoder = avcodec_alloc_context3(decoder);
+    run.input = av_frame_alloc();
+    run.decoded = av_frame_alloc();
+    run.packet = av_packet_alloc();
+    if (!run.decoder || !run.input || !run.decoded || !run.packet) {
+        fprintf(stderr, "out of memory\n");
+        goto done;
+    }
+    run.decoder->thread_count = 1; /* frame threads would only add delay here */
+    int err = avcodec_open2(run.decoder, decoder, NULL);
+    if (err < 0) {
+        print_av_error(decoder->name, err);
+        goto done;
+    }
+    run.input->format = AV_PIX_FMT_YUV420P;
+    run.input->width = clip->size;
+    run.input->height = clip->size;
+    err = av_frame_get_buffer(run.input, 0);
+    if (err < 0) {
+        print_av_error("frame", err);
+        goto done;
+    }
+    for (int i = 0; i < clip->count; i++) {
+        if (fill_input(&run, &clip->frames[i], i) < 0)
+            goto done;
+        run.frames_sent = i + 1;
+        if (encode_frame(&run, run.input) < 0)
+            goto done;
+        progress_frame(i + 1, clip->count);
+    }
+    if (encode_frame(&run, NULL) < 0 || decode_packet(&run, NULL) < 0)
+        goto done;
+    if (frame_delivery_finish(&run.delivery) < 0) {
+        progress_break();
+        fprintf(stderr, "%s: no frame could be decoded\n", choice->name);
+        goto done;
+    }
+    result->encode_ms /= clip->count;
+    result->decode_ms /= clip->count;
+    ret = 0;
+done:
+    frame_delivery_free(&run.delivery);
+    av_packet_free(&run.packet);
+    av_frame_free(&run.decoded);
+    av_frame_free(&run.input);
+    avcodec_free_context(&run.decoder);
+    avcodec_free_context(&run.encoder);
+    return ret;
+}

@@ -1,0 +1,25 @@
+/* One run of a conventional codec (x264, VP8, AV1) through libavcodec:
+ * encode the clip at a target bitrate (1-pass, real-time settings), decode
+ * the packets again and measure. */
+#ifndef FACET_BANDWIDTH_AV_RUN_H
+#define FACET_BANDWIDTH_AV_RUN_H
+
+#include "clip.h"
+#include "run_result.h"
+
+/* Seconds between keyframes of the conventional codecs: as Facet's longest
+ * default interval, so neither side pays for keyframes the other skips. */
+#define AV_RUN_KEYFRAME_SECONDS 10
+
+/* Name of the libavcodec encoder this FFmpeg build has for `codec`
+ * (CODEC_X264, CODEC_VP8 or CODEC_AV1), or NULL when it has none. */
+const char *av_run_encoder_name(CodecKind codec);
+
+/* Codes `clip` with config->codec at config->target_kbps and hands every
+ * decoded frame to `sink`. Fills result's encoder, setting, per-frame bytes
+ * and timings (result must come from run_result_init()). `threads` 0: as
+ * many as libavcodec picks. Returns 0, or -1 with the reason on stderr. */
+int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResult *result,
+           DecodedFrameFn sink, void *opaque);
+
+#endif

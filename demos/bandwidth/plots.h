@@ -1,0 +1,17 @@
+/* Rate-distortion plots through gnuplot: for each picture size, kbit/s (log
+ * scale) against SSIM and against PSNR, as PNG and SVG. */
+#ifndef FACET_BANDWIDTH_PLOTS_H
+#define FACET_BANDWIDTH_PLOTS_H
+
+#include "run_result.h"
+
+/* Writes rd-SIZE-CODEC.dat, plots.gp and rd-SIZE-{ssim,psnr}.{png,svg}
+ * into `dir`. Returns 0, or -1 when gnuplot is missing or failed (printed;
+ * the data files and script stay for a later try). */
+int plots_write(const char *dir, const RunResult *results, int count);
+
+/* File name of a plot, "rd-256-ssim.svg". */
+void plots_file_name(char *name, size_t name_size, int size, const char *metric,
+                     const char *extension);
+
+#endif

@@ -1,0 +1,65 @@
+/* CSV output; see results_csv.h. Every field is a number or a text without
+ * commas or quotes, so no field needs quoting. */
+#include "results_csv.h"
+
+#include <stdio.h>
+
+static FILE *open_in(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *file = fopen(path, "w");
+    if (!file)
+        perror(path);
+    return file;
+}
+
+static int close_checked(FILE *file, const char *name)
+{
+    int failed = ferror(file);
+    failed |= fclose(file) != 0;
+    if (failed)
+        fprintf(stderr, "%s: write failed\n", name);
+    return failed ? -1 : 0;
+}
+
+int results_csv_write(const char *dir, const RunResult *results, int count, int fps)
+{
+    FILE *file = open_in(dir, "results.csv");
+    if (!file)
+        return -1;
+    fprintf(file, "codec,encoder,size,setting,target_kbps,keyframe_interval_s,keyframe_quality,"
+                  "frames,seconds,bytes,kbps,psnr,psnr_y,ssim,ms_ssim,ssim_8x8,encode_ms_per_frame,"
+                  "decode_ms_per_frame\n");
+    for (int i = 0; i < count; i++) {
+        const RunResult *r = &results[i];
+        int facet = r->config.codec == CODEC_FACET;
+        fprintf(file, "%s,%s,%d,%s,", codec_kind_name(r->config.codec), r->encoder,
+                r->config.size, r->setting);
+        if (facet)
+            fprintf(file, ",%g,%d,", r->config.keyframe_interval, r->config.keyframe_quality);
+        else
+            fprintf(file, "%g,,,", r->config.target_kbps);
+        fprintf(file, "%d,%.3f,%llu,%.3f,%.4f,%.4f,%.5f,%.5f,%.5f,%.3f,%.3f\n", r->frames,
+                (double)r->frames / fps, (unsigned long long)r->bytes, r->kbps, r->mean.psnr,
+                r->mean.psnr_y, r->mean.ssim, r->mean.ms_ssim, r->mean.ssim_8x8, r->encode_ms,
+                r->decode_ms);
+    }
+    if (close_checked(file, "results.csv") < 0)
+        return -1;
+
+    file = open_in(dir, "frames.csv");
+    if (!file)
+        return -1;
+    fprintf(file, "codec,size,setting,frame,bytes,psnr,psnr_y,ssim,ms_ssim,ssim_8x8\n");
+    for (int i = 0; i < count; i++) {
+        const RunResult *r = &results[i];
+        for (int f = 0; f < r->frames; f++) {
+            const FrameMetrics *m = &r->per_frame[f];
+            fprintf(file, "%s,%d,%s,%d,%u,%.4f,%.4f,%.5f,%.5f,%.5f\n",
+                    codec_kind_name(r->config.codec), r->config.size, r->setting, f,
+                    r->frame_bytes[f], m->psnr, m->psnr_y, m->ssim, m->ms_ssim, m->ssim_8x8);
+        }
+    }
+    return close_checked(file, "frames.csv");
+}

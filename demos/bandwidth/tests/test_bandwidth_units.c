@@ -1,0 +1,244 @@
+/* The demo's pure parts: BD-rate, Pareto fronts, PCHIP, crop parsing, the
+ * label font and the in-order delivery of decoded frames. */
+#include "bd_rate.h"
+#include "clip.h"
+#include "frame_delivery.h"
+#include "label_font.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const RdPoint anchor_curve[] = {
+    { 10.0, 0.80 }, { 20.0, 0.86 }, { 40.0, 0.90 }, { 80.0, 0.93 }, { 160.0, 0.95 },
+};
+#define ANCHOR_COUNT 5
+
+START_TEST(test_half_rate_is_minus_fifty_percent)
+{
+    RdPoint test[ANCHOR_COUNT];
+    for (int i = 0; i < ANCHOR_COUNT; i++)
+        test[i] = (RdPoint){ anchor_curve[i].kbps * 0.5, anchor_curve[i].quality };
+    double percent, low, high;
+    ck_assert_int_eq(bd_rate(test, ANCHOR_COUNT, anchor_curve, ANCHOR_COUNT, &percent, &low,
+                             &high), 0);
+    ck_assert_double_eq_tol(percent, -50.0, 1e-9);
+    ck_assert_double_eq_tol(low, 0.80, 1e-12);
+    ck_assert_double_eq_tol(high, 0.95, 1e-12);
+    /* And the other way round. */
+    ck_assert_int_eq(bd_rate(anchor_curve, ANCHOR_COUNT, test, ANCHOR_COUNT, &percent, &low,
+                             &high), 0);
+    ck_assert_double_eq_tol(percent, 100.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_partial_overlap_uses_common_range)
+{
+    /* log(rate) linear in quality (PCHIP reproduces lines exactly): the
+     * anchor covers 0.80..0.95, the test 0.85..1.00 at 1.5x the anchor's
+     * rate, so over the common 0.85..0.95 the BD-rate is +50%. */
+    RdPoint anchor[4], test[4];
+    for (int i = 0; i < 4; i++) {
+        double qa = 0.80 + 0.05 * i, qt = 0.85 + 0.05 * i;
+        anchor[i] = (RdPoint){ 10.0 * exp(20.0 * (qa - 0.80)), qa };
+        test[i] = (RdPoint){ 1.5 * 10.0 * exp(20.0 * (qt - 0.80)), qt };
+    }
+    double percent, low, high;
+    ck_assert_int_eq(bd_rate(test, 4, anchor, 4, &percent, &low, &high), 0);
+    ck_assert_double_eq_tol(low, 0.85, 1e-12);
+    ck_assert_double_eq_tol(high, 0.95, 1e-12);
+    ck_assert_double_eq_tol(percent, 50.0, 1e-6);
+}
+END_TEST
+
+START_TEST(test_no_overlap)
+{
+    RdPoint low_curve[2] = { { 5.0, 0.70 }, { 8.0, 0.75 } };
+    double percent = 123.0, low = 1.0, high = 2.0;
+    ck_assert_int_eq(bd_rate(low_curve, 2, anchor_curve, ANCHOR_COUNT, &percent, &low, &high), -1);
+    ck_assert_double_eq(percent, 123.0);
+    ck_assert_double_eq(low, 1.0);
+    /* One point is no curve. */
+    ck_assert_int_eq(bd_rate(anchor_curve, 1, anchor_curve, ANCHOR_COUNT, &percent, &low, &high),
+                     -1);
+}
+END_TEST
+
+START_TEST(test_pchip_is_exact_on_lines_and_monotone)
+{
+    double x[4] = { 0.0, 1.0, 3.0, 4.0 }, y[4] = { 1.0, 3.0, 7.0, 9.0 }; /* y = 2x + 1 */
+    for (double at = 0.0; at <= 4.0; at += 0.125)
+        ck_assert_double_eq_tol(pchip_eval(x, y, 4, at), 2.0 * at + 1.0, 1e-12);
+    /* A step: the interpolant must not overshoot (a cubic fit would). */
+    double ys[4] = { 0.0, 0.0, 1.0, 1.0 };
+    double previous = -1.0;
+    for (double at = 0.0; at <= 4.0; at += 0.01) {
+        double v = pchip_eval(x, ys, 4, at);
+        ck_assert(v >= -1e-12 && v <= 1.0 + 1e-12);
+        ck_assert(v >= previous - 1e-12);
+        previous = v;
+    }
+    /* It passes through every point. */
+    double yc[4] = { 2.0, 5.0, 5.5, 9.0 };
+    for (int i = 0; i < 4; i++)
+        ck_assert_double_eq_tol(pchip_eval(x, yc, 4, x[i]), yc[i], 1e-12);
+}
+END_TEST
+
+START_TEST(test_pareto_front)
+{
+    RdPoint points[] = {
+        { 40.0, 0.90 }, { 10.0, 0.80 }, { 20.0, 0.78 }, /* dominated by 10 kbit/s */
+        { 30.0, 0.90 },                                 /* beats 40 kbit/s at the same quality */
+        { 0.0, 0.99 },                                  /* no rate: invalid */
+        { 50.0, NAN },                                  /* no quality: invalid */
+        { 60.0, 0.95 },
+    };
+    int n = rd_pareto(points, 7);
+    ck_assert_int_eq(n, 3);
+    ck_assert_double_eq(points[0].kbps, 10.0);
+    ck_assert_double_eq(points[1].kbps, 30.0);
+    ck_assert_double_eq(points[2].kbps, 60.0);
+}
+END_TEST
+
+START_TEST(test_crop_parsing)
+{
+    ClipCrop crop;
+    ck_assert_int_eq(clip_parse_crop("188:188:130:84", &crop), 0);
+    ck_assert_int_eq(crop.width, 188);
+    ck_assert_int_eq(crop.height, 188);
+    ck_assert_int_eq(crop.x, 130);
+    ck_assert_int_eq(crop.y, 84);
+    const char *bad[] = { "", "188:188:130", "188:188:130:84:1", "0:10:0:0", "10:10:-1:0",
+                          "a:b:c:d", "10:10:0:0x", "10x10" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(clip_parse_crop(bad[i], &crop) < 0, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(test_label_font)
+{
+    ck_assert_int_eq(label_font_width("", 2), 0);
+    ck_assert_int_eq(label_font_width("AV1", 1), 3 * 6 - 1);
+    ck_assert_int_eq(label_font_width("AV1", 2), 2 * (3 * 6 - 1));
+    uint8_t plane[12 * 20];
+    memset(plane, 0, sizeof(plane));
+    label_font_draw(plane, 20, 20, 12, 1, 1, 1, "1", 255);
+    /* "1": a vertical stroke in the middle column with a foot of 3. */
+    for (int y = 1; y < 8; y++)
+        ck_assert_int_eq(plane[y * 20 + 3], 255);
+    ck_assert_int_eq(plane[7 * 20 + 2], 255);
+    ck_assert_int_eq(plane[7 * 20 + 4], 255);
+    ck_assert_int_eq(plane[1 * 20 + 1], 0);
+    /* Lower case draws as upper case; drawing is clipped to the plane. */
+    uint8_t upper[12 * 20] = { 0 }, lower[12 * 20] = { 0 };
+    label_font_draw(upper, 20, 20, 12, -2, 8, 2, "KBIT", 200);
+    label_font_draw(lower, 20, 20, 12, -2, 8, 2, "kbit", 200);
+    ck_assert_mem_eq(upper, lower, sizeof(upper));
+}
+END_TEST
+
+/* A sink that records which picture (by its first luma sample) each source
+ * frame got. */
+typedef struct Recorder {
+    int values[8];
+    int calls;
+    int fail_at; /* -1: never */
+} Recorder;
+
+static int record_frame(void *opaque, int index, const FacetPicture *decoded)
+{
+    Recorder *r = opaque;
+    if (index == r->fail_at)
+        return -1;
+    ck_assert_int_eq(index, r->calls); /* in source order, each once */
+    r->values[index] = decoded->data[0][0];
+    r->calls++;
+    return 0;
+}
+
+static FacetPicture picture_with_value(uint8_t value)
+{
+    FacetPicture p;
+    ck_assert_int_eq(facet_picture_alloc(&p, FACET_PIXEL_FORMAT_I420, 16, 16), 0);
+    memset(p.data[0], value, (size_t)p.stride[0] * 16);
+    memset(p.data[1], 128, (size_t)p.stride[1] * 8);
+    memset(p.data[2], 128, (size_t)p.stride[2] * 8);
+    return p;
+}
+
+START_TEST(test_delivery_fills_gaps)
+{
+    Recorder r = { .fail_at = -1 };
+    FrameDelivery d;
+    frame_delivery_init(&d, record_frame, &r, 8);
+    FacetPicture a = picture_with_value(10), b = picture_with_value(20), c = picture_with_value(30);
+    /* Frames 0 and 1 dropped: they show the first decoded picture (2). */
+    ck_assert_int_eq(frame_delivery_push(&d, 2, &a), 0);
+    /* A duplicate and an out-of-range index are ignored. */
+    ck_assert_int_eq(frame_delivery_push(&d, 2, &c), 0);
+    ck_assert_int_eq(frame_delivery_push(&d, 9, &c), 0);
+    /* Frames 3 and 4 dropped: they show picture 2 again. */
+    ck_assert_int_eq(frame_delivery_push(&d, 5, &b), 0);
+    /* The caller may reuse its picture: the delivery kept a copy. */
+    memset(b.data[0], 99, (size_t)b.stride[0] * 16);
+    /* Frames 6 and 7 never decoded: the last picture. */
+    ck_assert_int_eq(frame_delivery_finish(&d), 0);
+    int expected[8] = { 10, 10, 10, 10, 10, 20, 20, 20 };
+    ck_assert_int_eq(r.calls, 8);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(r.values[i], expected[i]);
+    frame_delivery_free(&d);
+    facet_picture_unref(&a);
+    facet_picture_unref(&b);
+    facet_picture_unref(&c);
+}
+END_TEST
+
+START_TEST(test_delivery_errors)
+{
+    Recorder r = { .fail_at = -1 };
+    FrameDelivery d;
+    frame_delivery_init(&d, record_frame, &r, 4);
+    /* Nothing decoded: there is nothing to show. */
+    ck_assert_int_eq(frame_delivery_finish(&d), -1);
+    frame_delivery_free(&d);
+
+    /* A failing sink stops the delivery. */
+    Recorder failing = { .fail_at = 1 };
+    frame_delivery_init(&d, record_frame, &failing, 4);
+    FacetPicture a = picture_with_value(10);
+    ck_assert_int_eq(frame_delivery_push(&d, 0, &a), 0);
+    ck_assert_int_eq(frame_delivery_push(&d, 3, &a), -1);
+    frame_delivery_free(&d);
+    facet_picture_unref(&a);
+}
+END_TEST
+
+static Suite *bandwidth_suite(void)
+{
+    Suite *suite = suite_create("bandwidth");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_half_rate_is_minus_fifty_percent);
+    tcase_add_test(tc, test_partial_overlap_uses_common_range);
+    tcase_add_test(tc, test_no_overlap);
+    tcase_add_test(tc, test_pchip_is_exact_on_lines_and_monotone);
+    tcase_add_test(tc, test_pareto_front);
+    tcase_add_test(tc, test_crop_parsing);
+    tcase_add_test(tc, test_label_font);
+    tcase_add_test(tc, test_delivery_fills_gaps);
+    tcase_add_test(tc, test_delivery_errors);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(bandwidth_suite());
+    srunner_run_all(runner, CK_VERBOSE);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
