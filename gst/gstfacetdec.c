@@ -6,7 +6,10 @@
  * rendering the keyframe with the keypoints through the model's network.
  * A packet that cannot be decoded (lost keyframe, corrupt data, unsupported
  * version) is dropped and a keyframe is asked for upstream; nothing is
- * pushed for it.
+ * pushed for it. Corrupt packets count against #GstVideoDecoder:max-errors.
+ * The delta frames of a stream coded with a model the decoder has not
+ * loaded are dropped with one warning message naming the model id (its
+ * keyframes still show).
  *
  * ## Example pipeline
  * |[
@@ -44,6 +47,8 @@ struct _GstFacetDec {
     FacetPixelFormat decoder_format;
     GstVideoCodecState *input_state;
     GString *log;
+    /* Model id of the last stream warned about; -1: none. */
+    gint64 warned_model_id;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
@@ -122,6 +127,7 @@ static gboolean gst_facet_dec_stop(GstVideoDecoder *decoder)
     GstFacetDec *self = GST_FACET_DEC(decoder);
     facet_decoder_close(&self->decoder);
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
+    self->warned_model_id = -1;
     return TRUE;
 }
 
@@ -195,25 +201,22 @@ static void gst_facet_dec_copy_picture(const FacetPicture *picture, GstVideoFram
     }
 }
 
-static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+/* Sends one packet and receives its picture; what the library logs on the
+ * way (which model, which field) is collected in self->log. */
+static int gst_facet_dec_decode(GstFacetDec *self, GstVideoCodecFrame *frame, FacetPicture *picture)
 {
-    GstFacetDec *self = GST_FACET_DEC(decoder);
-    GstMapInfo map;
     FacetPacket packet = { 0 };
-    FacetPicture picture = { 0 };
-    GstVideoCodecState *output;
-    GstVideoFrame vframe;
-    GstFlowReturn flow;
+    GstMapInfo map;
     int ret;
 
-    if (!self->decoder) {
-        gst_video_decoder_drop_frame(decoder, frame);
-        return GST_FLOW_NOT_NEGOTIATED;
-    }
-    if (!gst_buffer_map(frame->input_buffer, &map, GST_MAP_READ)) {
-        gst_video_decoder_drop_frame(decoder, frame);
-        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("could not map the input buffer"));
-        return GST_FLOW_ERROR;
+    if (!gst_buffer_map(frame->input_buffer, &map, GST_MAP_READ))
+        return FACET_ERR(ENOMEM);
+    /* An empty buffer (a gap, a frame an upstream element emptied) is
+     * a packet that cannot decode, not a misuse of the library. */
+    if (map.size == 0) {
+        gst_buffer_unmap(frame->input_buffer, &map);
+        g_string_append(self->log, "empty packet");
+        return FACET_ERR(EBADMSG);
     }
     packet.data = map.data;
     packet.size = map.size;
@@ -221,22 +224,77 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     ret = facet_decoder_send_packet(self->decoder, &packet);
     gst_buffer_unmap(frame->input_buffer, &map);
     if (ret >= 0)
-        ret = facet_decoder_receive_frame(self->decoder, &picture);
+        ret = facet_decoder_receive_frame(self->decoder, picture);
+    return ret;
+}
 
-    if (ret == FACET_ERR(ENOENT) || ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOTSUP) ||
-        ret == FACET_ERR(ENOSYS)) {
-        /* The stream goes on; the next keyframe resynchronises it. */
-        GST_WARNING_OBJECT(self, "dropping packet %u: %s", frame->system_frame_number,
-                           facet_strerror(ret));
+/* Whether a packet is a delta (its first byte, docs/bitstream.md). */
+static gboolean gst_facet_dec_is_delta(GstVideoCodecFrame *frame)
+{
+    guint8 type = 0;
+    return gst_buffer_extract(frame->input_buffer, 0, &type, 1) == 1 && type == 2;
+}
+
+static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    FacetPicture picture = { 0 };
+    GstVideoCodecState *output;
+    GstVideoFrame vframe;
+    GstFlowReturn flow;
+    FacetStreamInfo info;
+    int ret;
+
+    if (!self->decoder) {
+        gst_video_decoder_drop_frame(decoder, frame);
+        return GST_FLOW_NOT_NEGOTIATED;
+    }
+    self->log = g_string_new(NULL);
+    ret = gst_facet_dec_decode(self, frame, &picture);
+
+    if (ret == FACET_ERR(ENOENT)) {
+        /* A delta whose keyframe was lost: expected on lossy links. The
+         * next keyframe resynchronises; ask for it. */
+        GST_INFO_OBJECT(self, "dropping delta %u: its keyframe is missing",
+                        frame->system_frame_number);
         gst_video_decoder_request_sync_point(decoder, frame, 0);
         gst_video_decoder_drop_frame(decoder, frame);
-        return GST_FLOW_OK;
-    }
-    if (ret < 0) {
+        flow = GST_FLOW_OK;
+    } else if (ret == FACET_ERR(ENOTSUP) && gst_facet_dec_is_delta(frame) &&
+               facet_decoder_get_stream_info(self->decoder, &info) == 0 && info.model_id != 0) {
+        /* A delta of a stream coded with a model this decoder does not
+         * have: only its keyframes can be shown, so a keyframe request
+         * would not help. Said once per stream model. */
+        if ((gint64)info.model_id != self->warned_model_id) {
+            GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                                ("Dropping the delta frames of a stream coded with model %08x, "
+                                 "which this decoder has not loaded", info.model_id),
+                                ("%s", self->log->str));
+            self->warned_model_id = info.model_id;
+        }
         gst_video_decoder_drop_frame(decoder, frame);
-        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("facet decoder: %s", facet_strerror(ret)));
-        return GST_FLOW_ERROR;
+        flow = GST_FLOW_OK;
+    } else if (ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOTSUP) || ret == FACET_ERR(ENOSYS)) {
+        /* Corrupt or undecodable data: dropped and counted against the
+         * max-errors property (unlimited by default; beyond it, an element
+         * error). */
+        flow = GST_FLOW_OK;
+        gst_video_decoder_request_sync_point(decoder, frame, 0);
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("Dropping a frame that cannot be decoded"),
+                                ("facet decoder: %s%s%s", facet_strerror(ret),
+                                 self->log->len ? ": " : "", self->log->str),
+                                flow);
+    } else if (ret < 0) {
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("facet decoder: %s%s%s",
+                          facet_strerror(ret), self->log->len ? ": " : "", self->log->str));
+        flow = GST_FLOW_ERROR;
     }
+    g_string_free(self->log, TRUE);
+    self->log = NULL;
+    if (ret < 0)
+        return flow;
 
     if (!gst_facet_dec_update_output(self, &picture)) {
         facet_picture_unref(&picture);
@@ -351,6 +409,7 @@ static void gst_facet_dec_init(GstFacetDec *self)
 {
     self->model = g_strdup(DEFAULT_MODEL);
     self->threads = DEFAULT_THREADS;
+    self->warned_model_id = -1;
     /* Each buffer is one whole packet. */
     gst_video_decoder_set_packetized(GST_VIDEO_DECODER(self), TRUE);
 }

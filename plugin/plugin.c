@@ -1,8 +1,11 @@
-/* The facet plugin (libgstfacet.so): registers facetenc and facetdec. */
+/* The facet plugin (libgstfacet.so): registers facetenc, facetdec,
+ * rtpfacetpay and rtpfacetdepay. */
 #include <gst/gst.h>
 
 #include "gst/gstfacetdec.h"
 #include "gst/gstfacetenc.h"
+#include "gst/gstrtpfacetdepay.h"
+#include "gst/gstrtpfacetpay.h"
 
 #ifndef PACKAGE
 #define PACKAGE "facet"
@@ -14,6 +17,8 @@ static gboolean plugin_init(GstPlugin *plugin)
 
     ret |= GST_ELEMENT_REGISTER(facetenc, plugin);
     ret |= GST_ELEMENT_REGISTER(facetdec, plugin);
+    ret |= GST_ELEMENT_REGISTER(rtpfacetpay, plugin);
+    ret |= GST_ELEMENT_REGISTER(rtpfacetdepay, plugin);
     return ret;
 }
 

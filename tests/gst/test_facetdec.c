@@ -3,7 +3,9 @@
  * keypoint-mode stream decoded whole and joined late. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -322,6 +324,232 @@ GST_START_TEST(test_keypoint_stream_and_lost_keyframe)
 }
 GST_END_TEST;
 
+/* Encodes n frames of a w x h picture; returns the packets and their caps. */
+static GstCaps *encode_stream(const gchar *model, gint width, gint height, int n, GstBuffer **packets)
+{
+    GstHarness *enc = gst_harness_new("facetenc");
+    GstVideoInfo info;
+    GstCaps *caps;
+
+    g_object_set(enc->element, "model", model, "threads", 1, NULL);
+    gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, width, height);
+    GST_VIDEO_INFO_FPS_N(&info) = 25;
+    gst_harness_set_src_caps(enc, gst_video_info_to_caps(&info));
+    for (int i = 0; i < n; i++) {
+        fail_unless_equals_int(gst_harness_push(enc, make_frame(&info, i)), GST_FLOW_OK);
+        packets[i] = gst_harness_pull(enc);
+        fail_unless(packets[i] != NULL);
+    }
+    caps = gst_pad_get_current_caps(enc->sinkpad);
+    fail_unless(caps != NULL);
+    gst_harness_teardown(enc);
+    return caps;
+}
+
+static void check_output_size(GstHarness *dec, gint width, gint height)
+{
+    GstCaps *caps = gst_pad_get_current_caps(dec->sinkpad);
+    GstVideoInfo info;
+
+    fail_unless(gst_video_info_from_caps(&info, caps));
+    fail_unless_equals_int(GST_VIDEO_INFO_WIDTH(&info), width);
+    fail_unless_equals_int(GST_VIDEO_INFO_HEIGHT(&info), height);
+    gst_caps_unref(caps);
+}
+
+/* A new stream mid-way (new caps, a keyframe of another size): the output
+ * follows it. */
+GST_START_TEST(test_caps_change_mid_stream)
+{
+    GstBuffer *a[2], *b[2];
+    GstCaps *caps_a = encode_stream("", WIDTH, HEIGHT, 2, a);
+    GstCaps *caps_b = encode_stream("", 80, 60, 2, b);
+    GstHarness *dec = decoder_harness(caps_a, NULL);
+    GstBuffer *out;
+
+    fail_unless_equals_int(gst_harness_push(dec, a[0]), GST_FLOW_OK);
+    out = gst_harness_pull(dec);
+    fail_unless(out != NULL);
+    gst_buffer_unref(out);
+    check_output_size(dec, WIDTH, HEIGHT);
+
+    gst_harness_set_src_caps(dec, caps_b);
+    for (int i = 0; i < 2; i++) {
+        fail_unless_equals_int(gst_harness_push(dec, b[i]), GST_FLOW_OK);
+        out = gst_harness_pull(dec);
+        fail_unless(out != NULL);
+        gst_buffer_unref(out);
+        check_output_size(dec, 80, 60);
+    }
+    /* The first stream's packets after the switch still decode, at their
+     * own size (every keyframe carries the sequence header). */
+    fail_unless_equals_int(gst_harness_push(dec, a[1]), GST_FLOW_OK);
+    out = gst_harness_pull(dec);
+    fail_unless(out != NULL);
+    gst_buffer_unref(out);
+    check_output_size(dec, WIDTH, HEIGHT);
+    gst_harness_teardown(dec);
+}
+GST_END_TEST;
+
+/* An empty buffer is a decode error: dropped within the decoder's error
+ * tolerance (max-errors, unlimited by default) while the stream goes on, an
+ * element error beyond it. */
+GST_START_TEST(test_empty_buffer_dropped)
+{
+    GstBuffer *packets[1];
+    GstCaps *caps = encode_stream("", WIDTH, HEIGHT, 1, packets);
+    GstBus *bus = gst_bus_new();
+
+    for (int strict = 0; strict < 2; strict++) {
+        GstHarness *dec = decoder_harness(gst_caps_ref(caps), NULL);
+        GstMessage *message;
+        GstBuffer *out;
+
+        gst_element_set_bus(dec->element, bus);
+        if (strict)
+            g_object_set(dec->element, "max-errors", 0, NULL);
+        fail_unless_equals_int(gst_harness_push(dec, gst_buffer_new()),
+                               strict ? GST_FLOW_ERROR : GST_FLOW_OK);
+        fail_unless(gst_harness_try_pull(dec) == NULL);
+        message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+        fail_unless((message != NULL) == strict);
+        if (message) {
+            GError *error = NULL;
+            gchar *debug = NULL;
+            gst_message_parse_error(message, &error, &debug);
+            fail_unless(debug && strstr(debug, "empty packet"), "%s", debug);
+            g_error_free(error);
+            g_free(debug);
+            gst_message_unref(message);
+        } else {
+            fail_unless_equals_int(gst_harness_push(dec, gst_buffer_ref(packets[0])), GST_FLOW_OK);
+            out = gst_harness_pull(dec);
+            fail_unless(out != NULL);
+            gst_buffer_unref(out);
+        }
+        gst_element_set_bus(dec->element, NULL);
+        gst_harness_teardown(dec);
+    }
+    gst_object_unref(bus);
+    gst_buffer_unref(packets[0]);
+    gst_caps_unref(caps);
+}
+GST_END_TEST;
+
+/* Counts the warnings on the bus and checks each names the model id. */
+static guint count_model_warnings(GstBus *bus, const gchar *model_hex)
+{
+    GstMessage *message;
+    guint count = 0;
+
+    while ((message = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING))) {
+        GError *error = NULL;
+        gchar *debug = NULL;
+        gst_message_parse_warning(message, &error, &debug);
+        fail_unless(strstr(error->message, model_hex) != NULL, "%s", error->message);
+        g_error_free(error);
+        g_free(debug);
+        gst_message_unref(message);
+        count++;
+    }
+    return count;
+}
+
+/* Packets of a stream coded with another model (here: the keyframe's model
+ * id rewritten) or with a model the decoder lacks: the keyframes show, the
+ * deltas are dropped with one warning naming the model, and no keyframe is
+ * asked for (it would not help). */
+GST_START_TEST(test_stream_of_another_model)
+{
+    GstBuffer *packets[4];
+    GstCaps *caps;
+    static const gchar *decoder_models[] = { MODEL_PATH, "" };
+
+    fail_unless(g_file_test(MODEL_PATH, G_FILE_TEST_EXISTS), "%s is missing", MODEL_PATH);
+    caps = encode_stream(MODEL_PATH, WIDTH, HEIGHT, 4, packets);
+    /* model_id: bytes 9-12 of a keyframe (docs/bitstream.md). */
+    packets[0] = gst_buffer_make_writable(packets[0]);
+    fail_unless_equals_int(gst_buffer_fill(packets[0], 9, "\x12\x34\x56\x78", 4), 4);
+
+    for (gsize m = 0; m < G_N_ELEMENTS(decoder_models); m++) {
+        GstHarness *dec = gst_harness_new("facetdec");
+        GstBus *bus = gst_bus_new();
+        GstBuffer *out;
+
+        g_object_set(dec->element, "model", decoder_models[m], "threads", 1, NULL);
+        gst_element_set_bus(dec->element, bus);
+        gst_harness_set_src_caps(dec, gst_caps_ref(caps));
+        fail_unless_equals_int(gst_harness_push(dec, gst_buffer_ref(packets[0])), GST_FLOW_OK);
+        out = gst_harness_pull(dec);
+        fail_unless(out != NULL, "the keyframe of another model did not show");
+        gst_buffer_unref(out);
+        for (int i = 1; i < 4; i++) {
+            fail_unless_equals_int(gst_harness_push(dec, gst_buffer_ref(packets[i])), GST_FLOW_OK);
+            fail_unless(gst_harness_try_pull(dec) == NULL, "delta %d of another model decoded", i);
+        }
+        fail_unless_equals_int(count_model_warnings(bus, "12345678"), 1);
+        fail_unless(gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR) == NULL);
+        fail_if(has_force_key_unit_event(dec));
+        gst_element_set_bus(dec->element, NULL);
+        gst_object_unref(bus);
+        gst_harness_teardown(dec);
+    }
+    for (int i = 0; i < 4; i++)
+        gst_buffer_unref(packets[i]);
+    gst_caps_unref(caps);
+}
+GST_END_TEST;
+
+/* A model file that is missing or corrupt: an element error naming it, and
+ * no frame. */
+GST_START_TEST(test_bad_model_is_an_error_naming_it)
+{
+    gchar *corrupt = NULL;
+    gint fd = g_file_open_tmp("facet-gst-corrupt-XXXXXX.safetensors", &corrupt, NULL);
+    static const char junk[] = "not a safetensors file";
+    const gchar *models[] = { "/nonexistent/facet-gst-test/model.safetensors", corrupt };
+    GstBuffer *packets[1];
+    GstCaps *caps = encode_stream("", WIDTH, HEIGHT, 1, packets);
+
+    fail_unless(fd >= 0);
+    close(fd);
+    fail_unless(g_file_set_contents(corrupt, junk, sizeof(junk) - 1, NULL));
+    for (gsize m = 0; m < G_N_ELEMENTS(models); m++) {
+        GstHarness *dec = gst_harness_new("facetdec");
+        GstBus *bus = gst_bus_new();
+        GstMessage *message;
+        GError *error = NULL;
+        gchar *debug = NULL;
+        GstSegment segment;
+
+        gst_element_set_bus(dec->element, bus);
+        g_object_set(dec->element, "model", models[m], NULL);
+        gst_harness_play(dec);
+        gst_pad_push_event(dec->srcpad, gst_event_new_stream_start("bad-model"));
+        gst_pad_push_event(dec->srcpad, gst_event_new_caps(caps));
+        gst_segment_init(&segment, GST_FORMAT_TIME);
+        gst_pad_push_event(dec->srcpad, gst_event_new_segment(&segment));
+        fail_if(gst_harness_push(dec, gst_buffer_ref(packets[0])) == GST_FLOW_OK);
+        fail_unless(gst_harness_try_pull(dec) == NULL);
+        message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+        fail_unless(message != NULL);
+        gst_message_parse_error(message, &error, &debug);
+        fail_unless(strstr(error->message, models[m]) != NULL, "%s", error->message);
+        g_error_free(error);
+        g_free(debug);
+        gst_message_unref(message);
+        gst_element_set_bus(dec->element, NULL);
+        gst_object_unref(bus);
+        gst_harness_teardown(dec);
+    }
+    g_unlink(corrupt);
+    g_free(corrupt);
+    gst_buffer_unref(packets[0]);
+    gst_caps_unref(caps);
+}
+GST_END_TEST;
+
 static Suite *facetdec_suite(void)
 {
     Suite *s = suite_create("facetdec");
@@ -333,6 +561,10 @@ static Suite *facetdec_suite(void)
     tcase_add_test(tc, test_round_trip_converted_formats);
     tcase_add_test(tc, test_bad_packets_dropped);
     tcase_add_test(tc, test_keypoint_stream_and_lost_keyframe);
+    tcase_add_test(tc, test_caps_change_mid_stream);
+    tcase_add_test(tc, test_empty_buffer_dropped);
+    tcase_add_test(tc, test_stream_of_another_model);
+    tcase_add_test(tc, test_bad_model_is_an_error_naming_it);
     return s;
 }
 

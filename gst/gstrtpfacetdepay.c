@@ -1,0 +1,439 @@
+/**
+ * SECTION:element-rtpfacetdepay
+ * @title: rtpfacetdepay
+ * @see_also: rtpfacetpay, facetdec
+ *
+ * Reassembles Facet frames from RTP packets (docs/rtp-payload.md). Only whole
+ * frames that can be decoded leave the element: a frame with a missing,
+ * reordered or malformed fragment is dropped, and so is a delta frame whose
+ * keyframe this receiver lacks. When a keyframe is missing (a keyframe
+ * fragment was lost, or a delta names a keyframe that never came) it asks
+ * upstream for one with a force-key-unit event, which rtpbin turns into an
+ * RTCP PLI to the sender (the receiving caps need rtcp-fb-nack-pli=true for
+ * that); while one is outstanding it asks again only after
+ * #GstRtpFacetDepay:request-interval.
+ *
+ * ## Example pipeline
+ * |[
+ * gst-launch-1.0 udpsrc port=5000 \
+ *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=X-FACET,payload=96" ! \
+ *     rtpjitterbuffer ! rtpfacetdepay ! facetdec model=models/facet-256.safetensors ! \
+ *     videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstrtpfacetdepay.h"
+
+#include <string.h>
+
+#include <gst/video/video.h>
+
+#include <facet/facet.h>
+
+#include "rtpfacetheader.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_rtp_facet_depay_debug);
+#define GST_CAT_DEFAULT gst_rtp_facet_depay_debug
+
+enum {
+    PROP_0,
+    PROP_REQUEST_KEYFRAME,
+    PROP_REQUEST_INTERVAL,
+};
+
+#define DEFAULT_REQUEST_KEYFRAME TRUE
+#define DEFAULT_REQUEST_INTERVAL 500 /* ms */
+
+struct _GstRtpFacetDepay {
+    GstRTPBaseDepayload parent;
+
+    /* Properties, under the object lock. */
+    gboolean request_keyframe;
+    guint request_interval;
+
+    /* The frame being reassembled. */
+    GstAdapter *adapter;
+    gboolean collecting;
+    gboolean frame_is_key;
+    guint32 frame_timestamp;
+    guint16 next_seq;
+    guint next_index;
+
+    /* A complete keyframe went out since start or flush, and its id (-1:
+     * not readable). */
+    gboolean have_keyframe;
+    gint keyframe_id;
+    /* Something was dropped since the last frame pushed. */
+    gboolean discont;
+
+    /* Keyframe requests, timed in (extended) RTP timestamp units so that
+     * the rate limit follows the stream rather than the wall clock. */
+    guint64 ext_timestamp_state;
+    guint64 now;
+    gboolean request_pending;
+    guint64 last_request;
+
+    /* Extended RTP timestamp of the first packet, for input without
+     * buffer timestamps (a stored RTP stream). */
+    guint64 first_timestamp;
+    gboolean have_first_timestamp;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("application/x-rtp, media = (string) video, "
+                    "clock-rate = (int) 90000, encoding-name = (string) \"X-FACET\""));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-facet"));
+
+#define gst_rtp_facet_depay_parent_class parent_class
+G_DEFINE_TYPE(GstRtpFacetDepay, gst_rtp_facet_depay, GST_TYPE_RTP_BASE_DEPAYLOAD);
+GST_ELEMENT_REGISTER_DEFINE(rtpfacetdepay, "rtpfacetdepay", GST_RANK_SECONDARY,
+                            GST_TYPE_RTP_FACET_DEPAY);
+
+static void gst_rtp_facet_depay_reset(GstRtpFacetDepay *self)
+{
+    gst_adapter_clear(self->adapter);
+    self->collecting = FALSE;
+    self->have_keyframe = FALSE;
+    self->keyframe_id = -1;
+    self->discont = FALSE;
+    self->ext_timestamp_state = G_MAXUINT64; /* gst_rtp_buffer_ext_timestamp(): none yet */
+    self->now = 0;
+    self->request_pending = FALSE;
+    self->last_request = 0;
+    self->have_first_timestamp = FALSE;
+}
+
+/* Asks upstream for a keyframe unless a request is already outstanding and
+ * younger than request-interval. */
+static void gst_rtp_facet_depay_request_keyframe(GstRtpFacetDepay *self, const gchar *why)
+{
+    GstRTPBaseDepayload *depayload = GST_RTP_BASE_DEPAYLOAD(self);
+    gboolean enabled;
+    guint64 interval;
+
+    GST_OBJECT_LOCK(self);
+    enabled = self->request_keyframe;
+    interval = (guint64)self->request_interval * RTP_FACET_CLOCK_RATE / 1000;
+    GST_OBJECT_UNLOCK(self);
+    if (!enabled)
+        return;
+    if (self->request_pending && self->now >= self->last_request &&
+        self->now - self->last_request < interval) {
+        GST_DEBUG_OBJECT(self, "%s; a keyframe request is already outstanding", why);
+        return;
+    }
+    GST_INFO_OBJECT(self, "%s: asking upstream for a keyframe", why);
+    self->request_pending = TRUE;
+    self->last_request = self->now;
+    gst_pad_push_event(GST_RTP_BASE_DEPAYLOAD_SINKPAD(depayload),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+/* Forgets the frame being collected (and the packet in hand, which the
+ * caller simply does not add). A lost delta costs one frame and needs no
+ * repair; a lost keyframe does, so only a drop that touched a keyframe asks
+ * for one at once. When a whole keyframe vanishes unseen, the first delta
+ * that names it asks (gst_rtp_facet_depay_process). */
+static void gst_rtp_facet_depay_drop(GstRtpFacetDepay *self, const gchar *why, gboolean keyframe)
+{
+    GST_DEBUG_OBJECT(self, "dropping: %s", why);
+    gst_adapter_clear(self->adapter);
+    self->collecting = FALSE;
+    self->discont = TRUE;
+    if (keyframe)
+        gst_rtp_facet_depay_request_keyframe(self, why);
+}
+
+/* The keyframe id a Facet packet names (docs/bitstream.md): a keyframe's own
+ * id after its sequence header and frame number, a delta's after its frame
+ * number. Returns -1 when the packet is not laid out as version 1 says (the
+ * decoder then judges it). */
+static gint facet_packet_keyframe_id(const guint8 *data, gsize size)
+{
+    gsize offset;
+
+    if (size >= 9 && data[0] == RTP_FACET_PACKET_TYPE_KEYFRAME &&
+        memcmp(data + 1, "FCET", 4) == 0 && data[5] == 1)
+        offset = 9 + (((gsize)data[7] << 8) | data[8]);
+    else if (size >= 1 && data[0] == RTP_FACET_PACKET_TYPE_DELTA)
+        offset = 1;
+    else
+        return -1;
+    /* frame_number: a varint of at most 5 bytes */
+    for (gint i = 0;; i++) {
+        if (i == 5 || offset >= size)
+            return -1;
+        if (!(data[offset++] & 0x80))
+            break;
+    }
+    if (offset + 2 > size)
+        return -1;
+    return (data[offset] << 8) | data[offset + 1];
+}
+
+static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, GstCaps *caps)
+{
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    const gchar *model_id = gst_structure_get_string(s, "model-id");
+    const gchar *keypoints = gst_structure_get_string(s, "keypoints");
+    GstCaps *srccaps = gst_caps_new_empty_simple("video/x-facet");
+    gboolean ret;
+
+    /* The optional SDP parameters are copied when they parse; a bad one is
+     * ignored (each keyframe carries the real values). */
+    if (model_id) {
+        gchar *end = NULL;
+        guint64 id = g_ascii_strtoull(model_id, &end, 16);
+        if (end && *end == '\0' && end != model_id && id <= G_MAXUINT32)
+            gst_caps_set_simple(srccaps, "model-id", G_TYPE_UINT, (guint)id, NULL);
+        else
+            GST_WARNING_OBJECT(depayload, "ignoring model-id '%s'", model_id);
+    }
+    if (keypoints) {
+        gchar *end = NULL;
+        guint64 count = g_ascii_strtoull(keypoints, &end, 10);
+        if (end && *end == '\0' && end != keypoints && count <= 64)
+            gst_caps_set_simple(srccaps, "keypoints", G_TYPE_INT, (gint)count, NULL);
+        else
+            GST_WARNING_OBJECT(depayload, "ignoring keypoints '%s'", keypoints);
+    }
+    depayload->clock_rate = RTP_FACET_CLOCK_RATE;
+    ret = gst_pad_set_caps(GST_RTP_BASE_DEPAYLOAD_SRCPAD(depayload), srccaps);
+    gst_caps_unref(srccaps);
+    return ret;
+}
+
+/* Whether a whole frame may go downstream: a delta only when this receiver
+ * has the keyframe it names, so that every frame pushed decodes. */
+static gboolean gst_rtp_facet_depay_check_frame(GstRtpFacetDepay *self, GstBuffer *frame)
+{
+    GstMapInfo map;
+    gint id;
+
+    if (!gst_buffer_map(frame, &map, GST_MAP_READ))
+        return FALSE;
+    id = facet_packet_keyframe_id(map.data, map.size);
+    gst_buffer_unmap(frame, &map);
+
+    if (self->frame_is_key) {
+        self->have_keyframe = TRUE;
+        self->keyframe_id = id;
+        self->request_pending = FALSE;
+        return TRUE;
+    }
+    if (!self->have_keyframe) {
+        self->discont = TRUE;
+        gst_rtp_facet_depay_request_keyframe(self, "delta frame before any keyframe");
+        return FALSE;
+    }
+    if (id >= 0 && self->keyframe_id >= 0 && id != self->keyframe_id) {
+        self->discont = TRUE;
+        gst_rtp_facet_depay_request_keyframe(self, "delta frame of a keyframe that was lost");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, GstRTPBuffer *rtp)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(depayload);
+    guint size = gst_rtp_buffer_get_payload_len(rtp);
+    const guint8 *payload = gst_rtp_buffer_get_payload(rtp);
+    guint16 seq = gst_rtp_buffer_get_seq(rtp);
+    guint32 timestamp = gst_rtp_buffer_get_timestamp(rtp);
+    gboolean start, end, key;
+    guint index;
+    GstBuffer *frame;
+
+    self->now = gst_rtp_buffer_ext_timestamp(&self->ext_timestamp_state, timestamp);
+    if (!self->have_first_timestamp) {
+        self->first_timestamp = self->now;
+        self->have_first_timestamp = TRUE;
+    }
+    if (size <= RTP_FACET_HEADER_SIZE) {
+        gst_rtp_facet_depay_drop(self, "payload too short",
+                                 self->collecting ? self->frame_is_key
+                                                  : size > 0 && (payload[0] & RTP_FACET_FLAG_KEYFRAME));
+        return NULL;
+    }
+    start = (payload[0] & RTP_FACET_FLAG_START) != 0;
+    end = (payload[0] & RTP_FACET_FLAG_END) != 0;
+    key = (payload[0] & RTP_FACET_FLAG_KEYFRAME) != 0;
+    index = rtp_facet_header_index(payload);
+
+    if (start) {
+        guint8 type = payload[RTP_FACET_HEADER_SIZE];
+        if (self->collecting)
+            gst_rtp_facet_depay_drop(self, "frame without its last fragment", self->frame_is_key);
+        if (index != 0 || (type != RTP_FACET_PACKET_TYPE_KEYFRAME &&
+                           type != RTP_FACET_PACKET_TYPE_DELTA) ||
+            key != (type == RTP_FACET_PACKET_TYPE_KEYFRAME)) {
+            gst_rtp_facet_depay_drop(self, "malformed first fragment", key);
+            return NULL;
+        }
+        self->collecting = TRUE;
+        self->frame_is_key = key;
+        self->frame_timestamp = timestamp;
+    } else if (!self->collecting) {
+        gst_rtp_facet_depay_drop(self, "fragment of a frame whose start is missing", key);
+        return NULL;
+    } else if (seq != self->next_seq || timestamp != self->frame_timestamp ||
+               index != self->next_index || key != self->frame_is_key) {
+        gst_rtp_facet_depay_drop(self, "missing or reordered fragment", key || self->frame_is_key);
+        return NULL;
+    }
+    gst_adapter_push(self->adapter, gst_rtp_buffer_get_payload_subbuffer(
+                                        rtp, RTP_FACET_HEADER_SIZE, size - RTP_FACET_HEADER_SIZE));
+    self->next_seq = seq + 1;
+    self->next_index = (index + 1) & RTP_FACET_INDEX_MASK;
+    if (gst_adapter_available(self->adapter) > FACET_MAX_PACKET_SIZE) {
+        gst_rtp_facet_depay_drop(self, "frame larger than a Facet packet can be", self->frame_is_key);
+        return NULL;
+    }
+    if (!end)
+        return NULL;
+
+    self->collecting = FALSE;
+    frame = gst_adapter_take_buffer(self->adapter, gst_adapter_available(self->adapter));
+    if (!gst_rtp_facet_depay_check_frame(self, frame)) {
+        gst_buffer_unref(frame);
+        return NULL;
+    }
+    if (!self->frame_is_key)
+        GST_BUFFER_FLAG_SET(frame, GST_BUFFER_FLAG_DELTA_UNIT);
+    /* Packets from a network source or a jitter buffer carry timestamps
+     * (the base class copies them); a stored RTP stream read from a file
+     * has only the RTP timestamps, counted from its first packet. */
+    if (!GST_BUFFER_PTS_IS_VALID(rtp->buffer) && self->now >= self->first_timestamp)
+        GST_BUFFER_PTS(frame) = gst_util_uint64_scale_int(self->now - self->first_timestamp,
+                                                          GST_SECOND, RTP_FACET_CLOCK_RATE);
+    if (self->discont) {
+        GST_BUFFER_FLAG_SET(frame, GST_BUFFER_FLAG_DISCONT);
+        self->discont = FALSE;
+    }
+    return frame;
+}
+
+/* A jitter buffer that gave up on a packet says so with this event; the
+ * base class then tells downstream about the gap. */
+static gboolean gst_rtp_facet_depay_packet_lost(GstRTPBaseDepayload *depayload, GstEvent *event)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(depayload);
+    gst_rtp_facet_depay_drop(self, "packet lost", self->collecting && self->frame_is_key);
+    return GST_RTP_BASE_DEPAYLOAD_CLASS(parent_class)->packet_lost(depayload, event);
+}
+
+static gboolean gst_rtp_facet_depay_handle_event(GstRTPBaseDepayload *depayload, GstEvent *event)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(depayload);
+
+    if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+        gst_rtp_facet_depay_reset(self);
+    return GST_RTP_BASE_DEPAYLOAD_CLASS(parent_class)->handle_event(depayload, event);
+}
+
+static GstStateChangeReturn gst_rtp_facet_depay_change_state(GstElement *element,
+                                                             GstStateChange transition)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(element);
+
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+        gst_rtp_facet_depay_reset(self);
+    return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+}
+
+static void gst_rtp_facet_depay_set_property(GObject *object, guint prop_id, const GValue *value,
+                                             GParamSpec *pspec)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(object);
+
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_REQUEST_KEYFRAME:
+        self->request_keyframe = g_value_get_boolean(value);
+        break;
+    case PROP_REQUEST_INTERVAL:
+        self->request_interval = g_value_get_uint(value);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_rtp_facet_depay_get_property(GObject *object, guint prop_id, GValue *value,
+                                             GParamSpec *pspec)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(object);
+
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_REQUEST_KEYFRAME:
+        g_value_set_boolean(value, self->request_keyframe);
+        break;
+    case PROP_REQUEST_INTERVAL:
+        g_value_set_uint(value, self->request_interval);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_rtp_facet_depay_finalize(GObject *object)
+{
+    GstRtpFacetDepay *self = GST_RTP_FACET_DEPAY(object);
+    g_object_unref(self->adapter);
+    G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_rtp_facet_depay_class_init(GstRtpFacetDepayClass *klass)
+{
+    GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+    GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+    GstRTPBaseDepayloadClass *depayload_class = GST_RTP_BASE_DEPAYLOAD_CLASS(klass);
+
+    gobject_class->set_property = gst_rtp_facet_depay_set_property;
+    gobject_class->get_property = gst_rtp_facet_depay_get_property;
+    gobject_class->finalize = gst_rtp_facet_depay_finalize;
+
+    g_object_class_install_property(gobject_class, PROP_REQUEST_KEYFRAME,
+        g_param_spec_boolean("request-keyframe", "Request keyframe",
+                             "Ask upstream for a keyframe (RTCP PLI inside rtpbin) when one is "
+                             "lost or missing",
+                             DEFAULT_REQUEST_KEYFRAME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_REQUEST_INTERVAL,
+        g_param_spec_uint("request-interval", "Request interval",
+                          "Milliseconds of stream time before an unanswered keyframe request "
+                          "is repeated",
+                          1, 60000, DEFAULT_REQUEST_INTERVAL,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+    gst_element_class_add_static_pad_template(element_class, &sink_template);
+    gst_element_class_add_static_pad_template(element_class, &src_template);
+    gst_element_class_set_static_metadata(element_class, "RTP Facet depayloader",
+        "Codec/Depayloader/Network/RTP",
+        "Extracts whole Facet video frames from RTP packets (docs/rtp-payload.md)",
+        "The Facet authors");
+
+    element_class->change_state = GST_DEBUG_FUNCPTR(gst_rtp_facet_depay_change_state);
+    depayload_class->set_caps = GST_DEBUG_FUNCPTR(gst_rtp_facet_depay_set_caps);
+    depayload_class->process_rtp_packet = GST_DEBUG_FUNCPTR(gst_rtp_facet_depay_process);
+    depayload_class->packet_lost = GST_DEBUG_FUNCPTR(gst_rtp_facet_depay_packet_lost);
+    depayload_class->handle_event = GST_DEBUG_FUNCPTR(gst_rtp_facet_depay_handle_event);
+
+    GST_DEBUG_CATEGORY_INIT(gst_rtp_facet_depay_debug, "rtpfacetdepay", 0,
+                            "Facet RTP depayloader");
+}
+
+static void gst_rtp_facet_depay_init(GstRtpFacetDepay *self)
+{
+    self->request_keyframe = DEFAULT_REQUEST_KEYFRAME;
+    self->request_interval = DEFAULT_REQUEST_INTERVAL;
+    self->adapter = gst_adapter_new();
+    gst_rtp_facet_depay_reset(self);
+}
