@@ -1,0 +1,662 @@
+/* facet-call's pipeline (call_pipeline.h). */
+#include "call_pipeline.h"
+
+#include <gst/net/gstnetaddressmeta.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
+
+#include "call_media.h"
+
+#define CALL_PIPELINE_ERROR (g_quark_from_static_string("facet-call-pipeline"))
+
+/* Below the usual 1500-byte Ethernet MTU with room for IP/UDP and tunnels. */
+#define VIDEO_MTU 1200
+/* How often rtpbin sends regular RTCP reports (and may send PLI early in
+ * between): RFC 3550's 5 s is long for noticing a peer in a call. */
+#define RTCP_INTERVAL (GST_SECOND / 2)
+/* How long the end of a call waits for the BYEs before it ends the
+ * receiving side anyway. */
+#define END_RECEIVING_AFTER_MS 2000
+/* How long an unanswered keyframe request waits before it is repeated: a
+ * few frames and round trips of a call on a LAN. */
+#define KEYFRAME_REQUEST_INTERVAL_MS 100
+
+struct CallPipeline {
+    GstElement *pipeline;
+    GstElement *rtpbin;
+    GstElement *udpsrc[CALL_CHANNELS];
+    GstElement *udpsink[CALL_CHANNELS];
+    GstElement *encoder, *decoder;
+    GstElement *video_depay, *audio_depay;
+    /* Sink pads just after each source's input, where the end of the call
+     * is injected (whatever the input: live, camera or a demuxer). */
+    GstPad *video_source_entry, *audio_source_entry;
+
+    CallNet *net;
+    CallStats *stats;
+    CallEvents events;
+
+    GRand *loss_rand; /* used from the video RTP sender's streaming thread */
+    gdouble loss_percent;
+    gint peer_left;   /* atomic: BYE reported once */
+    gint rtcp_ended;  /* atomic: RTCP senders that passed EOS, i.e. sent their BYE */
+    gboolean receiving_ended;
+    guint end_receiving_source; /* main-loop source of the second step of the end */
+    gint64 video_packets_lost; /* last value read while the peer's source existed */
+    gchar *backend;
+};
+
+/* One probe context per socket. */
+typedef struct ChannelProbe {
+    CallPipeline *pipeline;
+    CallChannel channel;
+} ChannelProbe;
+
+static GstCaps *receive_caps(CallChannel channel)
+{
+    switch (channel) {
+    case CALL_VIDEO_RTP:
+        /* rtcp-fb-nack-pli: rtpbin turns the depayloader's keyframe
+         * requests into RTCP PLI only for payload types that say so. */
+        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                   "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+                                   G_TYPE_STRING, "X-FACET", "payload", G_TYPE_INT,
+                                   CALL_VIDEO_PT, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+                                   NULL);
+    case CALL_AUDIO_RTP:
+        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                   "clock-rate", G_TYPE_INT, 48000, "encoding-name",
+                                   G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, CALL_AUDIO_PT,
+                                   "encoding-params", G_TYPE_STRING, "2", "sprop-stereo",
+                                   G_TYPE_STRING, "0", NULL);
+    default:
+        return gst_caps_new_empty_simple("application/x-rtcp");
+    }
+}
+
+/* ---- probes ------------------------------------------------------------ */
+
+/* Every datagram that reaches a socket: only the peer's RTP/RTCP gets in. */
+static GstPadProbeReturn on_datagram(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    ChannelProbe *probe = data;
+    CallPipeline *self = probe->pipeline;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
+    gsize size = gst_buffer_get_size(buffer);
+    gboolean had_peer = call_net_peer_known(self->net, CALL_VIDEO_RTP);
+    (void)pad;
+
+    switch (call_net_judge(self->net, probe->channel, buffer, meta ? meta->addr : NULL)) {
+    case CALL_PACKET_MALFORMED:
+        CALL_STATS_ADD(self->stats, packets_malformed, 1);
+        return GST_PAD_PROBE_DROP;
+    case CALL_PACKET_STRANGER:
+        CALL_STATS_ADD(self->stats, packets_stranger, 1);
+        return GST_PAD_PROBE_DROP;
+    case CALL_PACKET_ACCEPTED:
+        break;
+    }
+    if (!had_peer && call_net_peer_known(self->net, CALL_VIDEO_RTP)) {
+        /* A listener's video went nowhere until now, its last keyframe
+         * included: the new peer gets one at once instead of asking. */
+        GstPad *src = gst_element_get_static_pad(self->encoder, "src");
+        gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
+                                                                            TRUE, 0));
+        gst_object_unref(src);
+    }
+    switch (probe->channel) {
+    case CALL_VIDEO_RTP:
+        CALL_STATS_ADD(self->stats, video_bytes_received, size);
+        CALL_STATS_ADD(self->stats, video_packets_received, 1);
+        break;
+    case CALL_AUDIO_RTP:
+        CALL_STATS_ADD(self->stats, audio_bytes_received, size);
+        CALL_STATS_ADD(self->stats, audio_packets_received, 1);
+        break;
+    default: {
+        CallRtcpScan scan = call_stats_scan_rtcp(buffer);
+        if (probe->channel == CALL_VIDEO_RTCP)
+            CALL_STATS_ADD(self->stats, pli_received, scan.pli);
+        /* The peer hung up: a BYE in either session ends the call. */
+        if (scan.bye && g_atomic_int_compare_and_exchange(&self->peer_left, 0, 1) &&
+            self->events.peer_left)
+            self->events.peer_left(self->events.data);
+        break;
+    }
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+/* One outgoing video RTP packet: --video-loss decides; returns TRUE to send. */
+static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
+{
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gboolean dropped;
+
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+        return TRUE;
+    dropped = self->loss_percent > 0.0 &&
+              g_rand_double(self->loss_rand) * 100.0 < self->loss_percent;
+    call_stats_video_packet_out(self->stats, gst_rtp_buffer_get_timestamp(&rtp),
+                                gst_rtp_buffer_get_marker(&rtp), gst_buffer_get_size(buffer),
+                                dropped);
+    gst_rtp_buffer_unmap(&rtp);
+    return !dropped;
+}
+
+static gboolean drop_lost_packet(GstBuffer **buffer, guint index, gpointer data)
+{
+    (void)index;
+    if (!video_packet_out(data, *buffer))
+        gst_clear_buffer(buffer); /* removes it from the list */
+    return TRUE;
+}
+
+static gboolean end_receiving_in_main(gpointer data);
+
+/* What leaves through a sending socket. Packets sent before the peer's port
+ * is known go nowhere and are not counted. */
+static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    ChannelProbe *probe = data;
+    CallPipeline *self = probe->pipeline;
+    (void)pad;
+
+    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS &&
+            (probe->channel == CALL_VIDEO_RTCP || probe->channel == CALL_AUDIO_RTCP) &&
+            g_atomic_int_add(&self->rtcp_ended, 1) == 1)
+            g_main_context_invoke(NULL, end_receiving_in_main, self);
+        return GST_PAD_PROBE_OK;
+    }
+    if (!call_net_peer_known(self->net, probe->channel))
+        return GST_PAD_PROBE_OK;
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+        GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+        GST_PAD_PROBE_INFO_DATA(info) = list;
+        switch (probe->channel) {
+        case CALL_VIDEO_RTP:
+            gst_buffer_list_foreach(list, drop_lost_packet, self);
+            break;
+        case CALL_AUDIO_RTP:
+            CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_list_calculate_size(list));
+            break;
+        default:
+            for (guint i = 0; i < gst_buffer_list_length(list); i++)
+                if (probe->channel == CALL_VIDEO_RTCP)
+                    CALL_STATS_ADD(self->stats, pli_sent,
+                                   call_stats_scan_rtcp(gst_buffer_list_get(list, i)).pli);
+            break;
+        }
+        return gst_buffer_list_length(list) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+    }
+
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    switch (probe->channel) {
+    case CALL_VIDEO_RTP:
+        return video_packet_out(self, buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+    case CALL_AUDIO_RTP:
+        CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_get_size(buffer));
+        break;
+    case CALL_VIDEO_RTCP:
+        CALL_STATS_ADD(self->stats, pli_sent, call_stats_scan_rtcp(buffer).pli);
+        break;
+    default:
+        break;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+/* facetenc's output: keyframes, and the keyframe requests that reach it
+ * (the peer's PLI, turned into force-key-unit by rtpbin). */
+static GstPadProbeReturn on_encoder_src(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)pad;
+
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+        GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        call_stats_frame_encoded(self->stats,
+                                 !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
+    } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
+        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+            call_stats_keyframe_requested(self->stats);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn on_decoded_frame(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)pad;
+    (void)info;
+    CALL_STATS_ADD(self->stats, video_frames_decoded, 1);
+    return GST_PAD_PROBE_OK;
+}
+
+/* A local source that ends (a file) ends the call. */
+static GstPadProbeReturn on_source_event(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)pad;
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS && self->events.media_ended)
+        self->events.media_ended(self->events.data);
+    return GST_PAD_PROBE_OK;
+}
+
+/* Packets of a second stream in one session (the peer restarted, or a
+ * stranger got through while learning) have no branch: drop them. */
+static GstPadProbeReturn drop_all(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    (void)pad;
+    (void)info;
+    (void)data;
+    return GST_PAD_PROBE_DROP;
+}
+
+static void add_probe(GstElement *element, const gchar *pad_name, GstPadProbeType mask,
+                      GstPadProbeCallback callback, gpointer data, GDestroyNotify destroy)
+{
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    gst_pad_add_probe(pad, mask, callback, data, destroy);
+    gst_object_unref(pad);
+}
+
+/* ---- rtpbin signals ---------------------------------------------------- */
+
+static void on_rtpbin_pad(GstElement *rtpbin, GstPad *pad, gpointer data)
+{
+    CallPipeline *self = data;
+    const gchar *name = GST_PAD_NAME(pad);
+    GstElement *depay = NULL;
+    GstPad *sink;
+    (void)rtpbin;
+
+    if (g_str_has_prefix(name, "recv_rtp_src_0_"))
+        depay = self->video_depay;
+    else if (g_str_has_prefix(name, "recv_rtp_src_1_"))
+        depay = self->audio_depay;
+    else
+        return;
+    sink = gst_element_get_static_pad(depay, "sink");
+    if (gst_pad_is_linked(sink) || gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
+        g_printerr("facet-call: ignoring a second stream on %s\n", name);
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                          drop_all, NULL, NULL);
+    }
+    gst_object_unref(sink);
+}
+
+static GstCaps *on_request_pt_map(GstElement *rtpbin, guint session, guint pt, gpointer data)
+{
+    (void)rtpbin;
+    (void)data;
+    if (session == 0 && pt == CALL_VIDEO_PT)
+        return receive_caps(CALL_VIDEO_RTP);
+    if (session == 1 && pt == CALL_AUDIO_PT)
+        return receive_caps(CALL_AUDIO_RTP);
+    return NULL;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static gboolean link_pads(GstElement *src, const gchar *src_pad, GstElement *sink,
+                          const gchar *sink_pad, GError **error)
+{
+    if (gst_element_link_pads(src, src_pad, sink, sink_pad))
+        return TRUE;
+    g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link %s:%s to %s:%s",
+                GST_ELEMENT_NAME(src), src_pad, GST_ELEMENT_NAME(sink), sink_pad);
+    return FALSE;
+}
+
+static GstElement *add_new(CallPipeline *self, const gchar *factory, const gchar *name,
+                           GError **error)
+{
+    GstElement *element = call_media_make(factory, name, error);
+    if (element)
+        gst_bin_add(GST_BIN(self->pipeline), element);
+    return element;
+}
+
+static gboolean add_sockets(CallPipeline *self, GError **error)
+{
+    static const gchar *const names[CALL_CHANNELS] = { "video-rtp", "video-rtcp", "audio-rtp",
+                                                       "audio-rtcp" };
+    static const gchar *const recv_pads[CALL_CHANNELS] = { "recv_rtp_sink_0", "recv_rtcp_sink_0",
+                                                           "recv_rtp_sink_1", "recv_rtcp_sink_1" };
+
+    for (int i = 0; i < CALL_CHANNELS; i++) {
+        gchar *name = g_strdup_printf("%s-in", names[i]);
+        GstCaps *caps = receive_caps(i);
+        ChannelProbe *probe;
+
+        self->udpsrc[i] = add_new(self, "udpsrc", name, error);
+        g_free(name);
+        if (!self->udpsrc[i]) {
+            gst_caps_unref(caps);
+            return FALSE;
+        }
+        g_object_set(self->udpsrc[i], "socket", self->net->socket[i], "close-socket", FALSE,
+                     "caps", caps, "retrieve-sender-address", TRUE, NULL);
+        gst_caps_unref(caps);
+
+        name = g_strdup_printf("%s-out", names[i]);
+        self->udpsink[i] = add_new(self, "multiudpsink", name, error);
+        g_free(name);
+        if (!self->udpsink[i])
+            return FALSE;
+        /* Live media needs no pacing here, and RTCP never waits. */
+        g_object_set(self->udpsink[i], "socket", self->net->socket[i], "close-socket", FALSE,
+                     "sync", FALSE, "async", FALSE, NULL);
+        call_net_attach_sender(self->net, i, self->udpsink[i]);
+
+        probe = g_new0(ChannelProbe, 1);
+        probe->pipeline = self;
+        probe->channel = i;
+        add_probe(self->udpsrc[i], "src", GST_PAD_PROBE_TYPE_BUFFER, on_datagram, probe, g_free);
+        probe = g_new0(ChannelProbe, 1);
+        probe->pipeline = self;
+        probe->channel = i;
+        add_probe(self->udpsink[i], "sink",
+                  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                  on_send, probe, g_free);
+
+        if (!link_pads(self->udpsrc[i], "src", self->rtpbin, recv_pads[i], error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean add_video_sender(CallPipeline *self, const CallOptions *options, GError **error)
+{
+    GstElement *source = call_media_video_source(options, &self->video_source_entry, error);
+    GstElement *queue, *payloader;
+
+    if (!source)
+        return FALSE;
+    gst_bin_add(GST_BIN(self->pipeline), source);
+    if (!(queue = add_new(self, "queue", "video-queue", error)) ||
+        !(self->encoder = add_new(self, "facetenc", "encoder", error)) ||
+        !(payloader = add_new(self, "rtpfacetpay", "video-payloader", error)))
+        return FALSE;
+    /* A live source must not wait for a slow encoder: keep the newest
+     * frame, drop older ones (a frame waiting here also delays the answer
+     * to a keyframe request). */
+    g_object_set(queue, "max-size-buffers", 1, "max-size-bytes", 0, "max-size-time",
+                 (guint64)0, NULL);
+    gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+    g_object_set(self->encoder, "keyframe-interval", options->keyframe_interval, "threads",
+                 options->threads, NULL);
+    if (options->model)
+        g_object_set(self->encoder, "model", options->model, NULL);
+    g_object_set(payloader, "pt", CALL_VIDEO_PT, "mtu", VIDEO_MTU, NULL);
+    if (!gst_element_link_many(source, queue, self->encoder, payloader, NULL)) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the video sending chain");
+        return FALSE;
+    }
+    add_probe(self->encoder, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+              on_encoder_src, self, NULL);
+    add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
+    return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_0", error) &&
+           link_pads(self->rtpbin, "send_rtp_src_0", self->udpsink[CALL_VIDEO_RTP], "sink",
+                     error) &&
+           link_pads(self->rtpbin, "send_rtcp_src_0", self->udpsink[CALL_VIDEO_RTCP], "sink",
+                     error);
+}
+
+static gboolean add_audio_sender(CallPipeline *self, const CallOptions *options, GError **error)
+{
+    GstElement *source = call_media_audio_source(options, &self->audio_source_entry, error);
+    GstElement *encoder, *payloader;
+
+    if (!source)
+        return FALSE;
+    gst_bin_add(GST_BIN(self->pipeline), source);
+    if (!(encoder = add_new(self, "opusenc", "audio-encoder", error)) ||
+        !(payloader = add_new(self, "rtpopuspay", "audio-payloader", error)))
+        return FALSE;
+    g_object_set(encoder, "bitrate", options->audio_bitrate, NULL);
+    gst_util_set_object_arg(G_OBJECT(encoder), "audio-type", "voice");
+    gst_util_set_object_arg(G_OBJECT(encoder), "frame-size", "20");
+    g_object_set(payloader, "pt", CALL_AUDIO_PT, NULL);
+    if (!gst_element_link_many(source, encoder, payloader, NULL)) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the audio sending chain");
+        return FALSE;
+    }
+    add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
+    return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_1", error) &&
+           link_pads(self->rtpbin, "send_rtp_src_1", self->udpsink[CALL_AUDIO_RTP], "sink",
+                     error) &&
+           link_pads(self->rtpbin, "send_rtcp_src_1", self->udpsink[CALL_AUDIO_RTCP], "sink",
+                     error);
+}
+
+static gboolean add_receivers(CallPipeline *self, const CallOptions *options, GError **error)
+{
+    GstElement *mux = NULL, *video_out, *audio_out;
+
+    if (options->headless_path &&
+        !(mux = call_media_add_recorder(GST_BIN(self->pipeline), options->headless_path, error)))
+        return FALSE;
+    if (!(self->video_depay = add_new(self, "rtpfacetdepay", "video-depayloader", error)) ||
+        !(self->decoder = add_new(self, "facetdec", "decoder", error)) ||
+        !(video_out = call_media_add_video_output(GST_BIN(self->pipeline), mux, error)) ||
+        !(self->audio_depay = add_new(self, "rtpopusdepay", "audio-depayloader", error)) ||
+        !(audio_out = call_media_add_audio_output(GST_BIN(self->pipeline), mux, error)))
+        return FALSE;
+    /* A keyframe that answers a request can be lost too: ask again after
+     * a few round trips of a call, not after the element's 500 ms. */
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(self->video_depay), "request-interval"))
+        g_object_set(self->video_depay, "request-interval", KEYFRAME_REQUEST_INTERVAL_MS, NULL);
+    g_object_set(self->decoder, "threads", options->threads, NULL);
+    if (options->model)
+        g_object_set(self->decoder, "model", options->model, NULL);
+    if (!gst_element_link_many(self->video_depay, self->decoder, video_out, NULL) ||
+        !gst_element_link(self->audio_depay, audio_out)) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the receiving chains");
+        return FALSE;
+    }
+    add_probe(self->decoder, "src", GST_PAD_PROBE_TYPE_BUFFER, on_decoded_frame, self, NULL);
+    return TRUE;
+}
+
+/* Session settings that exist only once rtpbin has made the sessions. */
+static void tune_sessions(CallPipeline *self)
+{
+    for (guint id = 0; id < 2; id++) {
+        GObject *session = NULL;
+        g_signal_emit_by_name(self->rtpbin, "get-internal-session", id, &session);
+        if (!session)
+            continue;
+        g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL, NULL);
+        g_object_unref(session);
+    }
+}
+
+CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallStats *stats,
+                                const CallEvents *events, GError **error)
+{
+    CallPipeline *self = g_new0(CallPipeline, 1);
+
+    self->net = net;
+    self->stats = stats;
+    self->events = *events;
+    self->loss_percent = options->video_loss;
+    self->loss_rand = g_rand_new_with_seed(options->loss_seed);
+    self->pipeline = gst_pipeline_new("facet-call");
+    self->backend = g_strdup("cpu");
+
+    if (!(self->rtpbin = add_new(self, "rtpbin", "rtpbin", error)))
+        goto error;
+    g_object_set(self->rtpbin, "latency", (guint)options->latency_ms, "do-lost", TRUE, NULL);
+    /* AVPF: a PLI goes out at once, not with the next regular report. */
+    gst_util_set_object_arg(G_OBJECT(self->rtpbin), "rtp-profile", "avpf");
+    g_signal_connect(self->rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad), self);
+    g_signal_connect(self->rtpbin, "request-pt-map", G_CALLBACK(on_request_pt_map), self);
+
+    if (!add_receivers(self, options, error) || !add_sockets(self, error) ||
+        !add_video_sender(self, options, error) || !add_audio_sender(self, options, error))
+        goto error;
+    tune_sessions(self);
+    return self;
+
+error:
+    call_pipeline_free(self);
+    return NULL;
+}
+
+GstElement *call_pipeline_element(CallPipeline *self)
+{
+    return self->pipeline;
+}
+
+static void send_eos_to_pad(GstPad *pad)
+{
+    if (pad)
+        gst_pad_send_event(pad, gst_event_new_eos());
+}
+
+/* The second step of the end: EOS into the receiving branches, behind the
+ * packets already in the jitter buffers, which drains them into the window
+ * or file. It waits for the first step's BYEs because rtpsession also ends
+ * its RTCP output when its receiving side ends, and a BYE scheduled after
+ * that would never leave. A branch that never got a stream is ended
+ * directly. */
+static gboolean end_receiving_in_main(gpointer data)
+{
+    CallPipeline *self = data;
+    GstElement *depays[] = { self->video_depay, self->audio_depay };
+
+    if (self->end_receiving_source) {
+        g_source_remove(self->end_receiving_source);
+        self->end_receiving_source = 0;
+    }
+    if (self->receiving_ended)
+        return G_SOURCE_REMOVE;
+    self->receiving_ended = TRUE;
+    gst_element_send_event(self->udpsrc[CALL_VIDEO_RTP], gst_event_new_eos());
+    gst_element_send_event(self->udpsrc[CALL_AUDIO_RTP], gst_event_new_eos());
+    for (guint i = 0; i < G_N_ELEMENTS(depays); i++) {
+        GstPad *sink = gst_element_get_static_pad(depays[i], "sink");
+        if (!gst_pad_is_linked(sink))
+            send_eos_to_pad(sink);
+        gst_object_unref(sink);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean end_receiving_late(gpointer data)
+{
+    CallPipeline *self = data;
+    self->end_receiving_source = 0;
+    return end_receiving_in_main(self);
+}
+
+void call_pipeline_end(CallPipeline *self)
+{
+    /* First the sending side: the media stop, and rtpbin sends RTCP BYE in
+     * both sessions and passes EOS to the sockets. */
+    send_eos_to_pad(self->video_source_entry);
+    send_eos_to_pad(self->audio_source_entry);
+    /* Should a BYE never go out (a session that never sent), the receiving
+     * side ends anyway. */
+    if (!self->receiving_ended && !self->end_receiving_source)
+        self->end_receiving_source = g_timeout_add(END_RECEIVING_AFTER_MS, end_receiving_late,
+                                                   self);
+}
+
+gint64 call_pipeline_video_packets_lost(CallPipeline *self)
+{
+    GObject *session = NULL;
+    GValueArray *sources = NULL;
+    gint64 lost = 0;
+    gboolean found = FALSE;
+
+    g_signal_emit_by_name(self->rtpbin, "get-internal-session", 0u, &session);
+    if (!session)
+        return self->video_packets_lost;
+    g_object_get(session, "sources", &sources, NULL);
+    /* rtpsession's API hands its sources out as a GValueArray. */
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    for (guint i = 0; sources && i < sources->n_values; i++) {
+        GObject *source = g_value_get_object(g_value_array_get_nth(sources, i));
+        GstStructure *stats = NULL;
+        gboolean internal = TRUE;
+        gint source_lost;
+
+        g_object_get(source, "stats", &stats, NULL);
+        if (stats && gst_structure_get_boolean(stats, "internal", &internal) && !internal &&
+            gst_structure_get_int(stats, "packets-lost", &source_lost)) {
+            /* Duplicates make RFC 3550's count negative; show them as none. */
+            lost += MAX(source_lost, 0);
+            found = TRUE;
+        }
+        if (stats)
+            gst_structure_free(stats);
+    }
+    if (sources)
+        g_value_array_free(sources);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_object_unref(session);
+    /* The peer's source goes away after its BYE: keep the last count. */
+    if (found)
+        self->video_packets_lost = lost;
+    return self->video_packets_lost;
+}
+
+const gchar *call_pipeline_decoder_backend(CallPipeline *self)
+{
+    GParamSpec *spec;
+
+    if (!self->decoder)
+        return self->backend;
+    /* facetdec gains a back-end property with the GPU path; until then it
+     * decodes on the CPU. */
+    spec = g_object_class_find_property(G_OBJECT_GET_CLASS(self->decoder), "backend");
+    if (spec && (spec->flags & G_PARAM_READABLE)) {
+        GValue value = G_VALUE_INIT;
+        gchar *text;
+
+        g_value_init(&value, spec->value_type);
+        g_object_get_property(G_OBJECT(self->decoder), "backend", &value);
+        if (G_VALUE_HOLDS_STRING(&value)) {
+            text = g_value_dup_string(&value);
+        } else if (G_VALUE_HOLDS_ENUM(&value)) {
+            GEnumValue *e = g_enum_get_value(G_PARAM_SPEC_ENUM(spec)->enum_class,
+                                             g_value_get_enum(&value));
+            text = g_strdup(e ? e->value_nick : NULL);
+        } else {
+            text = g_strdup_value_contents(&value);
+        }
+        g_value_unset(&value);
+        if (text && *text) {
+            g_free(self->backend);
+            self->backend = text;
+        } else {
+            g_free(text);
+        }
+    }
+    return self->backend;
+}
+
+void call_pipeline_free(CallPipeline *self)
+{
+    if (!self)
+        return;
+    if (self->end_receiving_source)
+        g_source_remove(self->end_receiving_source);
+    if (self->pipeline) {
+        gst_element_set_state(self->pipeline, GST_STATE_NULL);
+        gst_object_unref(self->pipeline);
+    }
+    if (self->video_source_entry)
+        gst_object_unref(self->video_source_entry);
+    if (self->audio_source_entry)
+        gst_object_unref(self->audio_source_entry);
+    g_rand_free(self->loss_rand);
+    g_free(self->backend);
+    g_free(self);
+}

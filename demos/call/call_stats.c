@@ -1,0 +1,170 @@
+/* facet-call's counters and the lines it prints (call_stats.h). */
+#include "call_stats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <gst/rtp/gstrtcpbuffer.h>
+
+void call_stats_init(CallStats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    g_mutex_init(&stats->lock);
+    stats->last_time_us = g_get_monotonic_time();
+}
+
+void call_stats_clear(CallStats *stats)
+{
+    g_mutex_clear(&stats->lock);
+}
+
+void call_stats_add(CallStats *stats, gsize field, guint64 amount)
+{
+    g_mutex_lock(&stats->lock);
+    G_STRUCT_MEMBER(guint64, &stats->counters, field) += amount;
+    g_mutex_unlock(&stats->lock);
+}
+
+void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboolean marker,
+                                 gsize size, gboolean dropped)
+{
+    CallCounters *c = &stats->counters;
+
+    g_mutex_lock(&stats->lock);
+    /* A frame is the run of packets with one timestamp, closed by the
+     * marker bit; a new timestamp also closes a frame whose last packet
+     * never came this way. */
+    if (stats->frame_open && stats->frame_timestamp != rtp_timestamp) {
+        c->video_frames_sent++;
+        c->video_frames_lost += stats->frame_dropped;
+        stats->frame_open = FALSE;
+    }
+    if (!stats->frame_open) {
+        stats->frame_open = TRUE;
+        stats->frame_timestamp = rtp_timestamp;
+        stats->frame_dropped = FALSE;
+    }
+    stats->frame_dropped |= dropped;
+    if (dropped)
+        c->video_packets_dropped++;
+    else {
+        c->video_bytes_sent += size;
+        c->video_packets_sent++;
+    }
+    if (marker) {
+        c->video_frames_sent++;
+        c->video_frames_lost += stats->frame_dropped;
+        stats->frame_open = FALSE;
+    }
+    g_mutex_unlock(&stats->lock);
+}
+
+void call_stats_keyframe_requested(CallStats *stats)
+{
+    g_mutex_lock(&stats->lock);
+    stats->counters.keyframe_requests++;
+    stats->keyframe_request_pending = TRUE;
+    g_mutex_unlock(&stats->lock);
+}
+
+void call_stats_frame_encoded(CallStats *stats, gboolean keyframe)
+{
+    if (!keyframe)
+        return;
+    g_mutex_lock(&stats->lock);
+    stats->counters.keyframes_encoded++;
+    /* Requests that arrive together are answered by one keyframe. */
+    if (stats->keyframe_request_pending) {
+        stats->counters.keyframe_requests_answered++;
+        stats->keyframe_request_pending = FALSE;
+    }
+    g_mutex_unlock(&stats->lock);
+}
+
+CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp)
+{
+    GstRTCPBuffer buffer = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+    CallRtcpScan scan = { 0, 0 };
+
+    if (!gst_rtcp_buffer_validate_reduced(rtcp) || !gst_rtcp_buffer_map(rtcp, GST_MAP_READ, &buffer))
+        return scan;
+    for (gboolean more = gst_rtcp_buffer_get_first_packet(&buffer, &packet); more;
+         more = gst_rtcp_packet_move_to_next(&packet)) {
+        GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+        if (type == GST_RTCP_TYPE_PSFB &&
+            gst_rtcp_packet_fb_get_type(&packet) == GST_RTCP_PSFB_TYPE_PLI)
+            scan.pli++;
+        else if (type == GST_RTCP_TYPE_BYE)
+            scan.bye++;
+    }
+    gst_rtcp_buffer_unmap(&buffer);
+    return scan;
+}
+
+void call_stats_snapshot(CallStats *stats, CallCounters *out)
+{
+    g_mutex_lock(&stats->lock);
+    *out = stats->counters;
+    g_mutex_unlock(&stats->lock);
+}
+
+static gdouble kbits(guint64 bytes, gdouble seconds)
+{
+    return seconds > 0.0 ? bytes * 8.0 / 1000.0 / seconds : 0.0;
+}
+
+void call_stats_print_line(CallStats *stats, gdouble elapsed_s, gint64 video_packets_lost,
+                           const gchar *backend)
+{
+    CallCounters now, last;
+    gint64 time_us = g_get_monotonic_time();
+    gdouble dt;
+
+    g_mutex_lock(&stats->lock);
+    now = stats->counters;
+    last = stats->last;
+    dt = (time_us - stats->last_time_us) / 1e6;
+    stats->last = now;
+    stats->last_time_us = time_us;
+    g_mutex_unlock(&stats->lock);
+
+    printf("[%5.0fs] video out %6.1f kbit/s %4.1f fps, in %6.1f kbit/s %4.1f fps, "
+           "%" G_GINT64_FORMAT " lost | audio out %5.1f in %5.1f kbit/s | "
+           "keyframes asked %" G_GUINT64_FORMAT ", asked of us %" G_GUINT64_FORMAT
+           " (answered %" G_GUINT64_FORMAT ") | decoder %s\n",
+           elapsed_s, kbits(now.video_bytes_sent - last.video_bytes_sent, dt),
+           dt > 0 ? (now.video_frames_sent - last.video_frames_sent) / dt : 0.0,
+           kbits(now.video_bytes_received - last.video_bytes_received, dt),
+           dt > 0 ? (now.video_frames_decoded - last.video_frames_decoded) / dt : 0.0,
+           video_packets_lost, kbits(now.audio_bytes_sent - last.audio_bytes_sent, dt),
+           kbits(now.audio_bytes_received - last.audio_bytes_received, dt), now.pli_sent,
+           now.pli_received, now.keyframe_requests_answered, backend);
+    fflush(stdout);
+}
+
+void call_stats_print_summary(CallStats *stats, gint64 video_packets_lost,
+                              const gchar *backend)
+{
+    CallCounters c;
+
+    call_stats_snapshot(stats, &c);
+    printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_frames_lost=%" G_GUINT64_FORMAT
+           " video_packets_dropped=%" G_GUINT64_FORMAT " video_frames_decoded=%" G_GUINT64_FORMAT
+           " video_packets_lost=%" G_GINT64_FORMAT " video_bytes_sent=%" G_GUINT64_FORMAT
+           " video_bytes_received=%" G_GUINT64_FORMAT " video_packets_sent=%" G_GUINT64_FORMAT
+           " video_packets_received=%" G_GUINT64_FORMAT " audio_bytes_sent=%" G_GUINT64_FORMAT
+           " audio_bytes_received=%" G_GUINT64_FORMAT " audio_packets_received=%" G_GUINT64_FORMAT
+           " keyframes_encoded=%" G_GUINT64_FORMAT " pli_sent=%" G_GUINT64_FORMAT
+           " pli_received=%" G_GUINT64_FORMAT " keyframe_requests=%" G_GUINT64_FORMAT
+           " keyframe_requests_answered=%" G_GUINT64_FORMAT " packets_malformed=%" G_GUINT64_FORMAT
+           " packets_stranger=%" G_GUINT64_FORMAT " backend=%s\n",
+           c.video_frames_sent, c.video_frames_lost, c.video_packets_dropped,
+           c.video_frames_decoded, video_packets_lost, c.video_bytes_sent,
+           c.video_bytes_received, c.video_packets_sent, c.video_packets_received,
+           c.audio_bytes_sent, c.audio_bytes_received,
+           c.audio_packets_received, c.keyframes_encoded, c.pli_sent, c.pli_received,
+           c.keyframe_requests, c.keyframe_requests_answered, c.packets_malformed,
+           c.packets_stranger, backend);
+    fflush(stdout);
+}

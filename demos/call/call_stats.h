@@ -1,0 +1,84 @@
+/* facet-call's counters: filled from pad probes on streaming threads, read
+ * once a second by the main loop for the live line and at the end for the
+ * summary. */
+#ifndef FACET_CALL_STATS_H
+#define FACET_CALL_STATS_H
+
+#include <gst/gst.h>
+
+typedef struct CallCounters {
+    guint64 video_bytes_sent;      /* RTP, headers included */
+    guint64 video_bytes_received;
+    guint64 video_packets_sent;
+    guint64 video_packets_received;
+    guint64 audio_bytes_sent;
+    guint64 audio_bytes_received;
+    guint64 audio_packets_received;
+    guint64 video_frames_sent;     /* frames offered to the network (before --video-loss) */
+    guint64 video_frames_lost;     /* of those, frames --video-loss took a packet of */
+    guint64 video_packets_dropped; /* by --video-loss */
+    guint64 video_frames_decoded;  /* frames facetdec output */
+    guint64 keyframes_encoded;     /* keyframes facetenc output */
+    guint64 pli_sent;              /* our keyframe requests on the wire (RTCP PLI) */
+    guint64 pli_received;          /* the peer's */
+    guint64 keyframe_requests;     /* force-key-unit requests that reached facetenc */
+    guint64 keyframe_requests_answered; /* ... followed by a keyframe */
+    guint64 packets_malformed;     /* datagrams that were not RTP/RTCP of this call */
+    guint64 packets_stranger;      /* datagrams from another address than the peer */
+} CallCounters;
+
+typedef struct CallStats {
+    GMutex lock;
+    CallCounters counters;
+
+    /* --video-loss frame accounting: the frame (RTP timestamp) whose
+     * packets are going out. */
+    gboolean frame_open;
+    guint32 frame_timestamp;
+    gboolean frame_dropped;
+
+    gboolean keyframe_request_pending;
+
+    CallCounters last;    /* at the previous live line */
+    gint64 last_time_us;
+} CallStats;
+
+void call_stats_init(CallStats *stats);
+void call_stats_clear(CallStats *stats);
+
+/* Adds `amount` to the counter at `field` (offsetof(CallCounters, ...)). */
+void call_stats_add(CallStats *stats, gsize field, guint64 amount);
+#define CALL_STATS_ADD(stats, name, amount) \
+    call_stats_add(stats, G_STRUCT_OFFSET(CallCounters, name), amount)
+
+/* One outgoing video RTP packet (RTP timestamp, marker bit, size), which
+ * --video-loss dropped or not: counts bytes and whole frames. */
+void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboolean marker,
+                                 gsize size, gboolean dropped);
+
+/* A force-key-unit request reached the encoder / the encoder output a
+ * frame: pairs requests with the keyframes that answer them. */
+void call_stats_keyframe_requested(CallStats *stats);
+void call_stats_frame_encoded(CallStats *stats, gboolean keyframe);
+
+/* What an RTCP compound packet carries that the call acts on. */
+typedef struct CallRtcpScan {
+    guint pli; /* Picture Loss Indications */
+    guint bye; /* BYE packets: the sender left */
+} CallRtcpScan;
+
+/* Scans an RTCP compound packet; an invalid one counts nothing. */
+CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp);
+
+void call_stats_snapshot(CallStats *stats, CallCounters *out);
+
+/* The live line: rates since the previous call, totals, and what the
+ * caller adds (packets lost from RTCP, decoder back end). */
+void call_stats_print_line(CallStats *stats, gdouble elapsed_s, gint64 video_packets_lost,
+                           const gchar *backend);
+
+/* One machine-readable line of totals, "summary: key=value ...". */
+void call_stats_print_summary(CallStats *stats, gint64 video_packets_lost,
+                              const gchar *backend);
+
+#endif

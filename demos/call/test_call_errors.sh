@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# facet-call on bad input: every bad argument, ports in use, a peer that is
+# not there, a peer that vanishes mid-call, and hanging up with a signal.
+# Each case must end with a clear message and the documented exit status
+# (2 bad command line, 1 error, 3 no peer or peer lost, 0 normal end), and
+# nothing may hang.
+#
+#   test_call_errors.sh FACET_CALL
+set -euo pipefail
+facet_call=$1
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$work"/*.log; do
+        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
+    done
+    exit 1
+}
+
+# Intra-only keeps these calls light; the codec's modes are tested elsewhere.
+media=(--model "" --fps 10 --audio tone)
+light=("${media[@]}" --video test)
+ffmpeg -v error -f lavfi -i "testsrc2=size=160x120:rate=10" -t 2 -c:v mjpeg "$work/short.mkv"
+ffmpeg -v error -f lavfi -i "sine=frequency=440" -t 2 -c:a libopus "$work/tone.ogg"
+
+# expect STATUS MESSAGE ARGS...: runs facet-call (bounded in time) and checks
+# its exit status and that its output contains MESSAGE.
+expect() {
+    local status=$1 message=$2 got=0
+    shift 2
+    timeout 60 "$facet_call" "$@" > "$work/expect.log" 2>&1 || got=$?
+    [ "$got" -eq "$status" ] || fail "facet-call $* exited with $got, expected $status"
+    grep -qF -- "$message" "$work/expect.log" ||
+        fail "facet-call $* did not say '$message': $(cat "$work/expect.log")"
+    echo "ok: facet-call $* -> $got, '$message'"
+}
+
+# wait_for LOG TEXT: until a running facet-call prints TEXT (at most 60 s).
+wait_for() {
+    for _ in $(seq 600); do
+        grep -qF -- "$2" "$1" && return 0
+        sleep 0.1
+    done
+    fail "'$2' never appeared in $1"
+}
+
+# finish PID STATUS WHAT: waits for a facet-call and checks its exit status.
+finish() {
+    local got=0
+    wait "$1" || got=$?
+    [ "$got" -eq "$2" ] || fail "$3 exited with $got, expected $2"
+}
+
+echo "== bad command lines"
+expect 2 "give --listen PORT or --connect HOST:PORT"
+expect 2 "--listen '70000': expected an integer from 0 to 65532" --listen 70000
+expect 2 "--listen '-1'" --listen -1
+expect 2 "give exactly one --listen or --connect" --listen 5000 --connect 127.0.0.1:5000
+expect 2 "expected HOST:PORT" --connect localhost
+expect 2 "expected HOST:PORT" --connect :5000
+expect 2 "--connect '0'" --connect 127.0.0.1:0
+expect 2 "--local-port goes with --connect" --listen 5000 --local-port 6000
+expect 2 "'/nonexistent/clip.mp4' is not a readable file" --listen 0 --video file:/nonexistent/clip.mp4
+expect 2 "expected camera, camera:DEVICE, file:PATH or test" --listen 0 --video webcam
+expect 2 "expected mic, file:PATH or tone" --listen 0 --audio radio
+expect 2 "--video-loss '150': expected a number from 0 to 100" --listen 0 --video-loss 150
+expect 2 "--video-loss 'nan'" --listen 0 --video-loss nan
+expect 2 "--size '10x10': expected WIDTHxHEIGHT" --listen 0 --size 10x10
+expect 2 "--size '256x'" --listen 0 --size 256x
+expect 2 "--fps '0'" --listen 0 --fps 0
+expect 2 "--timeout '0'" --listen 0 --timeout 0
+expect 2 "--headless '': expected an output file name" --listen 0 --headless ''
+expect 2 "model file '/nonexistent/model.safetensors' not found" --listen 0 --model /nonexistent/model.safetensors
+expect 2 "Unknown option --bogus" --listen 0 --bogus
+expect 2 "unexpected argument 'extra'" --listen 0 extra
+
+echo "== media files that cannot be sent"
+expect 1 "'$work/tone.ogg' has no video stream" --listen 0 "${media[@]}" --video "file:$work/tone.ogg"
+expect 1 "'$work/short.mkv' has no audio stream" --listen 0 "${media[@]}" --video test \
+    --audio "file:$work/short.mkv"
+expect 1 "decodebin cannot decode plain text files" --listen 0 "${media[@]}" --video "file:$0"
+expect 1 "Cannot identify device '/nonexistent/video9'" --listen 0 "${media[@]}" \
+    --video camera:/nonexistent/video9
+
+echo "== a listener, its ports in use, a signal"
+"$facet_call" --listen 0 "${light[@]}" --headless "$work/a.mkv" > "$work/a.log" 2>&1 &
+pids+=($!)
+a=$!
+wait_for "$work/a.log" "waiting for a call on UDP ports"
+port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/a.log")
+expect 1 "UDP ports $port-$((port + 3)): one is in use" --listen "$port" "${light[@]}"
+expect 1 "UDP ports $((port + 2))-$((port + 5)): one is in use" \
+    --connect 127.0.0.1:5000 --local-port $((port + 2)) "${light[@]}"
+kill -INT "$a"
+finish "$a" 0 "the listener after SIGINT"
+grep -qF "ending the call: interrupted" "$work/a.log" || fail "no message after SIGINT"
+
+echo "== nobody answers"
+# The listener above has gone: its ports are free again.
+expect 3 "no answer from 127.0.0.1:$port within 2 s" --connect "127.0.0.1:$port" --timeout 2 \
+    "${light[@]}" --headless "$work/none.mkv"
+
+echo "== the caller vanishes mid-call"
+"$facet_call" --listen 0 "${light[@]}" --timeout 2 --headless "$work/b.mkv" > "$work/b.log" 2>&1 &
+pids+=($!)
+b=$!
+wait_for "$work/b.log" "waiting for a call on UDP ports"
+port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/b.log")
+"$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/c.mkv" > "$work/c.log" 2>&1 &
+pids+=($!)
+c=$!
+wait_for "$work/b.log" "in a call with"
+wait_for "$work/c.log" "in a call with"
+sleep 1
+kill -9 "$c"
+wait "$c" 2>/dev/null || true
+finish "$b" 3 "the listener whose caller vanished"
+grep -qF "nothing from the peer for 2 s: the call is lost" "$work/b.log" ||
+    fail "the listener did not say the call was lost"
+frames=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+         -of csv=p=0 "$work/b.mkv")
+[ "${frames:-0}" -gt 0 ] || fail "the listener's recording of the lost call is empty or broken"
+echo "ok: the listener ended the lost call with $frames frames recorded"
+
+echo "== hanging up with SIGTERM"
+"$facet_call" --listen 0 "${light[@]}" --headless "$work/d.mkv" > "$work/d.log" 2>&1 &
+pids+=($!)
+d=$!
+wait_for "$work/d.log" "waiting for a call on UDP ports"
+port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/d.log")
+"$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/e.mkv" > "$work/e.log" 2>&1 &
+pids+=($!)
+e=$!
+wait_for "$work/d.log" "in a call with"
+wait_for "$work/e.log" "in a call with"
+kill -TERM "$e"
+finish "$e" 0 "the caller after SIGTERM"
+finish "$d" 0 "the listener whose caller hung up"
+grep -qF "ending the call: the peer hung up" "$work/d.log" || fail "the listener missed the BYE"
+
+echo "== a video file that ends ends the call"
+"$facet_call" --listen 0 "${light[@]}" --headless "$work/f.mkv" > "$work/f.log" 2>&1 &
+pids+=($!)
+f=$!
+wait_for "$work/f.log" "waiting for a call on UDP ports"
+port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/f.log")
+"$facet_call" --connect "127.0.0.1:$port" "${media[@]}" --video "file:$work/short.mkv" \
+    --headless "$work/g.mkv" > "$work/g.log" 2>&1 &
+pids+=($!)
+g=$!
+finish "$g" 0 "the caller whose file ended"
+finish "$f" 0 "the listener whose caller's file ended"
+grep -qF "ending the call: the media source ended" "$work/g.log" || fail "the caller did not end"
+grep -qF "ending the call: the peer hung up" "$work/f.log" || fail "the listener missed the BYE"
+pids=()
+echo "call errors: all checks passed"
