@@ -5,9 +5,18 @@
  * before any state changes, and state changes only when the whole packet
  * decoded, so a hostile packet can cost a frame but never corrupt what the
  * next valid packet needs.
+ *
+ * The renderer runs on the CPU kernels or on a Vulkan device (settings
+ * .backend, docs/vulkan.md). The device is chosen at open; its renderer is
+ * made at the first keyframe, for the stream's size. In auto mode any
+ * failure of the device (no memory for the buffers, lost mid-stream) is
+ * logged and the CPU renderer takes over from the kept keyframe, so the
+ * frame that hit the failure is still rendered.
  */
 #include "facet/facet.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +30,10 @@
 #include "render/network.h"
 #include "render/renderer.h"
 #include "render/thread_pool.h"
+#ifdef FACET_WITH_VULKAN
+#include "render/vulkan/vk_device.h"
+#include "render/vulkan/vk_renderer.h"
+#endif
 
 #define MAX_THREADS 64
 
@@ -34,6 +47,11 @@ typedef struct DecoderModel {
     FacetFrameTensorConverter converter;
     FacetTensor keyframe;        /* 3 x S x S */
     FacetTensor rendered;        /* 3 x S x S */
+    FacetKeypointSet keyframe_keypoints; /* to re-encode the keyframe after a fallback */
+#ifdef FACET_WITH_VULKAN
+    FacetVkDevice *vk_device;    /* set while the Vulkan back end is in use */
+    FacetVkRenderer *vk_renderer;
+#endif
 } DecoderModel;
 
 struct FacetDecoder {
@@ -52,6 +70,10 @@ struct FacetDecoder {
 
     int has_frame;
     FacetPicture frame;               /* waiting for facet_decoder_receive_frame() */
+
+    FacetBackend requested;           /* settings.backend */
+    FacetBackend backend;             /* in use: CPU or VULKAN */
+    char device_name[256];
 };
 
 void facet_decoder_default_settings(FacetDecoderSettings *settings)
@@ -69,6 +91,10 @@ static void close_model(DecoderModel **model)
         return;
     DecoderModel *m = *model;
     facet_renderer_destroy(&m->renderer);
+#ifdef FACET_WITH_VULKAN
+    facet_vk_renderer_destroy(&m->vk_renderer);
+    facet_vk_device_close(&m->vk_device);
+#endif
     facet_thread_pool_destroy(&m->pool);
     facet_network_close(&m->network);
     facet_frame_tensor_converter_free(&m->converter);
@@ -103,6 +129,59 @@ static int open_model(FacetDecoder *dec, const FacetDecoderSettings *settings)
     return ret;
 }
 
+static void use_cpu(FacetDecoder *dec)
+{
+    dec->backend = FACET_BACKEND_CPU;
+    snprintf(dec->device_name, sizeof(dec->device_name), "cpu (%s)", facet_render_ops_isa());
+}
+
+/* Picks the renderer's back end and logs the choice. Without a model there
+ * is nothing to render: auto and cpu stay on the CPU silently, while
+ * vulkan still checks that its device opens. */
+static int choose_backend(FacetDecoder *dec, const FacetDecoderSettings *settings)
+{
+    dec->requested = settings->backend;
+    use_cpu(dec);
+    if (settings->backend == FACET_BACKEND_CPU || (settings->backend == FACET_BACKEND_AUTO &&
+                                                   !dec->model)) {
+        if (dec->model)
+            facet_log(&dec->logger, "renderer: %s", dec->device_name);
+        return 0;
+    }
+#ifndef FACET_WITH_VULKAN
+    if (settings->backend == FACET_BACKEND_VULKAN) {
+        facet_log(&dec->logger, "backend vulkan: this libfacet was built without Vulkan");
+        return FACET_ERR(ENODEV);
+    }
+    facet_log(&dec->logger, "renderer: %s (built without Vulkan)", dec->device_name);
+    return 0;
+#else
+    char error[512];
+    FacetVkDevice *dev = NULL;
+    int ret = facet_vk_device_open(&dev, settings->device,
+                                   settings->backend == FACET_BACKEND_AUTO ? FACET_VK_REQUIRE_GPU
+                                                                           : 0,
+                                   error, sizeof(error));
+    if (ret < 0) {
+        if (settings->backend == FACET_BACKEND_VULKAN) {
+            facet_log(&dec->logger, "backend vulkan: %s", error);
+            return ret;
+        }
+        facet_log(&dec->logger, "renderer: %s (%s)", dec->device_name, error);
+        return 0;
+    }
+    dec->backend = FACET_BACKEND_VULKAN;
+    snprintf(dec->device_name, sizeof(dec->device_name), "%s", facet_vk_device_name(dev));
+    facet_log(&dec->logger, "renderer: vulkan on %s (%s storage)", dec->device_name,
+              facet_vk_device_fp16(dev) ? "fp16" : "fp32");
+    if (dec->model)
+        dec->model->vk_device = dev;
+    else
+        facet_vk_device_close(&dev);
+    return 0;
+#endif
+}
+
 int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *settings)
 {
     if (!decoder)
@@ -112,18 +191,23 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
         return FACET_ERR(EINVAL);
     if ((settings->output_format != FACET_PIXEL_FORMAT_I420 &&
          settings->output_format != FACET_PIXEL_FORMAT_RGB24) ||
-        settings->threads < 0 || settings->threads > MAX_THREADS)
+        settings->threads < 0 || settings->threads > MAX_THREADS ||
+        (settings->backend != FACET_BACKEND_AUTO && settings->backend != FACET_BACKEND_CPU &&
+         settings->backend != FACET_BACKEND_VULKAN))
         return FACET_ERR(EINVAL);
 
     FacetDecoder *dec = calloc(1, sizeof(*dec));
     if (!dec)
         return FACET_ERR(ENOMEM);
     dec->settings = *settings;
-    dec->settings.model_path = NULL; /* the caller's string is not kept */
+    dec->settings.model_path = NULL; /* the caller's strings are not kept */
+    dec->settings.device = NULL;
     dec->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
     int ret = facet_intra_decoder_open(&dec->intra, settings->threads);
     if (ret == 0)
         ret = open_model(dec, settings);
+    if (ret == 0)
+        ret = choose_backend(dec, settings);
     if (ret < 0) {
         facet_decoder_close(&dec);
         return ret;
@@ -132,24 +216,113 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     return 0;
 }
 
+#ifdef FACET_WITH_VULKAN
+/* A failure of the Vulkan renderer: in auto mode, logged, and the CPU
+ * renderer takes over for good (returns 0: the caller goes on on the CPU);
+ * in vulkan mode the error is returned. Bad input (-EINVAL) is not the
+ * device's fault and is returned as it is. */
+static int vulkan_failed(FacetDecoder *dec, int error, const char *what)
+{
+    DecoderModel *m = dec->model;
+    if (error == -EINVAL || dec->requested == FACET_BACKEND_VULKAN) {
+        facet_log(&dec->logger, "vulkan renderer: %s: %s", what,
+                  facet_vk_device_error(m->vk_device));
+        /* A device that was lost or hangs is gone for this decoder: say
+         * so with ENODEV (EIO is the intra codec's failure). */
+        return error == -EIO || error == -ETIMEDOUT ? FACET_ERR(ENODEV) : error;
+    }
+    facet_log(&dec->logger, "vulkan renderer on %s: %s: %s (%s); falling back to the CPU",
+              dec->device_name, what, facet_strerror(error), facet_vk_device_error(m->vk_device));
+    facet_vk_renderer_destroy(&m->vk_renderer);
+    facet_vk_device_close(&m->vk_device);
+    use_cpu(dec);
+    facet_log(&dec->logger, "renderer: %s", dec->device_name);
+    return 0;
+}
+#endif
+
 /* Makes the renderer ready for a stream of model size `size`: created once
  * per size, since its buffers are laid out for one size. */
-static int prepare_renderer(DecoderModel *m, int size)
+static int prepare_renderer(FacetDecoder *dec, int size)
 {
-    if (m->renderer && m->renderer_size == size)
+    DecoderModel *m = dec->model;
+    int ready = m->renderer_size == size && m->renderer;
+#ifdef FACET_WITH_VULKAN
+    if (m->vk_device)
+        ready = m->renderer_size == size && m->vk_renderer;
+#endif
+    if (ready)
         return 0;
     facet_renderer_destroy(&m->renderer);
     facet_tensor_free(&m->keyframe);
     facet_tensor_free(&m->rendered);
     m->renderer_size = 0;
-    int ret = facet_renderer_create(&m->renderer, m->network, size, m->pool, 0);
-    if (ret == 0)
-        ret = facet_tensor_alloc(&m->keyframe, 3, size, size);
+    int ret = facet_tensor_alloc(&m->keyframe, 3, size, size);
     if (ret == 0)
         ret = facet_tensor_alloc(&m->rendered, 3, size, size);
+    if (ret < 0)
+        return ret;
+#ifdef FACET_WITH_VULKAN
+    facet_vk_renderer_destroy(&m->vk_renderer);
+    if (m->vk_device) {
+        char error[512];
+        ret = facet_vk_renderer_create(&m->vk_renderer, m->vk_device, m->network, size, error,
+                                       sizeof(error));
+        if (ret == 0) {
+            m->renderer_size = size;
+            return 0;
+        }
+        facet_log(&dec->logger, "%s", error);
+        if ((ret = vulkan_failed(dec, ret, "creating the renderer")) < 0)
+            return ret;
+    }
+#endif
+    ret = facet_renderer_create(&m->renderer, m->network, size, m->pool, 0);
     if (ret == 0)
         m->renderer_size = size;
     return ret;
+}
+
+#ifdef FACET_WITH_VULKAN
+/* The CPU renderer, with the kept keyframe, after a fallback. */
+static int cpu_takes_over(DecoderModel *m)
+{
+    facet_renderer_destroy(&m->renderer);
+    int ret = facet_renderer_create(&m->renderer, m->network, m->renderer_size, m->pool, 0);
+    if (ret == 0)
+        ret = facet_renderer_set_keyframe(m->renderer, &m->keyframe, &m->keyframe_keypoints);
+    return ret;
+}
+#endif
+
+static int renderer_set_keyframe(FacetDecoder *dec)
+{
+    DecoderModel *m = dec->model;
+#ifdef FACET_WITH_VULKAN
+    if (m->vk_renderer) {
+        int ret = facet_vk_renderer_set_keyframe(m->vk_renderer, &m->keyframe,
+                                                 &m->keyframe_keypoints);
+        if (ret == 0 || (ret = vulkan_failed(dec, ret, "keyframe")) < 0)
+            return ret;
+        return cpu_takes_over(m);
+    }
+#endif
+    return facet_renderer_set_keyframe(m->renderer, &m->keyframe, &m->keyframe_keypoints);
+}
+
+static int renderer_render(FacetDecoder *dec, const FacetKeypointSet *current)
+{
+    DecoderModel *m = dec->model;
+#ifdef FACET_WITH_VULKAN
+    if (m->vk_renderer) {
+        int ret = facet_vk_renderer_render(m->vk_renderer, current, &m->rendered);
+        if (ret == 0 || (ret = vulkan_failed(dec, ret, "frame")) < 0)
+            return ret;
+        if ((ret = cpu_takes_over(m)) < 0)
+            return ret;
+    }
+#endif
+    return facet_renderer_render(m->renderer, current, &m->rendered);
 }
 
 /* Loads a keyframe into the renderer when the stream was coded with the
@@ -177,13 +350,12 @@ static int prepare_reference(FacetDecoder *dec, const FacetSequenceHeader *seque
                   facet_network_num_keypoints(m->network), facet_network_size(m->network));
         return FACET_ERR(EBADMSG);
     }
-    int ret = prepare_renderer(m, sequence->model_size);
+    int ret = prepare_renderer(dec, sequence->model_size);
     if (ret == 0)
         ret = facet_frame_to_tensor(&m->converter, picture, &m->keyframe);
-    FacetKeypointSet keypoints;
-    facet_keypoints_dequantize(quantized, &keypoints);
+    facet_keypoints_dequantize(quantized, &m->keyframe_keypoints);
     if (ret == 0)
-        ret = facet_renderer_set_keyframe(m->renderer, &m->keyframe, &keypoints);
+        ret = renderer_set_keyframe(dec);
     if (ret < 0) {
         facet_log(&dec->logger, "cannot prepare the renderer: %s", facet_strerror(ret));
         return ret;
@@ -309,7 +481,7 @@ static int decode_delta(FacetDecoder *dec, const FacetPacketView *view, int64_t 
     FacetKeypointSet current;
     facet_keypoints_dequantize(&keypoints, &current);
     FacetPicture picture = { 0 };
-    ret = facet_renderer_render(m->renderer, &current, &m->rendered);
+    ret = renderer_render(dec, &current);
     if (ret == 0)
         ret = facet_picture_alloc(&picture, FACET_PIXEL_FORMAT_I420, dec->info.width,
                                   dec->info.height);
@@ -359,6 +531,18 @@ int facet_decoder_get_stream_info(const FacetDecoder *decoder, FacetStreamInfo *
     if (!decoder->has_stream)
         return FACET_ERR(EAGAIN);
     *info = decoder->info;
+    return 0;
+}
+
+int facet_decoder_get_backend(const FacetDecoder *decoder, FacetBackend *backend,
+                              const char **device_name)
+{
+    if (!decoder)
+        return FACET_ERR(EINVAL);
+    if (backend)
+        *backend = decoder->backend;
+    if (device_name)
+        *device_name = decoder->device_name;
     return 0;
 }
 

@@ -30,12 +30,15 @@ const char *facet_strerror(int error)
     case FACET_ERR(ENOMEM):
         return "out of memory";
     case FACET_ERR(EBADMSG):
-        return "malformed packet";
+        return "malformed packet or model file";
     case FACET_ERR(ENOTSUP):
         return "stream uses a version or feature this build does not support";
     case FACET_ERR(ENOENT):
-        return "delta packet refers to a keyframe this decoder does not have; "
-               "request a keyframe";
+        /* Two cases share the code; the log message says which. */
+        return "not found: a model file that does not exist, or the keyframe a delta "
+               "packet refers to (request a keyframe)";
+    case FACET_ERR(ENODEV):
+        return "no usable Vulkan device for the vulkan back end";
     case FACET_ERR(ENOSYS):
         return "codec not available in this build of FFmpeg";
     case FACET_ERR(ENOSPC):

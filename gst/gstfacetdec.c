@@ -31,10 +31,34 @@ enum {
     PROP_0,
     PROP_MODEL,
     PROP_THREADS,
+    PROP_BACKEND,
+    PROP_DEVICE,
+    PROP_ACTIVE_BACKEND,
 };
 
 #define DEFAULT_MODEL NULL
 #define DEFAULT_THREADS 0
+#define DEFAULT_BACKEND FACET_BACKEND_AUTO
+#define DEFAULT_DEVICE NULL
+
+/* The renderer back ends of libfacet (FacetBackend), as a GEnum so that
+ * gst-launch and gst-inspect know their names. */
+#define GST_TYPE_FACET_DEC_BACKEND (gst_facet_dec_backend_get_type())
+static GType gst_facet_dec_backend_get_type(void)
+{
+    static GType type = 0;
+    static const GEnumValue values[] = {
+        { FACET_BACKEND_AUTO, "Vulkan on a GPU, else the CPU kernels", "auto" },
+        { FACET_BACKEND_CPU, "The CPU kernels", "cpu" },
+        { FACET_BACKEND_VULKAN, "Vulkan compute (fails where there is no device)", "vulkan" },
+        { 0, NULL, NULL },
+    };
+    if (g_once_init_enter(&type)) {
+        GType t = g_enum_register_static("GstFacetDecBackend", values);
+        g_once_init_leave(&type, t);
+    }
+    return type;
+}
 
 struct _GstFacetDec {
     GstVideoDecoder parent;
@@ -42,6 +66,11 @@ struct _GstFacetDec {
     /* Properties, under the object lock. */
     gchar *model;
     gint threads;
+    FacetBackend backend;
+    gchar *device;
+    /* What the open decoder runs on ("cpu (avx2)", a Vulkan device name),
+     * for the active-backend property; NULL while closed. */
+    gchar *active_backend;
 
     FacetDecoder *decoder;
     FacetPixelFormat decoder_format;
@@ -91,10 +120,31 @@ static FacetPixelFormat gst_facet_dec_pick_format(GstFacetDec *self)
     return format;
 }
 
+/* Records what the decoder runs on now; a GPU lost mid-stream makes libfacet
+ * fall back to the CPU (in auto), so this is refreshed after each frame. */
+static void gst_facet_dec_update_active_backend(GstFacetDec *self)
+{
+    const char *name = NULL;
+    FacetBackend backend;
+    gchar *text = NULL;
+
+    if (self->decoder && facet_decoder_get_backend(self->decoder, &backend, &name) == 0)
+        text = g_strdup_printf("%s: %s", backend == FACET_BACKEND_VULKAN ? "vulkan" : "cpu",
+                               name ? name : "?");
+    GST_OBJECT_LOCK(self);
+    if (g_strcmp0(text, self->active_backend) != 0) {
+        g_free(self->active_backend);
+        self->active_backend = text;
+        text = NULL;
+    }
+    GST_OBJECT_UNLOCK(self);
+    g_free(text);
+}
+
 static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
 {
     FacetDecoderSettings settings;
-    gchar *model;
+    gchar *model, *device;
     int ret;
 
     facet_decoder_close(&self->decoder);
@@ -102,9 +152,12 @@ static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
     settings.output_format = format;
     GST_OBJECT_LOCK(self);
     settings.threads = self->threads;
+    settings.backend = self->backend;
     model = g_strdup(self->model);
+    device = g_strdup(self->device);
     GST_OBJECT_UNLOCK(self);
     settings.model_path = model;
+    settings.device = device;
     settings.log_callback = gst_facet_dec_log;
     settings.log_opaque = self;
 
@@ -118,7 +171,9 @@ static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
     g_string_free(self->log, TRUE);
     self->log = NULL;
     g_free(model);
+    g_free(device);
     self->decoder_format = format;
+    gst_facet_dec_update_active_backend(self);
     return ret >= 0;
 }
 
@@ -126,6 +181,7 @@ static gboolean gst_facet_dec_stop(GstVideoDecoder *decoder)
 {
     GstFacetDec *self = GST_FACET_DEC(decoder);
     facet_decoder_close(&self->decoder);
+    gst_facet_dec_update_active_backend(self);
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
     self->warned_model_id = -1;
     return TRUE;
@@ -293,6 +349,7 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     }
     g_string_free(self->log, TRUE);
     self->log = NULL;
+    gst_facet_dec_update_active_backend(self);
     if (ret < 0)
         return flow;
 
@@ -336,6 +393,13 @@ static void gst_facet_dec_set_property(GObject *object, guint prop_id, const GVa
     case PROP_THREADS:
         self->threads = g_value_get_int(value);
         break;
+    case PROP_BACKEND:
+        self->backend = g_value_get_enum(value);
+        break;
+    case PROP_DEVICE:
+        g_free(self->device);
+        self->device = g_value_dup_string(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -356,6 +420,15 @@ static void gst_facet_dec_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_THREADS:
         g_value_set_int(value, self->threads);
         break;
+    case PROP_BACKEND:
+        g_value_set_enum(value, self->backend);
+        break;
+    case PROP_DEVICE:
+        g_value_set_string(value, self->device);
+        break;
+    case PROP_ACTIVE_BACKEND:
+        g_value_set_string(value, self->active_backend);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -367,6 +440,8 @@ static void gst_facet_dec_finalize(GObject *object)
 {
     GstFacetDec *self = GST_FACET_DEC(object);
     g_free(self->model);
+    g_free(self->device);
+    g_free(self->active_backend);
     G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
@@ -389,6 +464,23 @@ static void gst_facet_dec_class_init(GstFacetDecClass *klass)
         g_param_spec_int("threads", "Threads", "Worker threads (0: one per CPU)",
                          0, 64, DEFAULT_THREADS,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_BACKEND,
+        g_param_spec_enum("backend", "Backend",
+                          "Where the network runs: auto (Vulkan on a GPU, else the CPU; a "
+                          "software Vulkan device counts as none), cpu, or vulkan (an error "
+                          "where there is no Vulkan device). Read when the decoder opens",
+                          GST_TYPE_FACET_DEC_BACKEND, DEFAULT_BACKEND,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_DEVICE,
+        g_param_spec_string("device", "Device",
+                            "Vulkan device: an index into the device list or a piece of its "
+                            "name; NULL: $FACET_VULKAN_DEVICE, else the best device",
+                            DEFAULT_DEVICE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_ACTIVE_BACKEND,
+        g_param_spec_string("active-backend", "Active backend",
+                            "What the open decoder renders on, e.g. 'cpu: cpu (avx2)' or "
+                            "'vulkan: <device name>'; NULL while no decoder is open",
+                            NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
     gst_element_class_add_static_pad_template(element_class, &sink_template);
     gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -409,6 +501,8 @@ static void gst_facet_dec_init(GstFacetDec *self)
 {
     self->model = g_strdup(DEFAULT_MODEL);
     self->threads = DEFAULT_THREADS;
+    self->backend = DEFAULT_BACKEND;
+    self->device = g_strdup(DEFAULT_DEVICE);
     self->warned_model_id = -1;
     /* Each buffer is one whole packet. */
     gst_video_decoder_set_packetized(GST_VIDEO_DECODER(self), TRUE);

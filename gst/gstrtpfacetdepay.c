@@ -142,8 +142,15 @@ static void gst_rtp_facet_depay_drop(GstRtpFacetDepay *self, const gchar *why, g
     gst_adapter_clear(self->adapter);
     self->collecting = FALSE;
     self->discont = TRUE;
-    if (keyframe)
+    if (keyframe) {
+        /* A keyframe that arrives while a request is outstanding is its
+         * answer; when that answer is lost too, waiting out
+         * request-interval would only lengthen the outage, so ask again at
+         * once, once per lost keyframe (its fragments share a timestamp). */
+        if (self->request_pending && self->now != self->last_request)
+            self->request_pending = FALSE;
         gst_rtp_facet_depay_request_keyframe(self, why);
+    }
 }
 
 /* The keyframe id a Facet packet names (docs/bitstream.md): a keyframe's own

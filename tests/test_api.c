@@ -41,7 +41,7 @@ END_TEST
 START_TEST(test_strerror)
 {
     static const int codes[] = { EINVAL, EAGAIN, ENOMEM, EBADMSG, ENOTSUP, ENOENT, ENOSYS,
-                                 ENOSPC, EIO };
+                                 ENOSPC, EIO, ENODEV };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *message = facet_strerror(FACET_ERR(codes[i]));
         ck_assert_ptr_nonnull(message);
@@ -78,6 +78,8 @@ START_TEST(test_default_settings)
     ck_assert_int_eq(d.threads, 0);
     ck_assert_ptr_null(d.model_path);
     ck_assert_ptr_null(d.log_callback);
+    ck_assert_int_eq(d.backend, FACET_BACKEND_AUTO);
+    ck_assert_ptr_null(d.device);
     /* NULL is ignored rather than dereferenced. */
     facet_encoder_default_settings(NULL);
     facet_decoder_default_settings(NULL);
@@ -243,6 +245,71 @@ START_TEST(test_decoder_bad_arguments)
 }
 END_TEST
 
+/* Collects what the decoder logs. */
+typedef struct LogText {
+    char text[2048];
+} LogText;
+
+static void collect_log(void *opaque, const char *message)
+{
+    LogText *log = opaque;
+    size_t used = strlen(log->text);
+    snprintf(log->text + used, sizeof(log->text) - used, "%s\n", message);
+}
+
+START_TEST(test_decoder_backend_settings)
+{
+    FacetDecoderSettings s;
+    FacetDecoder *dec = NULL;
+    LogText log = { "" };
+    facet_decoder_default_settings(&s);
+    s.model_path = "";
+    s.log_callback = collect_log;
+    s.log_opaque = &log;
+
+    /* Values outside the enum. */
+    s.backend = (FacetBackend)3;
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), FACET_ERR(EINVAL));
+    ck_assert_ptr_null(dec);
+    s.backend = (FacetBackend)-1;
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), FACET_ERR(EINVAL));
+    ck_assert_ptr_null(dec);
+
+    /* cpu: always there, named after its kernels. */
+    s.backend = FACET_BACKEND_CPU;
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), 0);
+    FacetBackend backend = FACET_BACKEND_VULKAN;
+    const char *name = NULL;
+    ck_assert_int_eq(facet_decoder_get_backend(dec, &backend, &name), 0);
+    ck_assert_int_eq(backend, FACET_BACKEND_CPU);
+    ck_assert_ptr_nonnull(name);
+    ck_assert_msg(strncmp(name, "cpu (", 5) == 0, "device name '%s'", name);
+    ck_assert_int_eq(facet_decoder_get_backend(dec, NULL, NULL), 0);
+    ck_assert_int_eq(facet_decoder_get_backend(NULL, &backend, &name), FACET_ERR(EINVAL));
+    facet_decoder_close(&dec);
+
+    /* vulkan on a device that does not exist: a clear error, no fallback. */
+    s.backend = FACET_BACKEND_VULKAN;
+    s.device = "no-such-gpu-anywhere";
+    log.text[0] = '\0';
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), FACET_ERR(ENODEV));
+    ck_assert_ptr_null(dec);
+    ck_assert_msg(strstr(log.text, "vulkan") != NULL, "log: %s", log.text);
+
+    /* auto with that device: the CPU, and the reason logged once. */
+    s.backend = FACET_BACKEND_AUTO;
+    s.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
+    log.text[0] = '\0';
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), 0);
+    ck_assert_int_eq(facet_decoder_get_backend(dec, &backend, &name), 0);
+    ck_assert_int_eq(backend, FACET_BACKEND_CPU);
+    ck_assert_msg(strstr(log.text, "renderer: cpu (") != NULL, "log: %s", log.text);
+    ck_assert_msg(strchr(log.text, '\n') == log.text + strlen(log.text) - 1,
+                  "logged more than once: %s", log.text);
+    facet_decoder_close(&dec);
+}
+END_TEST
+
 START_TEST(test_picture_alloc_bad_arguments)
 {
     FacetPicture picture;
@@ -370,6 +437,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_encoder_open_bad_arguments);
     tcase_add_test(tc, test_encoder_send_bad_arguments);
     tcase_add_test(tc, test_decoder_bad_arguments);
+    tcase_add_test(tc, test_decoder_backend_settings);
     tcase_add_test(tc, test_picture_alloc_bad_arguments);
     tcase_add_test(tc, test_round_trip_formats);
     tcase_add_test(tc, test_outputs_outlive_contexts);

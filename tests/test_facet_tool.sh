@@ -52,4 +52,14 @@ expect_error "corrupt packet" "$facet" decode "$work/flipped.fct" "$work/x.y4m"
 expect_error "missing input" "$facet" encode /nonexistent.mp4 "$work/x.fct"
 expect_error "bad quality" "$facet" encode --quality 500 "$work/in.y4m" "$work/x.fct"
 expect_error "unknown command" "$facet" transmogrify
+expect_error "unknown back end" "$facet" decode --backend bogus "$work/out.fct" "$work/x.y4m"
+# No Vulkan device has this name: forcing Vulkan onto it fails and says so,
+# rather than falling back to the CPU in silence.
+expect_error "forced Vulkan, no such device" "$facet" decode --backend vulkan \
+    --device no-such-facet-test-device "$work/out.fct" "$work/x.y4m"
+grep -qi "vulkan" "$work/err.txt" || fail "forced Vulkan: the message does not say Vulkan"
+
+# The CPU back end decodes what the default does, bit for bit.
+"$facet" decode --backend cpu "$work/out.fct" "$work/cpu.y4m" >/dev/null
+cmp -s "$work/out.y4m" "$work/cpu.y4m" || fail "--backend cpu differs from the default"
 echo "facet tool: all checks passed"

@@ -1,13 +1,15 @@
 /*
  * `facet bench`: how fast Facet runs on this machine, and what it spends.
  *
- *   facet bench [--model PATH] [--size S] [--frames N] [--threads N]
- *               [--stream-size WxH] [--input CLIP]
+ *   facet bench [--backend cpu|vulkan] [--device D] [--model PATH] [--size S]
+ *               [--frames N] [--threads N] [--stream-size WxH] [--input CLIP]
  *
  * Three parts:
  *  - the network's stages at S x S, called directly (keypoint detector,
- *    reference encoder, renderer) through a back-end table, so that another
- *    back end can be measured by the same code;
+ *    reference encoder, renderer) through a back-end table: the CPU kernels
+ *    or the Vulkan renderer (whose keypoint detector, a sender-side
+ *    network, runs on the CPU kernels). The Vulkan back end also reports
+ *    each op's GPU time per frame, from timestamp queries;
  *  - the codec through the public API: a real encode of N frames of the
  *    clip at the stream size, then a decode of that stream, timed per
  *    packet. A delta frame's decode is everything a receiver does per
@@ -41,6 +43,11 @@
 #include "render/network.h"
 #include "render/renderer.h"
 #include "render/thread_pool.h"
+#ifdef FACET_WITH_VULKAN
+#include "render/vulkan/vk_device.h"
+#include "render/vulkan/vk_graph.h"
+#include "render/vulkan/vk_renderer.h"
+#endif
 #include "video_reader.h"
 
 /* Calls made before timing starts: first-touch page faults, lazily started
@@ -52,7 +59,14 @@
 #define DEFAULT_INPUT "../shared/data/train/LivePortrait__assets_examples_driving_d9.mp4"
 #define SYNTHETIC_FPS 25
 
+typedef enum BenchBackendKind {
+    BENCH_CPU,
+    BENCH_VULKAN,
+} BenchBackendKind;
+
 typedef struct BenchOptions {
+    BenchBackendKind backend;
+    const char *device;      /* Vulkan device selector; NULL: the default */
     const char *model_path;  /* NULL: as the codec resolves it */
     int size;                /* S of the stage timings; 0: the model's */
     int frames;              /* N */
@@ -124,6 +138,35 @@ static Summary samples_summary(Samples *s)
     return sum;
 }
 
+/* ---- per-op times ------------------------------------------------------- */
+
+/* Time per op kind summed over the timed frames (labels are the back end's
+ * string constants: "conv2d", "grid_sample", ...). */
+#define MAX_OP_KINDS 32
+typedef struct OpTimes {
+    int kinds;
+    const char *label[MAX_OP_KINDS];
+    double ms[MAX_OP_KINDS];
+    long calls[MAX_OP_KINDS];
+    int frames;
+} OpTimes;
+
+#ifdef FACET_WITH_VULKAN
+static void op_times_add(OpTimes *t, const char *label, double ms)
+{
+    int i = 0;
+    while (i < t->kinds && strcmp(t->label[i], label) != 0)
+        i++;
+    if (i == t->kinds) {
+        if (t->kinds == MAX_OP_KINDS)
+            return;
+        t->label[t->kinds++] = label;
+    }
+    t->ms[i] += ms;
+    t->calls[i]++;
+}
+#endif
+
 /* ---- back ends ----------------------------------------------------------- */
 
 /* The network's stages on one back end. Every call returns when its result
@@ -140,6 +183,9 @@ typedef struct BenchBackend {
     int (*detect)(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints);
     int (*set_keyframe)(void *state, const FacetTensor *rgb, const FacetKeypointSet *keypoints);
     int (*render)(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb);
+    /* Adds each op's time in the last render to `ops` (NULL: the back end
+     * cannot time its ops). */
+    void (*add_op_times)(void *state, struct OpTimes *ops);
     void (*close)(void **state);
 } BenchBackend;
 
@@ -210,6 +256,99 @@ static const BenchBackend cpu_backend = {
     .render = cpu_render,
     .close = cpu_close,
 };
+
+#ifdef FACET_WITH_VULKAN
+/* The device selector of --device, for vulkan_open (the table's open has no
+ * room for it). */
+static const char *bench_device;
+
+typedef struct VulkanStages {
+    CpuStages *cpu;              /* the keypoint detector */
+    FacetVkDevice *device;
+    FacetVkRenderer *renderer;
+} VulkanStages;
+
+static void vulkan_close(void **state)
+{
+    VulkanStages *vk = *state;
+    if (!vk)
+        return;
+    void *cpu = vk->cpu;
+    cpu_close(&cpu);
+    facet_vk_renderer_destroy(&vk->renderer);
+    facet_vk_device_close(&vk->device);
+    free(vk);
+    *state = NULL;
+}
+
+static int vulkan_open(void **state, const FacetNetwork *net, int size, int threads)
+{
+    VulkanStages *vk = calloc(1, sizeof(*vk));
+    *state = vk;
+    if (!vk)
+        return FACET_ERR(ENOMEM);
+    void *cpu = NULL;
+    int ret = cpu_open(&cpu, net, size, threads);
+    vk->cpu = cpu;
+    char error[512];
+    if (ret == 0 &&
+        (ret = facet_vk_device_open(&vk->device, bench_device, 0, error, sizeof(error))) < 0)
+        fprintf(stderr, "facet bench: %s\n", error);
+    if (ret == 0 && (ret = facet_vk_renderer_create(&vk->renderer, vk->device, net, size, error,
+                                                    sizeof(error))) < 0)
+        fprintf(stderr, "facet bench: %s\n", error);
+    if (ret < 0)
+        vulkan_close(state);
+    return ret;
+}
+
+static void vulkan_describe(void *state, char *text, size_t text_size)
+{
+    VulkanStages *vk = state;
+    int threads = facet_thread_pool_threads(vk->cpu->pool);
+    snprintf(text, text_size, "Vulkan on %s, %s storage; detector on %s kernels, %d thread%s",
+             facet_vk_device_name(vk->device), facet_vk_device_fp16(vk->device) ? "fp16" : "fp32",
+             facet_render_ops_isa(), threads, threads == 1 ? "" : "s");
+}
+
+static int vulkan_detect(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints)
+{
+    return cpu_detect(((VulkanStages *)state)->cpu, rgb, keypoints);
+}
+
+static int vulkan_set_keyframe(void *state, const FacetTensor *rgb,
+                               const FacetKeypointSet *keypoints)
+{
+    return facet_vk_renderer_set_keyframe(((VulkanStages *)state)->renderer, rgb, keypoints);
+}
+
+static int vulkan_render(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb)
+{
+    return facet_vk_renderer_render(((VulkanStages *)state)->renderer, keypoints, rgb);
+}
+
+static void vulkan_add_op_times(void *state, OpTimes *ops)
+{
+    const FacetVkGraph *g = facet_vk_renderer_frame_graph(((VulkanStages *)state)->renderer);
+    int n = facet_vk_graph_op_count(g);
+    if (n == 0 || facet_vk_graph_op_ms(g, 0) < 0.0)
+        return; /* no timestamps on this queue */
+    for (int i = 0; i < n; i++)
+        op_times_add(ops, facet_vk_graph_op_label(g, i), facet_vk_graph_op_ms(g, i));
+    ops->frames++;
+}
+
+static const BenchBackend vulkan_backend = {
+    .name = "vulkan",
+    .open = vulkan_open,
+    .describe = vulkan_describe,
+    .detect = vulkan_detect,
+    .set_keyframe = vulkan_set_keyframe,
+    .render = vulkan_render,
+    .add_op_times = vulkan_add_op_times,
+    .close = vulkan_close,
+};
+#endif
 
 /* ---- input pictures ------------------------------------------------------ */
 
@@ -369,7 +508,8 @@ static NetworkFlops count_flops(const FacetNetwork *net, int s)
 
 typedef struct StageResults {
     Samples detect, keyframe, render;
-    char backend[160];
+    OpTimes ops;                 /* the renderer's, when the back end times them */
+    char backend[320];
 } StageResults;
 
 /* Times detector, reference encoder and renderer on WARMUP + N frames of
@@ -448,8 +588,11 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
         double elapsed = now_ms() - start;
         if (ret < 0)
             goto failed;
-        if (i >= WARMUP)
+        if (i >= WARMUP) {
             samples_add(&out->render, elapsed);
+            if (backend->add_op_times)
+                backend->add_op_times(state, &out->ops);
+        }
     }
     status = 0;
     goto done;
@@ -589,6 +732,8 @@ static int decode_stream(const BenchOptions *o, const char *model_path, CodecRes
     facet_decoder_default_settings(&settings);
     settings.threads = o->threads;
     settings.model_path = model_path;
+    settings.backend = o->backend == BENCH_VULKAN ? FACET_BACKEND_VULKAN : FACET_BACKEND_CPU;
+    settings.device = o->device;
     FacetDecoder *decoder = NULL;
     int ret = facet_decoder_open(&decoder, &settings);
     if (ret < 0) {
@@ -664,6 +809,10 @@ static void usage(FILE *out)
             "usage: facet bench [options]\n"
             "  Times the network's stages and the whole encoder and decoder on this\n"
             "  machine, counts bytes per frame of a real encode and FLOPs per frame.\n"
+            "      --backend B          renderer back end: cpu (default) or vulkan (also\n"
+            "                           the decoder's; prints per-op GPU times)\n"
+            "      --device D           Vulkan device: index or piece of its name\n"
+            "                           (default: $FACET_VULKAN_DEVICE, else the best)\n"
             "      --model PATH         model file (default: $FACET_MODEL, else the\n"
             "                           installed model)\n"
             "      --size S             network size of the stage timings (default: the\n"
@@ -690,6 +839,8 @@ static int parse_int(const char *text, int min, int max, int *value)
 static int parse_options(int argc, char **argv, BenchOptions *o)
 {
     static const struct option options[] = {
+        { "backend", required_argument, NULL, 'b' },
+        { "device", required_argument, NULL, 'd' },
         { "model", required_argument, NULL, 'm' },
         { "size", required_argument, NULL, 's' },
         { "frames", required_argument, NULL, 'n' },
@@ -702,8 +853,31 @@ static int parse_options(int argc, char **argv, BenchOptions *o)
     memset(o, 0, sizeof(*o));
     o->frames = DEFAULT_FRAMES;
     int opt;
-    while ((opt = getopt_long(argc, argv, "m:s:n:t:S:i:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:d:m:s:n:t:S:i:h", options, NULL)) != -1) {
         switch (opt) {
+        case 'b':
+            if (strcmp(optarg, "cpu") == 0) {
+                o->backend = BENCH_CPU;
+            } else if (strcmp(optarg, "vulkan") == 0) {
+#ifdef FACET_WITH_VULKAN
+                o->backend = BENCH_VULKAN;
+#else
+                fprintf(stderr, "facet bench: this build has no Vulkan back end\n");
+                return 2;
+#endif
+            } else {
+                fprintf(stderr, "facet bench: --backend wants cpu or vulkan, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'd':
+            if (*optarg == '\0') {
+                fprintf(stderr, "facet bench: --device wants an index or a name\n");
+                return 2;
+            }
+            o->device = optarg;
+            break;
         case 'm':
             o->model_path = optarg;
             break;
@@ -779,7 +953,25 @@ static void print_report(Bench *b)
     print_row("reference encoder (receiver, per keyframe)", &b->stages.keyframe, flops.encoder);
     print_row("renderer (receiver, every frame)", &b->stages.render,
               flops.dense_motion + flops.decoder);
+    Summary render = samples_summary(&b->stages.render);
+    if (render.count > 0)
+        printf("  renderer: %.1f frames/s at the median\n", 1000.0 / render.median);
     printf("\n");
+    OpTimes *ops = &b->stages.ops;
+    if (ops->frames > 0) {
+        double total = 0.0;
+        for (int i = 0; i < ops->kinds; i++)
+            total += ops->ms[i];
+        printf("renderer ops on the device (timestamp queries), mean per frame over %d frames:\n",
+               ops->frames);
+        printf("  %-20s %8s %10s %8s\n", "op", "calls", "ms", "share");
+        for (int i = 0; i < ops->kinds; i++)
+            printf("  %-20s %8ld %10.3f %7.1f%%\n", ops->label[i], ops->calls[i] / ops->frames,
+                   ops->ms[i] / ops->frames, total > 0.0 ? 100.0 * ops->ms[i] / total : 0.0);
+        printf("  %-20s %8s %10.3f (the rest of the frame's time is submission, waiting\n"
+               "  %-20s %8s %10s  and the copies to and from the host buffer)\n\n", "total", "",
+               total / ops->frames, "", "", "");
+    }
 
     CodecResults *c = &b->codec;
     double fps = (double)c->fps_num / c->fps_den;
@@ -874,8 +1066,13 @@ int facet_command_bench(int argc, char **argv)
     Bench b;
     memset(&b, 0, sizeof(b));
     b.options = &o;
-    /* The only back end so far; a --backend option picks among several. */
     b.backend = &cpu_backend;
+#ifdef FACET_WITH_VULKAN
+    if (o.backend == BENCH_VULKAN) {
+        b.backend = &vulkan_backend;
+        bench_device = o.device;
+    }
+#endif
     b.input = o.input;
     if (!b.input && access(DEFAULT_INPUT, R_OK) == 0)
         b.input = DEFAULT_INPUT;

@@ -2,7 +2,7 @@
  * The `facet` command line: encode, decode and evaluate Facet streams.
  *
  *   facet encode [options] INPUT OUTPUT.fct
- *   facet decode INPUT.fct OUTPUT.y4m
+ *   facet decode [--model PATH] [--backend B] [--device D] INPUT.fct OUTPUT.y4m
  *   facet eval [--per-frame] REFERENCE DECODED
  *   facet bench [options]
  */
@@ -60,12 +60,17 @@ static void usage(FILE *out)
             "      --model PATH         model file (default: $FACET_MODEL, else the\n"
             "                           installed model, else intra-only)\n"
             "      --intra-only         every frame a keyframe, no model\n"
-            "  facet decode [--model PATH] INPUT.fct OUTPUT.y4m\n"
+            "  facet decode [--model PATH] [--backend auto|cpu|vulkan] [--device D]\n"
+            "               INPUT.fct OUTPUT.y4m\n"
+            "      --backend B          where the renderer runs: auto (default: Vulkan\n"
+            "                           on a GPU, else the CPU), cpu or vulkan\n"
+            "      --device D           Vulkan device: index or piece of its name\n"
+            "                           (default: $FACET_VULKAN_DEVICE, else the best)\n"
             "  facet eval [--per-frame] [--frames N] REFERENCE DECODED\n"
             "      PSNR, SSIM and MS-SSIM of DECODED against REFERENCE (any video\n"
             "      FFmpeg reads; REFERENCE is scaled to DECODED's size)\n"
-            "  facet bench [--model PATH] [--size S] [--frames N] [--threads N]\n"
-            "              [--stream-size WxH] [--input CLIP]\n"
+            "  facet bench [--backend cpu|vulkan] [--device D] [--model PATH] [--size S]\n"
+            "              [--frames N] [--threads N] [--stream-size WxH] [--input CLIP]\n"
             "      speed of the network, encoder and decoder on this machine,\n"
             "      bytes per frame and FLOPs per frame (facet bench --help)\n"
             "  facet --version\n");
@@ -228,18 +233,44 @@ done:
 
 static int command_decode(int argc, char **argv)
 {
-    const char *model_path = NULL;
+    const char *model_path = NULL, *device = NULL;
+    FacetBackend backend = FACET_BACKEND_AUTO;
     static const struct option options[] = {
         { "model", required_argument, NULL, 'm' },
+        { "backend", required_argument, NULL, 'b' },
+        { "device", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "m:", options, NULL)) != -1) {
-        if (opt != 'm') {
+    while ((opt = getopt_long(argc, argv, "m:b:d:", options, NULL)) != -1) {
+        switch (opt) {
+        case 'm':
+            model_path = optarg;
+            break;
+        case 'b':
+            if (!strcmp(optarg, "auto")) {
+                backend = FACET_BACKEND_AUTO;
+            } else if (!strcmp(optarg, "cpu")) {
+                backend = FACET_BACKEND_CPU;
+            } else if (!strcmp(optarg, "vulkan")) {
+                backend = FACET_BACKEND_VULKAN;
+            } else {
+                fprintf(stderr, "facet decode: --backend wants auto, cpu or vulkan, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'd':
+            if (*optarg == '\0') {
+                fprintf(stderr, "facet decode: --device wants an index or a name\n");
+                return 2;
+            }
+            device = optarg;
+            break;
+        default:
             usage(stderr);
             return 2;
         }
-        model_path = optarg;
     }
     if (argc - optind != 2) {
         usage(stderr);
@@ -264,6 +295,8 @@ static int command_decode(int argc, char **argv)
     FacetDecoderSettings settings;
     facet_decoder_default_settings(&settings);
     settings.model_path = model_path;
+    settings.backend = backend;
+    settings.device = device;
     int ret = facet_decoder_open(&decoder, &settings);
     if (ret < 0) {
         report_error("cannot open the decoder", ret);

@@ -487,7 +487,7 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     self->loss_percent = options->video_loss;
     self->loss_rand = g_rand_new_with_seed(options->loss_seed);
     self->pipeline = gst_pipeline_new("facet-call");
-    self->backend = g_strdup("cpu");
+    self->backend = g_strdup("(decoder not open)");
 
     if (!(self->rtpbin = add_new(self, "rtpbin", "rtpbin", error)))
         goto error;
@@ -609,35 +609,17 @@ gint64 call_pipeline_video_packets_lost(CallPipeline *self)
 
 const gchar *call_pipeline_decoder_backend(CallPipeline *self)
 {
-    GParamSpec *spec;
+    gchar *active = NULL;
 
-    if (!self->decoder)
-        return self->backend;
-    /* facetdec gains a back-end property with the GPU path; until then it
-     * decodes on the CPU. */
-    spec = g_object_class_find_property(G_OBJECT_GET_CLASS(self->decoder), "backend");
-    if (spec && (spec->flags & G_PARAM_READABLE)) {
-        GValue value = G_VALUE_INIT;
-        gchar *text;
-
-        g_value_init(&value, spec->value_type);
-        g_object_get_property(G_OBJECT(self->decoder), "backend", &value);
-        if (G_VALUE_HOLDS_STRING(&value)) {
-            text = g_value_dup_string(&value);
-        } else if (G_VALUE_HOLDS_ENUM(&value)) {
-            GEnumValue *e = g_enum_get_value(G_PARAM_SPEC_ENUM(spec)->enum_class,
-                                             g_value_get_enum(&value));
-            text = g_strdup(e ? e->value_nick : NULL);
-        } else {
-            text = g_strdup_value_contents(&value);
-        }
-        g_value_unset(&value);
-        if (text && *text) {
-            g_free(self->backend);
-            self->backend = text;
-        } else {
-            g_free(text);
-        }
+    /* facetdec says what it renders on once its decoder is open (and after
+     * a fallback from a lost GPU); until then the last answer stands. */
+    if (self->decoder)
+        g_object_get(self->decoder, "active-backend", &active, NULL);
+    if (active && *active) {
+        g_free(self->backend);
+        self->backend = active;
+    } else {
+        g_free(active);
     }
     return self->backend;
 }

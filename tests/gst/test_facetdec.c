@@ -550,6 +550,69 @@ GST_START_TEST(test_bad_model_is_an_error_naming_it)
 }
 GST_END_TEST;
 
+/* The backend properties: the CPU back end is reported through
+ * active-backend once the decoder is open, and forcing Vulkan onto a device
+ * that does not exist is an element error naming it, never a silent
+ * fallback (on any machine: no device has that name). */
+GST_START_TEST(test_backend_properties)
+{
+    GstBuffer *packets[1];
+    GstCaps *caps = encode_stream("", WIDTH, HEIGHT, 1, packets);
+    GstHarness *dec = decoder_harness(gst_caps_ref(caps), NULL);
+    gchar *active = NULL;
+    gint backend = -1;
+
+    g_object_get(dec->element, "backend", &backend, "active-backend", &active, NULL);
+    fail_unless_equals_int(backend, 0); /* auto */
+    g_free(active);
+    gst_harness_teardown(dec);
+
+    dec = gst_harness_new("facetdec");
+    gst_util_set_object_arg(G_OBJECT(dec->element), "backend", "cpu");
+    g_object_set(dec->element, "model", "", "threads", 1, NULL);
+    gst_harness_set_src_caps(dec, gst_caps_ref(caps));
+    fail_unless_equals_int(gst_harness_push(dec, gst_buffer_ref(packets[0])), GST_FLOW_OK);
+    gst_buffer_unref(gst_harness_pull(dec));
+    g_object_get(dec->element, "active-backend", &active, NULL);
+    fail_unless(active != NULL && g_str_has_prefix(active, "cpu: "), "%s", active);
+    g_free(active);
+    gst_harness_teardown(dec);
+
+    {
+        const gchar *device = "no-such-facet-test-device";
+        GstBus *bus = gst_bus_new();
+        GstMessage *message;
+        GError *error = NULL;
+        gchar *debug = NULL;
+        GstSegment segment;
+
+        dec = gst_harness_new("facetdec");
+        gst_element_set_bus(dec->element, bus);
+        gst_util_set_object_arg(G_OBJECT(dec->element), "backend", "vulkan");
+        g_object_set(dec->element, "model", MODEL_PATH, "device", device, NULL);
+        gst_harness_play(dec);
+        gst_pad_push_event(dec->srcpad, gst_event_new_stream_start("no-device"));
+        gst_pad_push_event(dec->srcpad, gst_event_new_caps(caps));
+        gst_segment_init(&segment, GST_FORMAT_TIME);
+        gst_pad_push_event(dec->srcpad, gst_event_new_segment(&segment));
+        fail_if(gst_harness_push(dec, gst_buffer_ref(packets[0])) == GST_FLOW_OK);
+        fail_unless(gst_harness_try_pull(dec) == NULL);
+        message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+        fail_unless(message != NULL);
+        gst_message_parse_error(message, &error, &debug);
+        fail_unless(debug != NULL && strstr(debug, "Vulkan") != NULL, "%s", debug);
+        g_error_free(error);
+        g_free(debug);
+        gst_message_unref(message);
+        gst_element_set_bus(dec->element, NULL);
+        gst_object_unref(bus);
+        gst_harness_teardown(dec);
+    }
+    gst_buffer_unref(packets[0]);
+    gst_caps_unref(caps);
+}
+GST_END_TEST;
+
 static Suite *facetdec_suite(void)
 {
     Suite *s = suite_create("facetdec");
@@ -565,6 +628,7 @@ static Suite *facetdec_suite(void)
     tcase_add_test(tc, test_empty_buffer_dropped);
     tcase_add_test(tc, test_stream_of_another_model);
     tcase_add_test(tc, test_bad_model_is_an_error_naming_it);
+    tcase_add_test(tc, test_backend_properties);
     return s;
 }
 

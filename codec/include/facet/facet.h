@@ -208,6 +208,22 @@ FACET_API void facet_encoder_close(FacetEncoder **encoder);
 /* ------------------------------------------------------------------------ */
 /* Decoder                                                                  */
 
+/* Where the decoder's renderer runs (docs/vulkan.md). */
+typedef enum FacetBackend {
+    /* Vulkan on a GPU; the CPU kernels when the only Vulkan device is a CPU
+     * implementation (lavapipe: far slower than the CPU kernels), when
+     * there is none, or when this build has no Vulkan. A GPU that fails
+     * (lost mid-stream, out of memory) falls back to the CPU, logged. */
+    FACET_BACKEND_AUTO = 0,
+    /* The CPU kernels (AVX2 where the CPU has it). */
+    FACET_BACKEND_CPU,
+    /* Vulkan compute on the chosen device, whatever its kind; no fallback:
+     * opening fails with FACET_ERR(ENODEV) where there is no device (or
+     * this build has no Vulkan), and a device lost mid-stream fails every
+     * later frame with FACET_ERR(ENODEV). */
+    FACET_BACKEND_VULKAN,
+} FacetBackend;
+
 typedef struct FacetDecoderSettings {
     /* Format of the pictures facet_decoder_receive_frame() returns.
      * Default FACET_PIXEL_FORMAT_I420. */
@@ -228,6 +244,18 @@ typedef struct FacetDecoderSettings {
      * model id). NULL: messages go to stderr. Default NULL. */
     void (*log_callback)(void *opaque, const char *message);
     void *log_opaque;
+    /* Renderer back end. The choice and the device are logged once, at
+     * open. Default FACET_BACKEND_AUTO. */
+    FacetBackend backend;
+    /* Vulkan device: a decimal index into the Vulkan device list or a
+     * case-insensitive piece of the device name ("nvidia", "1"). NULL or "":
+     * the FACET_VULKAN_DEVICE environment variable, else the best device
+     * (discrete GPU, integrated, virtual, CPU). A name that matches no
+     * device fails to open with FACET_ERR(ENODEV) in vulkan mode and falls
+     * back to the CPU, logged, in auto. FACET_VULKAN_FP32=1 in the
+     * environment keeps tensors in fp32 on devices with fp16 storage. Not
+     * kept after open. Default NULL. */
+    const char *device;
 } FacetDecoderSettings;
 
 /* What the decoder learnt from the stream's sequence header. */
@@ -273,6 +301,14 @@ FACET_API int facet_decoder_receive_frame(FacetDecoder *decoder, FacetPicture *p
  * FACET_ERR(EAGAIN) before the first keyframe was decoded. */
 FACET_API int facet_decoder_get_stream_info(const FacetDecoder *decoder,
                                             FacetStreamInfo *info);
+
+/* The back end the renderer runs on now (FACET_BACKEND_CPU or
+ * FACET_BACKEND_VULKAN, never AUTO: after a fallback, CPU) and a printable
+ * name of the device ("cpu (avx2)", or the Vulkan device's name), valid
+ * until the decoder is closed or next decodes a packet. Either output may
+ * be NULL. Returns 0 or FACET_ERR(EINVAL). */
+FACET_API int facet_decoder_get_backend(const FacetDecoder *decoder, FacetBackend *backend,
+                                        const char **device_name);
 
 /* Forgets the reference (as after a seek); the next packet must be a
  * keyframe. */

@@ -1,0 +1,444 @@
+/*
+ * The whole renderer on the Vulkan device (render/vulkan/vk_renderer.h)
+ * against PyTorch (tests/golden/network.safetensors, as tests/test_network.c
+ * does for the CPU renderer) and against the CPU renderer at another size,
+ * in fp32 and, where the device has 16-bit storage, fp16. Max absolute
+ * error on images in [0, 1]:
+ *
+ *   TOL_FP32  1e-4  the shaders do the C kernels' arithmetic in another
+ *                   order (measured on lavapipe: 4e-7 against PyTorch,
+ *                   2e-6 against the C renderer)
+ *   TOL_FP16  1e-2  every activation is stored in half precision (2^-11
+ *                   relative) through ~30 layers: 2.5 levels of 8 bits
+ *                   (measured on lavapipe: 6e-4 and 2.2e-3)
+ *
+ * Also: a frame depends only on the keyframe and its own keypoints; bad
+ * arguments are -EINVAL, a frame before any keyframe -ENODATA; the public
+ * decoder forced onto Vulkan decodes a stream to the pictures the CPU
+ * decoder makes (MIN_DECODER_PSNR). Skips (77) only when no Vulkan device
+ * exists at all.
+ */
+#include "facet/facet.h"
+#include "render/network.h"
+#include "render/renderer.h"
+#include "render/safetensors.h"
+#include "render/vulkan/vk_device.h"
+#include "render/vulkan/vk_graph.h"
+#include "render/vulkan/vk_internal.h" /* to lose the device on purpose */
+#include "render/vulkan/vk_renderer.h"
+
+#include <check.h>
+#include <errno.h>
+#include <libavutil/log.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_pictures.h"
+
+#define TOL_FP32 1e-4
+#define TOL_FP16 1e-2
+#define GOLDEN_SIZE 64
+/* Decoded delta frames, Vulkan against CPU, in dB over the I420 samples:
+ * the renderers differ by < 1e-2 (fp16), under one 8-bit level almost
+ * everywhere. */
+#define MIN_DECODER_PSNR 40.0
+#define DECODER_FRAMES 2
+
+typedef struct Precision {
+    const char *name;
+    int flags;
+    double tolerance;
+} Precision;
+
+static const Precision precisions[] = {
+    {"fp32", FACET_VK_FORCE_FP32, TOL_FP32},
+    {"fp16", 0, TOL_FP16},
+};
+
+static FacetVkDevice *open_device(const Precision *p)
+{
+    char error[512];
+    FacetVkDevice *dev = NULL;
+    int ret = facet_vk_device_open(&dev, NULL, p->flags, error, sizeof(error));
+    ck_assert_msg(ret == 0, "cannot open the Vulkan device: %s", error);
+    if (p->flags == 0 && !facet_vk_device_fp16(dev)) {
+        printf("  %s has no 16-bit storage: fp16 not tested\n", facet_vk_device_name(dev));
+        facet_vk_device_close(&dev);
+    }
+    return dev;
+}
+
+static FacetNetwork *open_model(void)
+{
+    char error[512];
+    FacetNetwork *net = NULL;
+    int ret = facet_network_open(&net, FACET_SOURCE_DIR "/models/facet-256.safetensors", error,
+                                 sizeof(error));
+    ck_assert_msg(ret == 0, "cannot load the model: %s", error);
+    return net;
+}
+
+static FacetModelFile *open_golden(void)
+{
+    char error[512];
+    FacetModelFile *file = NULL;
+    int ret = facet_model_file_open(&file, FACET_SOURCE_DIR "/tests/golden/network.safetensors",
+                                    error, sizeof(error));
+    ck_assert_msg(ret == 0, "cannot load the golden vectors: %s", error);
+    return file;
+}
+
+static FacetTensor golden_tensor(const FacetModelFile *file, const char *name, int c, int h, int w)
+{
+    char error[512];
+    FacetTensor t;
+    const int64_t shape[4] = {1, c, h, w};
+    int ret = facet_model_file_load_tensor(file, name, 4, shape, &t, error, sizeof(error));
+    ck_assert_msg(ret == 0, "%s", error);
+    return t;
+}
+
+static FacetKeypointSet golden_keypoints(const FacetModelFile *file, const char *prefix, int k)
+{
+    char vname[128], jname[128], error[512];
+    snprintf(vname, sizeof(vname), "%s.value", prefix);
+    snprintf(jname, sizeof(jname), "%s.jacobian", prefix);
+    const int64_t vshape[3] = {1, k, 2}, jshape[4] = {1, k, 2, 2};
+    float *v = NULL, *j = NULL;
+    size_t count;
+    ck_assert_int_eq(facet_model_file_load_raw(file, vname, 3, vshape, &v, &count, error,
+                                               sizeof(error)), 0);
+    ck_assert_int_eq(facet_model_file_load_raw(file, jname, 4, jshape, &j, &count, error,
+                                               sizeof(error)), 0);
+    FacetKeypointSet set;
+    memset(&set, 0, sizeof(set));
+    set.count = k;
+    for (int i = 0; i < k; i++) {
+        set.points[i].x = v[2 * i];
+        set.points[i].y = v[2 * i + 1];
+        for (int r = 0; r < 2; r++)
+            for (int c = 0; c < 2; c++)
+                set.points[i].jacobian[r][c] = j[4 * i + 2 * r + c];
+    }
+    free(v);
+    free(j);
+    return set;
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        worst = d <= worst ? worst : isnan(d) ? INFINITY : d;
+    }
+    return worst;
+}
+
+static void expect_close(const char *what, const Precision *p, double err)
+{
+    printf("  %-44s %s max abs error %.2e (tolerance %.0e)\n", what, p->name, err, p->tolerance);
+    ck_assert_msg(err <= p->tolerance, "%s (%s): max abs error %g > %g", what, p->name, err,
+                  p->tolerance);
+}
+
+START_TEST(test_render_golden)
+{
+    FacetNetwork *net = open_model();
+    FacetModelFile *g = open_golden();
+    int k = facet_network_num_keypoints(net);
+    FacetTensor keyframe = golden_tensor(g, "image.keyframe", 3, GOLDEN_SIZE, GOLDEN_SIZE);
+    FacetTensor expected = golden_tensor(g, "render.image", 3, GOLDEN_SIZE, GOLDEN_SIZE);
+    FacetKeypointSet kp_ref = golden_keypoints(g, "keypoints.keyframe", k);
+    FacetKeypointSet kp_cur = golden_keypoints(g, "keypoints.current2", k);
+    FacetKeypointSet other = golden_keypoints(g, "keypoints.current", k);
+    FacetTensor out, again;
+    ck_assert_int_eq(facet_tensor_alloc(&out, 3, GOLDEN_SIZE, GOLDEN_SIZE), 0);
+    ck_assert_int_eq(facet_tensor_alloc(&again, 3, GOLDEN_SIZE, GOLDEN_SIZE), 0);
+    for (size_t pi = 0; pi < 2; pi++) {
+        FacetVkDevice *dev = open_device(&precisions[pi]);
+        if (!dev)
+            continue;
+        char error[512];
+        FacetVkRenderer *r = NULL;
+        int ret = facet_vk_renderer_create(&r, dev, net, GOLDEN_SIZE, error, sizeof(error));
+        ck_assert_msg(ret == 0, "%s", error);
+        ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &keyframe, &kp_ref), 0);
+        ck_assert_int_eq(facet_vk_renderer_render(r, &kp_cur, &out), 0);
+        expect_close("render.image", &precisions[pi],
+                     max_abs_diff(out.data, expected.data, facet_tensor_size(&out)));
+
+        /* Every frame depends only on the keyframe and its own keypoints. */
+        ck_assert_int_eq(facet_vk_renderer_render(r, &other, &again), 0);
+        ck_assert_int_eq(facet_vk_renderer_render(r, &kp_cur, &again), 0);
+        ck_assert_mem_eq(out.data, again.data, facet_tensor_size(&out) * sizeof(float));
+
+        /* The frame graph was timed op by op when the device has timestamps. */
+        const FacetVkGraph *fg = facet_vk_renderer_frame_graph(r);
+        ck_assert_int_gt(facet_vk_graph_op_count(fg), 20);
+        ck_assert_str_eq(facet_vk_graph_op_label(fg, 0), "motion_inputs");
+        facet_vk_renderer_destroy(&r);
+        ck_assert_ptr_null(r);
+        facet_vk_device_close(&dev);
+    }
+    facet_tensor_free(&out);
+    facet_tensor_free(&again);
+    facet_tensor_free(&keyframe);
+    facet_tensor_free(&expected);
+    facet_model_file_close(&g);
+    facet_network_close(&net);
+}
+END_TEST
+
+/* Against the CPU renderer at 96 x 96 (not the golden size), on a smooth
+ * synthetic keyframe and keypoints moved from the keyframe's. */
+START_TEST(test_render_matches_cpu)
+{
+    FacetNetwork *net = open_model();
+    const int size = 96;
+    int k = facet_network_num_keypoints(net);
+    FacetTensor keyframe, cpu_out, vk_out;
+    ck_assert_int_eq(facet_tensor_alloc(&keyframe, 3, size, size), 0);
+    ck_assert_int_eq(facet_tensor_alloc(&cpu_out, 3, size, size), 0);
+    ck_assert_int_eq(facet_tensor_alloc(&vk_out, 3, size, size), 0);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+                facet_tensor_channel(&keyframe, c)[y * size + x] =
+                    0.5f + 0.4f * sinf(0.11f * (float)(x * (c + 1)) + 0.07f * (float)y);
+    FacetKeypointSet kp_ref, kp_cur;
+    memset(&kp_ref, 0, sizeof(kp_ref));
+    kp_ref.count = k;
+    for (int i = 0; i < k; i++) {
+        FacetKeypoint *p = &kp_ref.points[i];
+        p->x = -0.8f + 1.6f * (float)i / (float)k;
+        p->y = 0.5f * sinf((float)i);
+        p->jacobian[0][0] = p->jacobian[1][1] = 1.0f;
+        p->jacobian[0][1] = 0.1f * (float)(i % 3);
+    }
+    kp_cur = kp_ref;
+    for (int i = 0; i < k; i++) {
+        kp_cur.points[i].x += 0.05f;
+        kp_cur.points[i].y -= 0.03f * (float)(i % 2);
+        kp_cur.points[i].jacobian[1][0] = 0.2f;
+    }
+    FacetRenderer *cpu = NULL;
+    ck_assert_int_eq(facet_renderer_create(&cpu, net, size, NULL, FACET_RENDER_OPS_FORCE_C), 0);
+    ck_assert_int_eq(facet_renderer_set_keyframe(cpu, &keyframe, &kp_ref), 0);
+    ck_assert_int_eq(facet_renderer_render(cpu, &kp_cur, &cpu_out), 0);
+    facet_renderer_destroy(&cpu);
+    for (size_t pi = 0; pi < 2; pi++) {
+        FacetVkDevice *dev = open_device(&precisions[pi]);
+        if (!dev)
+            continue;
+        FacetVkRenderer *r = NULL;
+        ck_assert_int_eq(facet_vk_renderer_create(&r, dev, net, size, NULL, 0), 0);
+        ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &keyframe, &kp_ref), 0);
+        ck_assert_int_eq(facet_vk_renderer_render(r, &kp_cur, &vk_out), 0);
+        expect_close("96x96 frame against the CPU renderer", &precisions[pi],
+                     max_abs_diff(vk_out.data, cpu_out.data, facet_tensor_size(&vk_out)));
+        facet_vk_renderer_destroy(&r);
+        facet_vk_device_close(&dev);
+    }
+    facet_tensor_free(&keyframe);
+    facet_tensor_free(&cpu_out);
+    facet_tensor_free(&vk_out);
+    facet_network_close(&net);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+    FacetNetwork *net = open_model();
+    FacetVkDevice *dev = open_device(&precisions[0]);
+    int k = facet_network_num_keypoints(net);
+    char error[256];
+    FacetVkRenderer *r = (FacetVkRenderer *)&error; /* must be reset to NULL */
+    ck_assert_int_eq(facet_vk_renderer_create(&r, dev, net, 48, error, sizeof(error)), -EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(facet_vk_renderer_create(&r, NULL, net, 64, NULL, 0), -EINVAL);
+    ck_assert_int_eq(facet_vk_renderer_create(&r, dev, NULL, 64, NULL, 0), -EINVAL);
+    ck_assert_int_eq(facet_vk_renderer_create(NULL, dev, net, 64, NULL, 0), -EINVAL);
+    /* 4096 x 4096 needs buffers far over lavapipe's 128 MiB range (and any
+     * device's 4 GiB): a clear error, no crash. */
+    int ret = facet_vk_renderer_create(&r, dev, net, 4096, error, sizeof(error));
+    ck_assert_msg(ret == -ENOMEM, "4096: %d %s", ret, error);
+    ck_assert_ptr_null(r);
+    printf("  4096 x 4096: %s\n", error);
+
+    ck_assert_int_eq(facet_vk_renderer_create(&r, dev, net, 64, NULL, 0), 0);
+    FacetTensor image, small;
+    ck_assert_int_eq(facet_tensor_alloc(&image, 3, 64, 64), 0);
+    ck_assert_int_eq(facet_tensor_alloc(&small, 3, 32, 32), 0);
+    FacetKeypointSet kp;
+    memset(&kp, 0, sizeof(kp));
+    kp.count = k;
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), -ENODATA);
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &small, &kp), -EINVAL);
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, NULL, &kp), -EINVAL);
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(NULL, &image, &kp), -EINVAL);
+    kp.count = k - 1;
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &image, &kp), -EINVAL);
+    kp.count = k;
+    kp.points[2].jacobian[1][1] = NAN;
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &image, &kp), -EINVAL);
+    kp.points[2].jacobian[1][1] = 0.0f;
+    /* A singular Jacobian is floored, not a failure. */
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &image, &kp), 0);
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &small), -EINVAL);
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), 0);
+    for (size_t i = 0; i < facet_tensor_size(&image); i++)
+        ck_assert(image.data[i] >= 0.0f && image.data[i] <= 1.0f);
+    kp.points[0].x = INFINITY;
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), -EINVAL);
+    facet_tensor_free(&image);
+    facet_tensor_free(&small);
+    facet_vk_renderer_destroy(&r);
+    facet_vk_renderer_destroy(&r);
+    facet_vk_renderer_destroy(NULL);
+    facet_vk_device_close(&dev);
+    facet_network_close(&net);
+}
+END_TEST
+
+/* A device lost mid-stream (what facet_vk_fail() records on
+ * VK_ERROR_DEVICE_LOST or a timeout): every later call is -EIO with a
+ * message, nothing crashes or waits, and everything still frees. */
+START_TEST(test_lost_device)
+{
+    FacetNetwork *net = open_model();
+    FacetVkDevice *dev = open_device(&precisions[0]);
+    int k = facet_network_num_keypoints(net);
+    FacetVkRenderer *r = NULL;
+    ck_assert_int_eq(facet_vk_renderer_create(&r, dev, net, 64, NULL, 0), 0);
+    FacetTensor image;
+    ck_assert_int_eq(facet_tensor_alloc(&image, 3, 64, 64), 0);
+    FacetKeypointSet kp;
+    memset(&kp, 0, sizeof(kp));
+    kp.count = k;
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &image, &kp), 0);
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), 0);
+
+    facet_vk_fail(dev, VK_ERROR_DEVICE_LOST, "test");
+    ck_assert_int_eq(facet_vk_device_lost(dev), 1);
+    ck_assert_msg(strstr(facet_vk_device_error(dev), "VK_ERROR_DEVICE_LOST") != NULL, "%s",
+                  facet_vk_device_error(dev));
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), -EIO);
+    ck_assert_int_eq(facet_vk_renderer_set_keyframe(r, &image, &kp), -EIO);
+    /* The failed keyframe is no keyframe. */
+    ck_assert_int_eq(facet_vk_renderer_render(r, &kp, &image), -ENODATA);
+    /* No new renderer on a lost device either. */
+    FacetVkRenderer *again = NULL;
+    ck_assert_int_eq(facet_vk_renderer_create(&again, dev, net, 64, NULL, 0), -EIO);
+    ck_assert_ptr_null(again);
+    facet_vk_renderer_destroy(&r);
+    facet_vk_device_close(&dev);
+    facet_tensor_free(&image);
+    facet_network_close(&net);
+}
+END_TEST
+
+/* A stream of DECODER_FRAMES frames at the model's size: a keyframe, then
+ * deltas. */
+static int encode_stream(FacetPacket *packets)
+{
+    FacetEncoderSettings es;
+    facet_encoder_default_settings(&es);
+    es.width = es.height = 256;
+    es.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
+    es.threads = 1;
+    FacetEncoder *enc = NULL;
+    ck_assert_int_eq(facet_encoder_open(&enc, &es), 0);
+    int deltas = 0;
+    for (int i = 0; i < DECODER_FRAMES; i++) {
+        FacetPicture in = test_picture_make(FACET_PIXEL_FORMAT_I420, 256, 256, i);
+        in.pts = i;
+        ck_assert_int_eq(facet_encoder_send_frame(enc, &in), 0);
+        ck_assert_int_eq(facet_encoder_receive_packet(enc, &packets[i]), 0);
+        deltas += !(packets[i].flags & FACET_PACKET_FLAG_KEYFRAME);
+        facet_picture_unref(&in);
+    }
+    facet_encoder_close(&enc);
+    return deltas;
+}
+
+static void decode_stream(FacetBackend backend, const FacetPacket *packets, FacetPicture *out)
+{
+    FacetDecoderSettings ds;
+    facet_decoder_default_settings(&ds);
+    ds.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
+    ds.backend = backend;
+    ds.threads = 1;
+    FacetDecoder *dec = NULL;
+    ck_assert_int_eq(facet_decoder_open(&dec, &ds), 0);
+    FacetBackend used;
+    const char *name;
+    ck_assert_int_eq(facet_decoder_get_backend(dec, &used, &name), 0);
+    ck_assert_int_eq(used, backend);
+    for (int i = 0; i < DECODER_FRAMES; i++) {
+        ck_assert_int_eq(facet_decoder_send_packet(dec, &packets[i]), 0);
+        ck_assert_int_eq(facet_decoder_receive_frame(dec, &out[i]), 0);
+    }
+    /* Still on the back end it started on: nothing failed over. */
+    ck_assert_int_eq(facet_decoder_get_backend(dec, &used, &name), 0);
+    ck_assert_int_eq(used, backend);
+    facet_decoder_close(&dec);
+}
+
+START_TEST(test_decoder_on_vulkan)
+{
+    FacetPacket packets[DECODER_FRAMES];
+    FacetPicture cpu[DECODER_FRAMES], vk[DECODER_FRAMES];
+    ck_assert_int_gt(encode_stream(packets), 0);
+    decode_stream(FACET_BACKEND_CPU, packets, cpu);
+    decode_stream(FACET_BACKEND_VULKAN, packets, vk);
+    for (int i = 0; i < DECODER_FRAMES; i++) {
+        double psnr = test_picture_psnr(&cpu[i], &vk[i]);
+        printf("  decoded frame %d (%s): Vulkan against CPU %.1f dB\n", i,
+               packets[i].flags & FACET_PACKET_FLAG_KEYFRAME ? "keyframe" : "delta", psnr);
+        ck_assert_msg(psnr >= MIN_DECODER_PSNR, "frame %d: %.1f dB", i, psnr);
+        facet_picture_unref(&cpu[i]);
+        facet_picture_unref(&vk[i]);
+        facet_packet_unref(&packets[i]);
+    }
+}
+END_TEST
+
+static Suite *vulkan_renderer_suite(void)
+{
+    Suite *s = suite_create("vulkan_renderer");
+    TCase *tc = tcase_create("renderer");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_render_golden);
+    tcase_add_test(tc, test_render_matches_cpu);
+    tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_lost_device);
+    tcase_add_test(tc, test_decoder_on_vulkan);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    av_log_set_level(AV_LOG_ERROR);
+    char error[512];
+    FacetVkDevice *dev = NULL;
+    int ret = facet_vk_device_open(&dev, NULL, 0, error, sizeof(error));
+    if (ret == -ENODEV) {
+        printf("SKIP: no Vulkan device: %s\n", error);
+        return 77;
+    }
+    if (ret < 0) {
+        printf("cannot open the Vulkan device: %s\n", error);
+        return 1;
+    }
+    printf("Vulkan device: %s\n", facet_vk_device_name(dev));
+    facet_vk_device_close(&dev);
+    SRunner *sr = srunner_create(vulkan_renderer_suite());
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
