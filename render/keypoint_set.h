@@ -20,4 +20,14 @@ typedef struct FacetKeypointSet {
     FacetKeypoint points[FACET_MAX_KEYPOINTS];
 } FacetKeypointSet;
 
+/* 0 when `kp` holds `count` keypoints with finite values, else -EINVAL
+ * (NULL, another count, a NaN or an infinity). */
+int facet_keypoint_set_check(const FacetKeypointSet *kp, int count);
+
+/* The local motion of one keypoint (FacetV1's sparse motion): a point z of
+ * the frame maps to ref + J (z - cur) in the keyframe, with
+ * J = J_ref inv(J_cur), the inverse's |det| floored at det_eps. */
+void facet_keypoint_motion_jacobian(const FacetKeypoint *ref, const FacetKeypoint *cur,
+                                    float det_eps, float j[2][2]);
+
 #endif /* FACET_RENDER_KEYPOINT_SET_H */

@@ -223,16 +223,7 @@ void facet_renderer_tensors(FacetRenderer *r, FacetRendererTensors *t)
 
 static int check_keypoints(const FacetRenderer *r, const FacetKeypointSet *kp)
 {
-    if (!kp || kp->count != r->k)
-        return -EINVAL;
-    for (int i = 0; i < kp->count; i++) {
-        const FacetKeypoint *p = &kp->points[i];
-        if (!isfinite(p->x) || !isfinite(p->y) || !isfinite(p->jacobian[0][0]) ||
-            !isfinite(p->jacobian[0][1]) || !isfinite(p->jacobian[1][0]) ||
-            !isfinite(p->jacobian[1][1]))
-            return -EINVAL;
-    }
-    return 0;
+    return facet_keypoint_set_check(kp, r->k);
 }
 
 static int check_image(const FacetRenderer *r, const FacetTensor *t)
@@ -271,21 +262,6 @@ int facet_renderer_set_keyframe(FacetRenderer *r, const FacetTensor *rgb,
 
 /* ---- DenseMotion ----------------------------------------------------------- */
 
-/* model.py's inverse_2x2: analytic inverse with |det| floored at eps. */
-static void inverse_2x2(const float m[2][2], float eps, float inv[2][2])
-{
-    float a = m[0][0], b = m[0][1], c = m[1][0], d = m[1][1];
-    float det = a * d - b * c;
-    if (det >= 0.0f)
-        det = det < eps ? eps : det;
-    else
-        det = det > -eps ? -eps : det;
-    inv[0][0] = d / det;
-    inv[0][1] = -b / det;
-    inv[1][0] = -c / det;
-    inv[1][1] = a / det;
-}
-
 /* sparse_motions: motion 0 is the identity; motion k (keypoint i = k - 1)
  * maps z to ref_i + J_ref_i inv(J_cur_i) (z - cur_i). */
 static void sparse_motions(FacetRenderer *r, const FacetKeypointSet *kp_cur)
@@ -305,12 +281,8 @@ static void sparse_motions(FacetRenderer *r, const FacetKeypointSet *kp_cur)
         }
         const FacetKeypoint *ref = &r->kp_ref.points[k - 1];
         const FacetKeypoint *cur = &kp_cur->points[k - 1];
-        float inv[2][2], j[2][2];
-        inverse_2x2(cur->jacobian, r->net->jacobian_det_eps, inv);
-        for (int row = 0; row < 2; row++)
-            for (int col = 0; col < 2; col++)
-                j[row][col] = ref->jacobian[row][0] * inv[0][col] +
-                              ref->jacobian[row][1] * inv[1][col];
+        float j[2][2];
+        facet_keypoint_motion_jacobian(ref, cur, r->net->jacobian_det_eps, j);
         for (int y = 0; y < n; y++) {
             float zy = g->y[y] - cur->y;
             for (int x = 0; x < n; x++) {

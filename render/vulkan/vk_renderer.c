@@ -358,16 +358,7 @@ void facet_vk_renderer_destroy(FacetVkRenderer **pr)
 
 static int check_keypoints(const FacetVkRenderer *r, const FacetKeypointSet *kp)
 {
-    if (!kp || kp->count != r->k)
-        return -EINVAL;
-    for (int i = 0; i < kp->count; i++) {
-        const FacetKeypoint *p = &kp->points[i];
-        if (!isfinite(p->x) || !isfinite(p->y) || !isfinite(p->jacobian[0][0]) ||
-            !isfinite(p->jacobian[0][1]) || !isfinite(p->jacobian[1][0]) ||
-            !isfinite(p->jacobian[1][1]))
-            return -EINVAL;
-    }
-    return 0;
+    return facet_keypoint_set_check(kp, r->k);
 }
 
 static int check_image(const FacetVkRenderer *r, const FacetTensor *t)
@@ -393,32 +384,16 @@ int facet_vk_renderer_set_keyframe(FacetVkRenderer *r, const FacetTensor *rgb,
     return 0;
 }
 
-/* model.py's inverse_2x2 (as renderer.c): analytic, |det| floored at eps. */
-static void inverse_2x2(const float m[2][2], float eps, float inv[2][2])
-{
-    float a = m[0][0], b = m[0][1], c = m[1][0], d = m[1][1];
-    float det = a * d - b * c;
-    if (det >= 0.0f)
-        det = det < eps ? eps : det;
-    else
-        det = det > -eps ? -eps : det;
-    inv[0][0] = d / det;
-    inv[0][1] = -b / det;
-    inv[1][0] = -c / det;
-    inv[1][1] = a / det;
-}
-
 /* The per-frame upload: for each keypoint J_ref inv(J_cur), ref, cur. */
 static void write_params(const FacetVkRenderer *r, const FacetKeypointSet *kp_cur, float *p)
 {
     for (int i = 0; i < r->k; i++, p += KEYPOINT_PARAMS) {
         const FacetKeypoint *ref = &r->kp_ref.points[i], *cur = &kp_cur->points[i];
-        float inv[2][2];
-        inverse_2x2(cur->jacobian, r->net->jacobian_det_eps, inv);
+        float j[2][2];
+        facet_keypoint_motion_jacobian(ref, cur, r->net->jacobian_det_eps, j);
         for (int row = 0; row < 2; row++)
             for (int col = 0; col < 2; col++)
-                p[2 * row + col] = ref->jacobian[row][0] * inv[0][col] +
-                                   ref->jacobian[row][1] * inv[1][col];
+                p[2 * row + col] = j[row][col];
         p[4] = ref->x;
         p[5] = ref->y;
         p[6] = cur->x;
