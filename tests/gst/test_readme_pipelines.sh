@@ -56,11 +56,13 @@ pipeline() {
         -e "s|port=5005|port=$((port_base + 5))|g"
 }
 
-# Runs the README's pipeline NAME (a failure to find it fails the test).
+# Runs the README's pipeline NAME (a failure to find it fails the test). A
+# pipeline that stalls fails after two minutes rather than hanging the run.
 run_pipeline() {
     local command
     command=$(pipeline "$1")
-    eval "$command"
+    timeout 120 bash -euo pipefail -c "$command" ||
+        { echo "FAIL: pipeline '$1' failed or timed out (status $?)" >&2; exit 1; }
 }
 
 # Whole 256x256 I420 frames in a y4m file (header line, then "FRAME\n" and
