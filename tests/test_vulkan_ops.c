@@ -19,6 +19,7 @@
 
 #include "render/ops.h"
 #include "render/vulkan/vk_device.h"
+#include "vulkan_test_device.h"
 #include "render/vulkan/vk_graph.h"
 #include "render/vulkan/vk_memory.h"
 #include "render/vulkan/vk_ops.h"
@@ -61,31 +62,10 @@ static FacetTensor random_tensor(int c, int h, int w, float scale)
 
 /* ---- a device per precision ------------------------------------------- */
 
-typedef struct Precision {
-    const char *name;
-    int flags;
-    double tolerance;
-} Precision;
-
 static const Precision precisions[] = {
     {"fp32", FACET_VK_FORCE_FP32, TOL_FP32},
     {"fp16", 0, TOL_FP16},
 };
-
-/* The device for precision p, or NULL (with a message) when it does not
- * have fp16 storage: that precision is then not tested on this device. */
-static FacetVkDevice *open_device(const Precision *p)
-{
-    char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, NULL, p->flags, error, sizeof(error));
-    ck_assert_msg(ret == 0, "cannot open the Vulkan device: %s", error);
-    if (p->flags == 0 && !facet_vk_device_fp16(dev)) {
-        printf("  %s has no 16-bit storage: fp16 not tested\n", facet_vk_device_name(dev));
-        facet_vk_device_close(&dev);
-    }
-    return dev;
-}
 
 /* ---- running one op on the device -------------------------------------- */
 
@@ -210,7 +190,7 @@ START_TEST(test_conv2d)
 {
     static const int kernels[] = {1, 3, 5, 7};
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         int act = 0;
@@ -279,7 +259,7 @@ static const char *const unary_names[] = {"upsample2x", "avgpool2x2", "softmax_c
 START_TEST(test_unary_ops)
 {
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         for (int op = 0; op < UNARY_COUNT; op++) {
@@ -347,7 +327,7 @@ END_TEST
 START_TEST(test_binary_ops)
 {
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         for (int op = 0; op < 3; op++) {
@@ -390,7 +370,7 @@ END_TEST
 START_TEST(test_grid_sample)
 {
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         /* Up- and down-sampling, points past the border (|g| up to 1.3). */
@@ -503,7 +483,7 @@ END_TEST
 
 START_TEST(test_bad_shapes)
 {
-    FacetVkDevice *dev = open_device(&precisions[0]);
+    FacetVkDevice *dev = vulkan_test_open_device(&precisions[0]);
     FacetVkLayout layout = {{0}, {0}};
     FacetVkTensor a = facet_vk_tensor_take(&layout, FACET_VK_DATA, 3, 8, 8);
     FacetVkTensor b = facet_vk_tensor_take(&layout, FACET_VK_DATA, 3, 8, 9);
@@ -578,21 +558,9 @@ static Suite *vulkan_ops_suite(void)
 
 int main(void)
 {
-    /* Skip only when there is no Vulkan device at all. */
-    char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, NULL, 0, error, sizeof(error));
-    if (ret == -ENODEV) {
-        printf("SKIP: no Vulkan device: %s\n", error);
-        return 77;
-    }
-    if (ret < 0) {
-        printf("cannot open the Vulkan device: %s\n", error);
-        return 1;
-    }
-    printf("Vulkan device: %s (fp16 storage: %s)\n", facet_vk_device_name(dev),
-           facet_vk_device_fp16(dev) ? "yes" : "no");
-    facet_vk_device_close(&dev);
+    int status = vulkan_test_check_device();
+    if (status >= 0)
+        return status;
 
     SRunner *sr = srunner_create(vulkan_ops_suite());
     srunner_run_all(sr, CK_ENV);

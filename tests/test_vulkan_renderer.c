@@ -23,6 +23,7 @@
 #include "render/renderer.h"
 #include "render/safetensors.h"
 #include "render/vulkan/vk_device.h"
+#include "vulkan_test_device.h"
 #include "render/vulkan/vk_graph.h"
 #include "render/vulkan/vk_internal.h" /* to lose the device on purpose */
 #include "render/vulkan/vk_renderer.h"
@@ -46,29 +47,10 @@
 #define MIN_DECODER_PSNR 40.0
 #define DECODER_FRAMES 2
 
-typedef struct Precision {
-    const char *name;
-    int flags;
-    double tolerance;
-} Precision;
-
 static const Precision precisions[] = {
     {"fp32", FACET_VK_FORCE_FP32, TOL_FP32},
     {"fp16", 0, TOL_FP16},
 };
-
-static FacetVkDevice *open_device(const Precision *p)
-{
-    char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, NULL, p->flags, error, sizeof(error));
-    ck_assert_msg(ret == 0, "cannot open the Vulkan device: %s", error);
-    if (p->flags == 0 && !facet_vk_device_fp16(dev)) {
-        printf("  %s has no 16-bit storage: fp16 not tested\n", facet_vk_device_name(dev));
-        facet_vk_device_close(&dev);
-    }
-    return dev;
-}
 
 static FacetNetwork *open_model(void)
 {
@@ -158,7 +140,7 @@ START_TEST(test_render_golden)
     ck_assert_int_eq(facet_tensor_alloc(&out, 3, GOLDEN_SIZE, GOLDEN_SIZE), 0);
     ck_assert_int_eq(facet_tensor_alloc(&again, 3, GOLDEN_SIZE, GOLDEN_SIZE), 0);
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         char error[512];
@@ -230,7 +212,7 @@ START_TEST(test_render_matches_cpu)
     ck_assert_int_eq(facet_renderer_render(cpu, &kp_cur, &cpu_out), 0);
     facet_renderer_destroy(&cpu);
     for (size_t pi = 0; pi < 2; pi++) {
-        FacetVkDevice *dev = open_device(&precisions[pi]);
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
         if (!dev)
             continue;
         FacetVkRenderer *r = NULL;
@@ -252,7 +234,7 @@ END_TEST
 START_TEST(test_bad_arguments)
 {
     FacetNetwork *net = open_model();
-    FacetVkDevice *dev = open_device(&precisions[0]);
+    FacetVkDevice *dev = vulkan_test_open_device(&precisions[0]);
     int k = facet_network_num_keypoints(net);
     char error[256];
     FacetVkRenderer *r = (FacetVkRenderer *)&error; /* must be reset to NULL */
@@ -309,7 +291,7 @@ END_TEST
 START_TEST(test_lost_device)
 {
     FacetNetwork *net = open_model();
-    FacetVkDevice *dev = open_device(&precisions[0]);
+    FacetVkDevice *dev = vulkan_test_open_device(&precisions[0]);
     int k = facet_network_num_keypoints(net);
     FacetVkRenderer *r = NULL;
     ck_assert_int_eq(facet_vk_renderer_create(&r, dev, net, 64, NULL, 0), 0);
@@ -423,19 +405,9 @@ static Suite *vulkan_renderer_suite(void)
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
-    char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, NULL, 0, error, sizeof(error));
-    if (ret == -ENODEV) {
-        printf("SKIP: no Vulkan device: %s\n", error);
-        return 77;
-    }
-    if (ret < 0) {
-        printf("cannot open the Vulkan device: %s\n", error);
-        return 1;
-    }
-    printf("Vulkan device: %s\n", facet_vk_device_name(dev));
-    facet_vk_device_close(&dev);
+    int status = vulkan_test_check_device();
+    if (status >= 0)
+        return status;
     SRunner *sr = srunner_create(vulkan_renderer_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
