@@ -22,6 +22,7 @@
 
 #include "codec/bitstream.h"
 #include "codec/convert.h"
+#include "codec/decoder_internal.h"
 #include "codec/frame_tensor.h"
 #include "codec/intra.h"
 #include "codec/log.h"
@@ -545,6 +546,13 @@ int facet_decoder_get_backend(const FacetDecoder *decoder, FacetBackend *backend
         *device_name = decoder->device_name;
     return 0;
 }
+
+#ifdef FACET_WITH_VULKAN
+FacetVkDevice *facet_decoder_vulkan_device(FacetDecoder *decoder)
+{
+    return decoder && decoder->model ? decoder->model->vk_device : NULL;
+}
+#endif
 
 int facet_decoder_flush(FacetDecoder *decoder)
 {

@@ -18,6 +18,7 @@
  * decoder makes (MIN_DECODER_PSNR). Skips (77) only when no Vulkan device
  * exists at all.
  */
+#include "codec/decoder_internal.h" /* the decoder's device, to lose it */
 #include "facet/facet.h"
 #include "render/network.h"
 #include "render/renderer.h"
@@ -322,9 +323,9 @@ START_TEST(test_lost_device)
 }
 END_TEST
 
-/* A stream of DECODER_FRAMES frames at the model's size: a keyframe, then
+/* A stream of `count` frames at the model's size: a keyframe, then
  * deltas. */
-static int encode_stream(FacetPacket *packets)
+static int encode_stream(FacetPacket *packets, int count)
 {
     FacetEncoderSettings es;
     facet_encoder_default_settings(&es);
@@ -334,7 +335,7 @@ static int encode_stream(FacetPacket *packets)
     FacetEncoder *enc = NULL;
     ck_assert_int_eq(facet_encoder_open(&enc, &es), 0);
     int deltas = 0;
-    for (int i = 0; i < DECODER_FRAMES; i++) {
+    for (int i = 0; i < count; i++) {
         FacetPicture in = test_picture_make(FACET_PIXEL_FORMAT_I420, 256, 256, i);
         in.pts = i;
         ck_assert_int_eq(facet_encoder_send_frame(enc, &in), 0);
@@ -346,7 +347,8 @@ static int encode_stream(FacetPacket *packets)
     return deltas;
 }
 
-static void decode_stream(FacetBackend backend, const FacetPacket *packets, FacetPicture *out)
+static void decode_stream_n(FacetBackend backend, const FacetPacket *packets, int count,
+                            FacetPicture *out)
 {
     FacetDecoderSettings ds;
     facet_decoder_default_settings(&ds);
@@ -359,7 +361,7 @@ static void decode_stream(FacetBackend backend, const FacetPacket *packets, Face
     const char *name;
     ck_assert_int_eq(facet_decoder_get_backend(dec, &used, &name), 0);
     ck_assert_int_eq(used, backend);
-    for (int i = 0; i < DECODER_FRAMES; i++) {
+    for (int i = 0; i < count; i++) {
         ck_assert_int_eq(facet_decoder_send_packet(dec, &packets[i]), 0);
         ck_assert_int_eq(facet_decoder_receive_frame(dec, &out[i]), 0);
     }
@@ -373,9 +375,9 @@ START_TEST(test_decoder_on_vulkan)
 {
     FacetPacket packets[DECODER_FRAMES];
     FacetPicture cpu[DECODER_FRAMES], vk[DECODER_FRAMES];
-    ck_assert_int_gt(encode_stream(packets), 0);
-    decode_stream(FACET_BACKEND_CPU, packets, cpu);
-    decode_stream(FACET_BACKEND_VULKAN, packets, vk);
+    ck_assert_int_gt(encode_stream(packets, DECODER_FRAMES), 0);
+    decode_stream_n(FACET_BACKEND_CPU, packets, DECODER_FRAMES, cpu);
+    decode_stream_n(FACET_BACKEND_VULKAN, packets, DECODER_FRAMES, vk);
     for (int i = 0; i < DECODER_FRAMES; i++) {
         double psnr = test_picture_psnr(&cpu[i], &vk[i]);
         printf("  decoded frame %d (%s): Vulkan against CPU %.1f dB\n", i,
@@ -383,6 +385,88 @@ START_TEST(test_decoder_on_vulkan)
         ck_assert_msg(psnr >= MIN_DECODER_PSNR, "frame %d: %.1f dB", i, psnr);
         facet_picture_unref(&cpu[i]);
         facet_picture_unref(&vk[i]);
+        facet_packet_unref(&packets[i]);
+    }
+}
+END_TEST
+
+/* What the decoder logs, kept for the checks. */
+typedef struct LogCapture {
+    char text[4096];
+} LogCapture;
+
+static void capture_log(void *opaque, const char *message)
+{
+    LogCapture *log = opaque;
+    size_t used = strlen(log->text);
+    snprintf(log->text + used, sizeof(log->text) - used, "%s\n", message);
+}
+
+/* A device lost mid-stream, through the public decoder. In auto mode (on
+ * the device named "0", which auto takes even when it is lavapipe) the
+ * frame that hit the loss still comes out, rendered by the CPU from the
+ * kept keyframe, as the CPU decoder renders it; the fallback is logged and
+ * facet_decoder_get_backend() says CPU. Forced to Vulkan, the same loss
+ * fails that frame and every later one with ENODEV, and says why. */
+START_TEST(test_decoder_lost_device)
+{
+    enum { FRAMES = 3 };
+    FacetPacket packets[FRAMES];
+    FacetPicture cpu[FRAMES];
+    ck_assert_int_eq(encode_stream(packets, FRAMES), FRAMES - 1);
+    decode_stream_n(FACET_BACKEND_CPU, packets, FRAMES, cpu);
+
+    static const FacetBackend modes[] = { FACET_BACKEND_AUTO, FACET_BACKEND_VULKAN };
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        LogCapture log = { { 0 } };
+        FacetDecoderSettings ds;
+        facet_decoder_default_settings(&ds);
+        ds.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
+        ds.backend = modes[m];
+        ds.device = "0";
+        ds.threads = 1;
+        ds.log_callback = capture_log;
+        ds.log_opaque = &log;
+        FacetDecoder *dec = NULL;
+        ck_assert_int_eq(facet_decoder_open(&dec, &ds), 0);
+        FacetBackend used;
+        const char *name;
+        ck_assert_int_eq(facet_decoder_get_backend(dec, &used, &name), 0);
+        ck_assert_int_eq(used, FACET_BACKEND_VULKAN);
+
+        /* The keyframe and the first delta on the device. */
+        FacetPicture out;
+        for (int i = 0; i < 2; i++) {
+            ck_assert_int_eq(facet_decoder_send_packet(dec, &packets[i]), 0);
+            ck_assert_int_eq(facet_decoder_receive_frame(dec, &out), 0);
+            facet_picture_unref(&out);
+        }
+        FacetVkDevice *dev = facet_decoder_vulkan_device(dec);
+        ck_assert_ptr_nonnull(dev);
+        facet_vk_fail(dev, VK_ERROR_DEVICE_LOST, "test");
+
+        int ret = facet_decoder_send_packet(dec, &packets[2]);
+        if (modes[m] == FACET_BACKEND_AUTO) {
+            ck_assert_int_eq(ret, 0);
+            ck_assert_int_eq(facet_decoder_receive_frame(dec, &out), 0);
+            double psnr = test_picture_psnr(&cpu[2], &out);
+            printf("  after the loss, auto: the CPU's frame, %.1f dB from the CPU decoder's\n",
+                   psnr);
+            ck_assert_msg(psnr >= MIN_DECODER_PSNR, "%.1f dB", psnr);
+            facet_picture_unref(&out);
+            ck_assert_int_eq(facet_decoder_get_backend(dec, &used, &name), 0);
+            ck_assert_int_eq(used, FACET_BACKEND_CPU);
+            ck_assert_ptr_null(facet_decoder_vulkan_device(dec));
+            ck_assert_msg(strstr(log.text, "falling back to the CPU") != NULL, "%s", log.text);
+        } else {
+            ck_assert_int_eq(ret, FACET_ERR(ENODEV));
+            ck_assert_int_eq(facet_decoder_send_packet(dec, &packets[2]), FACET_ERR(ENODEV));
+            ck_assert_msg(strstr(log.text, "VK_ERROR_DEVICE_LOST") != NULL, "%s", log.text);
+        }
+        facet_decoder_close(&dec);
+    }
+    for (int i = 0; i < FRAMES; i++) {
+        facet_picture_unref(&cpu[i]);
         facet_packet_unref(&packets[i]);
     }
 }
@@ -398,6 +482,7 @@ static Suite *vulkan_renderer_suite(void)
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_lost_device);
     tcase_add_test(tc, test_decoder_on_vulkan);
+    tcase_add_test(tc, test_decoder_lost_device);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -369,7 +369,8 @@ int facet_vk_device_open(FacetVkDevice **out, const char *selector, int flags, c
     }
     if ((ret = choose_device(dev, selector, error, error_size)) < 0)
         goto error;
-    if ((flags & FACET_VK_REQUIRE_GPU) && dev->kind == FACET_VK_DEVICE_CPU) {
+    int named = selector && *selector;
+    if ((flags & FACET_VK_REQUIRE_GPU) && !named && dev->kind == FACET_VK_DEVICE_CPU) {
         set_error(error, error_size, "the Vulkan device, %s, is a CPU implementation",
                   dev->properties.deviceName);
         ret = -ENODEV;

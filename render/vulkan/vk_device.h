@@ -33,7 +33,9 @@ enum {
     FACET_VK_FORCE_FP32 = 1 << 0,
     /* Fail with -ENODEV when the chosen device is a CPU implementation
      * (lavapipe), before the logical device is made: what the decoder's
-     * auto mode asks, cheaply. */
+     * auto mode asks, cheaply. A device named by the selector (or
+     * $FACET_VULKAN_DEVICE) is taken whatever its kind: naming lavapipe is
+     * asking for it. */
     FACET_VK_REQUIRE_GPU = 1 << 1,
 };
 

@@ -212,8 +212,10 @@ FACET_API void facet_encoder_close(FacetEncoder **encoder);
 typedef enum FacetBackend {
     /* Vulkan on a GPU; the CPU kernels when the only Vulkan device is a CPU
      * implementation (lavapipe: far slower than the CPU kernels), when
-     * there is none, or when this build has no Vulkan. A GPU that fails
-     * (lost mid-stream, out of memory) falls back to the CPU, logged. */
+     * there is none, or when this build has no Vulkan. A device named in
+     * `device` or $FACET_VULKAN_DEVICE is used whatever its kind. A device
+     * that fails (lost mid-stream, out of memory) falls back to the CPU,
+     * logged. */
     FACET_BACKEND_AUTO = 0,
     /* The CPU kernels (AVX2 where the CPU has it). */
     FACET_BACKEND_CPU,
