@@ -11,6 +11,20 @@
  * loaded are dropped with one warning message naming the model id (its
  * keyframes still show).
  *
+ * Input is one packet per buffer (stream-format=packet, or no such field)
+ * or the .fct byte stream of the `facet` tool (stream-format=fct, what the
+ * plugin's typefinder reports for a .fct file) in buffers of any size: the
+ * records are cut out of it, and when the input has no timestamps (a
+ * filesrc) each frame's are derived from its record's pts (in frames) and
+ * the stream's frame rate. A bad file header or record size is an error; a
+ * truncated last record is dropped with a warning.
+ *
+ * ## Playing a .fct file
+ * |[
+ * gst-launch-1.0 filesrc location=talk.fct ! typefind ! facetdec model=models/facet-256.safetensors ! \
+ *     videoconvert ! autovideosink
+ * ]|
+ *
  * ## Example pipeline
  * |[
  * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! videoscale ! \
@@ -23,6 +37,8 @@
 #include <string.h>
 
 #include <facet/facet.h>
+
+#include "fctformat.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facet_dec_debug);
 #define GST_CAT_DEFAULT gst_facet_dec_debug
@@ -78,10 +94,15 @@ struct _GstFacetDec {
     GString *log;
     /* Model id of the last stream warned about; -1: none. */
     gint64 warned_model_id;
+    /* Input is the .fct byte stream (parsed) rather than whole packets. */
+    gboolean fct;
+    /* Whether the .fct file header was read and checked. */
+    gboolean fct_header_seen;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-facet"));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-facet, stream-format = (string) { packet, fct }"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -184,6 +205,7 @@ static gboolean gst_facet_dec_stop(GstVideoDecoder *decoder)
     gst_facet_dec_update_active_backend(self);
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
     self->warned_model_id = -1;
+    self->fct_header_seen = FALSE;
     return TRUE;
 }
 
@@ -191,9 +213,19 @@ static gboolean gst_facet_dec_set_format(GstVideoDecoder *decoder, GstVideoCodec
 {
     GstFacetDec *self = GST_FACET_DEC(decoder);
     FacetPixelFormat format = gst_facet_dec_pick_format(self);
+    const GstStructure *structure = gst_caps_get_structure(state->caps, 0);
+    gboolean fct = g_strcmp0(gst_structure_get_string(structure, "stream-format"),
+                             FACET_STREAM_FORMAT_FCT) == 0;
 
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
     self->input_state = gst_video_codec_state_ref(state);
+    /* A .fct stream comes in buffers of any size (a filesrc's): the base
+     * class collects them and parse() cuts out the records. */
+    if (fct != self->fct) {
+        self->fct = fct;
+        self->fct_header_seen = FALSE;
+        gst_video_decoder_set_packetized(decoder, !fct);
+    }
     if (!self->decoder || format != self->decoder_format)
         return gst_facet_dec_open(self, format);
     return TRUE;
@@ -284,6 +316,136 @@ static int gst_facet_dec_decode(GstFacetDec *self, GstVideoCodecFrame *frame, Fa
     return ret;
 }
 
+/* Checks the .fct file header at the start of the adapter and drops it.
+ * Returns OK once checked, NEED_DATA while it is incomplete, or an error
+ * (posted) for a file that is not .fct or of an unknown version. */
+static GstFlowReturn gst_facet_dec_parse_file_header(GstFacetDec *self, GstAdapter *adapter,
+                                                     gboolean at_eos)
+{
+    guint8 header[FCT_HEADER_SIZE];
+    gsize available = gst_adapter_available(adapter);
+
+    if (available < FCT_HEADER_SIZE) {
+        if (!at_eos)
+            return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+        GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Truncated .fct file: %" G_GSIZE_FORMAT
+                          " bytes, less than the file header", available), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    gst_adapter_copy(adapter, header, 0, sizeof(header));
+    if (memcmp(header, FCT_MAGIC, FCT_MAGIC_SIZE) != 0) {
+        GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
+                          ("Not a .fct file: it does not start with \"" FCT_MAGIC "\""), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    if (header[FCT_MAGIC_SIZE] != FCT_VERSION) {
+        GST_ELEMENT_ERROR(self, STREAM, CODEC_NOT_FOUND,
+                          ("Unsupported .fct file version %u (this decoder reads version %u)",
+                           header[FCT_MAGIC_SIZE], FCT_VERSION), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    gst_adapter_flush(adapter, FCT_HEADER_SIZE);
+    self->fct_header_seen = TRUE;
+    return GST_FLOW_OK;
+}
+
+/* Drops what is left of a record cut short by the end of the stream: the
+ * frames before it are fine, so this is a warning, not an error. */
+static GstFlowReturn gst_facet_dec_drop_truncated(GstFacetDec *self, GstAdapter *adapter)
+{
+    gsize available = gst_adapter_available(adapter);
+
+    GST_ELEMENT_WARNING(self, STREAM, DECODE,
+                        ("Truncated .fct file: dropping its last %" G_GSIZE_FORMAT
+                         " bytes, an incomplete record", available), (NULL));
+    gst_adapter_flush(adapter, available);
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+}
+
+/* The parse vfunc, for stream-format=fct: cuts the next record out of the
+ * input. The record header is dropped from the adapter, the packet becomes
+ * the frame's input buffer and the record's pts rides along as the frame's
+ * user data for handle_frame. Every byte is untrusted: a size the decoder
+ * would refuse anyway is a corrupt file, and nothing is buffered beyond
+ * the largest packet. */
+static GstFlowReturn gst_facet_dec_parse(GstVideoDecoder *decoder, GstVideoCodecFrame *frame,
+                                         GstAdapter *adapter, gboolean at_eos)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+    guint8 record[FCT_RECORD_HEADER_SIZE];
+    gsize available;
+    guint32 size;
+    gint64 pts, *user_pts;
+
+    if (!self->fct_header_seen) {
+        GstFlowReturn flow = gst_facet_dec_parse_file_header(self, adapter, at_eos);
+        if (flow != GST_FLOW_OK)
+            return flow;
+    }
+    available = gst_adapter_available(adapter);
+    if (available < FCT_RECORD_HEADER_SIZE)
+        return at_eos && available ? gst_facet_dec_drop_truncated(self, adapter)
+                                   : GST_VIDEO_DECODER_FLOW_NEED_DATA;
+    gst_adapter_copy(adapter, record, 0, sizeof(record));
+    fct_record_header_read(record, &size, &pts);
+    if (size == 0 || size > FACET_MAX_PACKET_SIZE) {
+        GST_ELEMENT_ERROR(self, STREAM, DECODE,
+                          ("Corrupt .fct file: a record of %u bytes (1 to %u allowed)", size,
+                           FACET_MAX_PACKET_SIZE), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    if (available - FCT_RECORD_HEADER_SIZE < size)
+        return at_eos ? gst_facet_dec_drop_truncated(self, adapter)
+                      : GST_VIDEO_DECODER_FLOW_NEED_DATA;
+
+    gst_adapter_flush(adapter, FCT_RECORD_HEADER_SIZE);
+    gst_video_decoder_add_to_frame(decoder, (gint)size);
+    user_pts = g_new(gint64, 1);
+    *user_pts = pts;
+    gst_video_codec_frame_set_user_data(frame, user_pts, g_free);
+    return gst_video_decoder_have_frame(decoder);
+}
+
+/* Gives a frame of a .fct stream without input timestamps (a filesrc) the
+ * time of its record's pts, in frames of the stream's rate: the caps' when
+ * they have one, else the sequence header's (known once a keyframe
+ * decoded). Negative or absurd record values leave the frame untimed; the
+ * base class then interpolates. */
+static void gst_facet_dec_timestamp_record(GstFacetDec *self, GstVideoCodecFrame *frame)
+{
+    const gint64 *pts = gst_video_codec_frame_get_user_data(frame);
+    gint fps_n = 0, fps_d = 0;
+    FacetStreamInfo info;
+
+    if (!pts || *pts < 0 || GST_CLOCK_TIME_IS_VALID(frame->pts))
+        return;
+    if (self->input_state && GST_VIDEO_INFO_FPS_N(&self->input_state->info) > 0) {
+        fps_n = GST_VIDEO_INFO_FPS_N(&self->input_state->info);
+        fps_d = GST_VIDEO_INFO_FPS_D(&self->input_state->info);
+    } else if (facet_decoder_get_stream_info(self->decoder, &info) == 0) {
+        fps_n = info.fps_num;
+        fps_d = info.fps_den;
+    }
+    if (fps_n <= 0 || fps_d <= 0)
+        return;
+    frame->pts = gst_util_uint64_scale((guint64)*pts, (guint64)fps_d * GST_SECOND, (guint64)fps_n);
+    frame->duration = gst_util_uint64_scale(GST_SECOND, (guint64)fps_d, (guint64)fps_n);
+}
+
+/* A .fct file has no index, and a byte seek would land inside a record,
+ * whose bytes would read as a corrupt file: seeks are refused in fct. */
+static gboolean gst_facet_dec_src_event(GstVideoDecoder *decoder, GstEvent *event)
+{
+    GstFacetDec *self = GST_FACET_DEC(decoder);
+
+    if (self->fct && GST_EVENT_TYPE(event) == GST_EVENT_SEEK) {
+        GST_DEBUG_OBJECT(self, "refusing a seek in a .fct stream");
+        gst_event_unref(event);
+        return FALSE;
+    }
+    return GST_VIDEO_DECODER_CLASS(parent_class)->src_event(decoder, event);
+}
+
 /* Whether a packet is a delta (its first byte, docs/bitstream.md). */
 static gboolean gst_facet_dec_is_delta(GstVideoCodecFrame *frame)
 {
@@ -353,6 +515,7 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     if (ret < 0)
         return flow;
 
+    gst_facet_dec_timestamp_record(self, frame);
     if (!gst_facet_dec_update_output(self, &picture)) {
         facet_picture_unref(&picture);
         gst_video_decoder_drop_frame(decoder, frame);
@@ -493,6 +656,8 @@ static void gst_facet_dec_class_init(GstFacetDecClass *klass)
     decoder_class->set_format = GST_DEBUG_FUNCPTR(gst_facet_dec_set_format);
     decoder_class->flush = GST_DEBUG_FUNCPTR(gst_facet_dec_flush);
     decoder_class->handle_frame = GST_DEBUG_FUNCPTR(gst_facet_dec_handle_frame);
+    decoder_class->parse = GST_DEBUG_FUNCPTR(gst_facet_dec_parse);
+    decoder_class->src_event = GST_DEBUG_FUNCPTR(gst_facet_dec_src_event);
 
     GST_DEBUG_CATEGORY_INIT(gst_facet_dec_debug, "facetdec", 0, "Facet video decoder");
 }
@@ -504,6 +669,12 @@ static void gst_facet_dec_init(GstFacetDec *self)
     self->backend = DEFAULT_BACKEND;
     self->device = g_strdup(DEFAULT_DEVICE);
     self->warned_model_id = -1;
-    /* Each buffer is one whole packet. */
+    /* Each buffer is one whole packet, unless the caps say fct. */
     gst_video_decoder_set_packetized(GST_VIDEO_DECODER(self), TRUE);
+    /* Caps without a stream-format field are packets too (what facetenc
+     * wrote before the field existed): accepted when they intersect the
+     * template, not only when they are a subset of it. */
+    gst_video_decoder_set_use_default_pad_acceptcaps(GST_VIDEO_DECODER(self), TRUE);
+    GST_PAD_SET_ACCEPT_TEMPLATE(GST_VIDEO_DECODER_SINK_PAD(self));
+    GST_PAD_SET_ACCEPT_INTERSECT(GST_VIDEO_DECODER_SINK_PAD(self));
 }

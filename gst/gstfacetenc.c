@@ -7,6 +7,12 @@
  * asks for one) and, in between, a few dozen bytes of keypoints per frame.
  * Without a model every frame is a keyframe (intra-only).
  *
+ * The output is one packet per buffer (stream-format=packet, preferred:
+ * what RTP and facetdec take) or, when downstream asks for
+ * stream-format=fct, the .fct byte stream of the `facet` tool: each buffer
+ * a record (header and packet), the first one led by the file header, so
+ * that a filesink writes a file `facet decode` reads.
+ *
  * ## Example pipeline
  * |[
  * gst-launch-1.0 -v videotestsrc num-buffers=100 ! video/x-raw,width=256,height=256 ! \
@@ -17,6 +23,8 @@
 #include "gstfacetenc.h"
 
 #include <string.h>
+
+#include "fctformat.h"
 
 #include <facet/facet.h>
 
@@ -54,6 +62,11 @@ struct _GstFacetEnc {
     /* Stream fields of the current output caps; -1: none set yet. */
     gint64 caps_model_id;
     gint caps_keypoints;
+    /* Output as .fct records rather than bare packets; chosen when the
+     * input caps are set, from what downstream allows. */
+    gboolean fct;
+    /* Whether the .fct file header went out (once per stream). */
+    gboolean fct_header_sent;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
@@ -64,7 +77,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-facet, width = (int) [ 1, 8192 ], height = (int) [ 1, 8192 ], "
+    GST_STATIC_CAPS("video/x-facet, stream-format = (string) { packet, fct }, "
+                    "width = (int) [ 1, 8192 ], height = (int) [ 1, 8192 ], "
                     "framerate = (fraction) [ 0/1, MAX ], keypoints = (int) [ 0, 64 ]"));
 
 #define gst_facet_enc_parent_class parent_class
@@ -95,7 +109,29 @@ static gboolean gst_facet_enc_start(GstVideoEncoder *encoder)
     GstFacetEnc *self = GST_FACET_ENC(encoder);
     self->caps_model_id = -1;
     self->caps_keypoints = -1;
+    self->fct_header_sent = FALSE;
     return TRUE;
+}
+
+/* Packet unless downstream takes only .fct (a capsfilter saying
+ * stream-format=fct): bare packets are what RTP and facetdec want, and a
+ * peer that accepts anything (filesink) cannot say which it would like. */
+static gboolean gst_facet_enc_wants_fct(GstFacetEnc *self)
+{
+    GstCaps *allowed = gst_pad_get_allowed_caps(GST_VIDEO_ENCODER_SRC_PAD(self));
+    GstCaps *packet, *fct;
+    gboolean wants_fct = FALSE;
+
+    if (!allowed)
+        return FALSE;
+    packet = gst_caps_from_string("video/x-facet, stream-format = (string) " FACET_STREAM_FORMAT_PACKET);
+    fct = gst_caps_from_string("video/x-facet, stream-format = (string) " FACET_STREAM_FORMAT_FCT);
+    if (!gst_caps_can_intersect(allowed, packet) && gst_caps_can_intersect(allowed, fct))
+        wants_fct = TRUE;
+    gst_caps_unref(packet);
+    gst_caps_unref(fct);
+    gst_caps_unref(allowed);
+    return wants_fct;
 }
 
 static gboolean gst_facet_enc_stop(GstVideoEncoder *encoder)
@@ -117,6 +153,8 @@ static gboolean gst_facet_enc_set_format(GstVideoEncoder *encoder, GstVideoCodec
     gst_facet_enc_close(self);
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
     self->input_state = gst_video_codec_state_ref(state);
+    self->fct = gst_facet_enc_wants_fct(self);
+    GST_DEBUG_OBJECT(self, "stream-format %s", self->fct ? "fct" : "packet");
 
     facet_encoder_default_settings(&settings);
     settings.width = GST_VIDEO_INFO_WIDTH(info);
@@ -269,7 +307,9 @@ static gboolean gst_facet_enc_update_caps(GstFacetEnc *self, const FacetPacket *
     if ((gint64)model_id == self->caps_model_id && keypoints == self->caps_keypoints)
         return TRUE;
 
-    caps = gst_caps_new_simple("video/x-facet", "model-id", G_TYPE_UINT, model_id,
+    caps = gst_caps_new_simple("video/x-facet", "stream-format", G_TYPE_STRING,
+                               self->fct ? FACET_STREAM_FORMAT_FCT : FACET_STREAM_FORMAT_PACKET,
+                               "model-id", G_TYPE_UINT, model_id,
                                "keypoints", G_TYPE_INT, keypoints, NULL);
     output = gst_video_encoder_set_output_state(GST_VIDEO_ENCODER(self), caps, self->input_state);
     if (!output)
@@ -278,6 +318,33 @@ static gboolean gst_facet_enc_update_caps(GstFacetEnc *self, const FacetPacket *
     self->caps_model_id = model_id;
     self->caps_keypoints = keypoints;
     return TRUE;
+}
+
+/* The output buffer of one packet: the packet itself, or in .fct its record
+ * (pts: the frame's index, as `facet encode` writes it), led by the file
+ * header in the stream's first buffer. */
+static GstBuffer *gst_facet_enc_wrap_packet(GstFacetEnc *self, const FacetPacket *packet,
+                                            gint64 index)
+{
+    GstBuffer *buffer;
+    GstMapInfo map;
+    gsize header;
+
+    if (!self->fct)
+        return gst_buffer_new_memdup(packet->data, packet->size);
+    header = self->fct_header_sent ? 0 : FCT_HEADER_SIZE;
+    buffer = gst_buffer_new_allocate(NULL, header + FCT_RECORD_HEADER_SIZE + packet->size, NULL);
+    if (!buffer || !gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
+        g_clear_pointer(&buffer, gst_buffer_unref);
+        return NULL;
+    }
+    if (header)
+        fct_header_write(map.data);
+    fct_record_header_write(map.data + header, (guint32)packet->size, index);
+    memcpy(map.data + header + FCT_RECORD_HEADER_SIZE, packet->data, packet->size);
+    gst_buffer_unmap(buffer, &map);
+    self->fct_header_sent = TRUE;
+    return buffer;
 }
 
 static GstFlowReturn gst_facet_enc_handle_frame(GstVideoEncoder *encoder, GstVideoCodecFrame *frame)
@@ -322,7 +389,13 @@ static GstFlowReturn gst_facet_enc_handle_frame(GstVideoEncoder *encoder, GstVid
     } else {
         GST_VIDEO_CODEC_FRAME_UNSET_SYNC_POINT(frame);
     }
-    frame->output_buffer = gst_buffer_new_memdup(packet.data, packet.size);
+    frame->output_buffer = gst_facet_enc_wrap_packet(self, &packet, frame->system_frame_number);
+    if (!frame->output_buffer) {
+        facet_packet_unref(&packet);
+        GST_ELEMENT_ERROR(self, RESOURCE, NO_SPACE_LEFT, (NULL), ("could not allocate a buffer"));
+        gst_video_encoder_finish_frame(encoder, frame);
+        return GST_FLOW_ERROR;
+    }
     if (!(packet.flags & FACET_PACKET_FLAG_KEYFRAME))
         GST_BUFFER_FLAG_SET(frame->output_buffer, GST_BUFFER_FLAG_DELTA_UNIT);
     facet_packet_unref(&packet);

@@ -84,7 +84,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
                     "clock-rate = (int) 90000, encoding-name = (string) \"X-FACET\""));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-facet"));
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-facet, stream-format = (string) packet"));
 
 #define gst_rtp_facet_depay_parent_class parent_class
 G_DEFINE_TYPE(GstRtpFacetDepay, gst_rtp_facet_depay, GST_TYPE_RTP_BASE_DEPAYLOAD);
@@ -185,7 +186,8 @@ static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, Gst
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     const gchar *model_id = gst_structure_get_string(s, "model-id");
     const gchar *keypoints = gst_structure_get_string(s, "keypoints");
-    GstCaps *srccaps = gst_caps_new_empty_simple("video/x-facet");
+    GstCaps *srccaps = gst_caps_new_simple("video/x-facet", "stream-format", G_TYPE_STRING,
+                                           "packet", NULL);
     gboolean ret;
 
     /* The optional SDP parameters are copied when they parse; a bad one is

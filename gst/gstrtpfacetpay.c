@@ -31,7 +31,8 @@ struct _GstRtpFacetPay {
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-facet"));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-facet, stream-format = (string) packet"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -164,5 +165,8 @@ static void gst_rtp_facet_pay_class_init(GstRtpFacetPayClass *klass)
 
 static void gst_rtp_facet_pay_init(GstRtpFacetPay *self)
 {
-    (void)self;
+    /* Caps without a stream-format field are packets too (what facetenc
+     * wrote before the field existed): accepted when they intersect the
+     * template, not only when they are a subset of it. */
+    GST_PAD_SET_ACCEPT_INTERSECT(GST_RTP_BASE_PAYLOAD_SINKPAD(self));
 }

@@ -1,7 +1,10 @@
 /* The facet plugin (libgstfacet.so): registers facetenc, facetdec,
- * rtpfacetpay and rtpfacetdepay. */
+ * rtpfacetpay, rtpfacetdepay and a typefinder for .fct files. */
+#include <string.h>
+
 #include <gst/gst.h>
 
+#include "gst/fctformat.h"
 #include "gst/gstfacetdec.h"
 #include "gst/gstfacetenc.h"
 #include "gst/gstrtpfacetdepay.h"
@@ -11,6 +14,25 @@
 #define PACKAGE "facet"
 #endif
 
+static GstStaticCaps fct_caps =
+    GST_STATIC_CAPS("video/x-facet, stream-format = (string) " FACET_STREAM_FORMAT_FCT);
+
+/* A .fct file starts with "FACETFCT" and its version byte. Another version
+ * is still reported (less surely), so that facetdec, not "could not
+ * determine type", tells the user what is wrong with the file. */
+static void fct_type_find(GstTypeFind *find, gpointer user_data)
+{
+    const guint8 *data = gst_type_find_peek(find, 0, FCT_MAGIC_SIZE + 1);
+
+    (void)user_data;
+    if (!data || memcmp(data, FCT_MAGIC, FCT_MAGIC_SIZE) != 0)
+        return;
+    gst_type_find_suggest(find,
+                          data[FCT_MAGIC_SIZE] == FCT_VERSION ? GST_TYPE_FIND_MAXIMUM
+                                                              : GST_TYPE_FIND_LIKELY,
+                          gst_static_caps_get(&fct_caps));
+}
+
 static gboolean plugin_init(GstPlugin *plugin)
 {
     gboolean ret = FALSE;
@@ -19,6 +41,10 @@ static gboolean plugin_init(GstPlugin *plugin)
     ret |= GST_ELEMENT_REGISTER(facetdec, plugin);
     ret |= GST_ELEMENT_REGISTER(rtpfacetpay, plugin);
     ret |= GST_ELEMENT_REGISTER(rtpfacetdepay, plugin);
+    /* Secondary: the magic is long and specific, but a file extension
+     * alone should not beat the stock typefinders. */
+    ret |= gst_type_find_register(plugin, "video/x-facet-fct", GST_RANK_SECONDARY, fct_type_find,
+                                  "fct", gst_static_caps_get(&fct_caps), NULL, NULL);
     return ret;
 }
 

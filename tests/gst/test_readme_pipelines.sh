@@ -3,9 +3,12 @@
 # the README itself (each code block after a "<!-- pipeline: NAME -->" line),
 # and checks what each one made:
 #   round-trip     30 frames decoded
-#   encode-file    a real clip into talk.facet.rtp, and
-#   decode-file    back into talk.webm with every frame; the Facet round
-#                  trip must keep a PSNR floor against the clip
+#   encode-file    a real clip into talk.fct, and
+#   decode-file    back into talk.webm through decodebin (which must pick
+#                  facetdec by the typefinder) with every frame and the
+#                  clip's duration; talk.fct must also decode with
+#                  `facet decode` to every frame, and the Facet round trip
+#                  must keep a PSNR floor against the clip
 #   rtp-sender     over UDP with rtpbin; the receiver starts 2 s late and
 #   rtp-receiver   must still decode: its keyframe request (RTCP PLI) is the
 #                  only way to a keyframe before the sender's 10 s interval
@@ -14,14 +17,16 @@
 # The only edits to the README's text: the model's and the clip's paths,
 # a file in place of the display, videotestsrc in place of v4l2src, and
 # ports of this run's own.
-#   test_readme_pipelines.sh PLUGIN_DIR MODEL README CLIP
+#   test_readme_pipelines.sh PLUGIN_DIR MODEL README CLIP FACET_TOOL
 set -euo pipefail
 plugin_dir=$1
 model=$2
 readme=$3
 clip=$4
+facet_tool=$5
 [ -f "$model" ] || { echo "FAIL: model $model is missing" >&2; exit 1; }
 [ -f "$clip" ] || { echo "FAIL: clip $clip is missing (scripts/setup installs it)" >&2; exit 1; }
+[ -x "$facet_tool" ] || { echo "FAIL: the facet tool $facet_tool is missing" >&2; exit 1; }
 
 work=$(mktemp -d)
 pids=()
@@ -88,17 +93,32 @@ run_pipeline decode-file
 gst-launch-1.0 -q filesrc location="$clip" ! decodebin ! videoconvert ! videoscale \
     ! video/x-raw,width=256,height=256 ! videoconvert ! video/x-raw,format=I420 \
     ! y4menc ! filesink location=reference.y4m
-gst-launch-1.0 -q filesrc location=talk.facet.rtp \
-    ! application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=X-FACET \
-    ! rtpstreamdepay ! rtpfacetdepay ! facetdec model="$model" ! y4menc ! filesink location=decoded.y4m
+gst-launch-1.0 -q filesrc location=talk.fct ! typefind ! facetdec model="$model" \
+    ! y4menc ! filesink location=decoded.y4m
+# The file is the facet tool's format: it decodes there too.
+"$facet_tool" decode --model "$model" talk.fct tool.y4m > tool.log 2>&1 ||
+    { cat tool.log >&2; echo "FAIL: facet decode refused talk.fct" >&2; exit 1; }
+# decodebin found facetdec through the typefinder, not by luck.
+FACET_MODEL=$model gst-launch-1.0 -v filesrc location=talk.fct ! decodebin ! fakesink > decodebin.log 2>&1 ||
+    { cat decodebin.log >&2; echo "FAIL: decodebin could not play talk.fct" >&2; exit 1; }
+grep -q "GstFacetDec:facetdec" decodebin.log ||
+    { cat decodebin.log >&2; echo "FAIL: decodebin did not pick facetdec" >&2; exit 1; }
 reference_frames=$(y4m_frames reference.y4m)
 webm_frames=$(ffprobe -v error -count_frames -select_streams v:0 \
     -show_entries stream=nb_read_frames -of csv=p=0 talk.webm)
-bytes=$(stat -c %s talk.facet.rtp)
-echo "clip frames: $reference_frames, talk.facet.rtp: $bytes bytes, talk.webm frames: $webm_frames"
+bytes=$(stat -c %s talk.fct)
+echo "clip frames: $reference_frames, talk.fct: $bytes bytes, talk.webm frames: $webm_frames"
 [ "$reference_frames" -gt 100 ] || { echo "FAIL: the clip decoded to $reference_frames frames" >&2; exit 1; }
 [ "$webm_frames" -eq "$reference_frames" ] || { echo "FAIL: talk.webm lost frames" >&2; exit 1; }
 [ "$(y4m_frames decoded.y4m)" -eq "$reference_frames" ] || { echo "FAIL: decoded.y4m lost frames" >&2; exit 1; }
+[ "$(y4m_frames tool.y4m)" -eq "$reference_frames" ] || { echo "FAIL: facet decode lost frames" >&2; exit 1; }
+# The WebM plays at the clip's speed: facetdec timed the frames of the
+# untimed file from its record pts and the stream's frame rate.
+clip_seconds=$(ffprobe -v error -select_streams v:0 -show_entries format=duration -of csv=p=0 "$clip")
+webm_seconds=$(ffprobe -v error -show_entries format=duration -of csv=p=0 talk.webm)
+echo "clip: $clip_seconds s, talk.webm: $webm_seconds s"
+awk -v a="$clip_seconds" -v b="$webm_seconds" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
+    { echo "FAIL: talk.webm lasts $webm_seconds s, the clip $clip_seconds s" >&2; exit 1; }
 psnr=$(ffmpeg -nostats -i decoded.y4m -i reference.y4m -lavfi psnr -f null - 2>&1 |
        sed -n 's/.*PSNR .*average:\([0-9.]*\).*/\1/p')
 # Measured 21.9 dB with the step-7236 model (mostly a screen capture with a
