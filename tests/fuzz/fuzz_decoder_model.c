@@ -35,6 +35,9 @@ static FacetDecoder *shared_decoder(void)
         FacetDecoderSettings settings;
         facet_decoder_default_settings(&settings);
         settings.threads = 1;
+        /* The CPU renderer on every machine: what the fuzzer explores does
+         * not depend on whether a GPU happens to be there. */
+        settings.backend = FACET_BACKEND_CPU;
         settings.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
         settings.log_callback = discard_log;
         if (facet_decoder_open(&decoder, &settings) < 0)
