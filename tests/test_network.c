@@ -48,6 +48,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "golden_vectors.h"
+#include "test_temp_dir.h"
+
 #define TOL_SHORT 1e-4
 #define TOL_RENDER 2e-3
 #define GOLDEN_SIZE 64
@@ -56,12 +59,6 @@ static const char *model_path(void)
 {
     const char *env = getenv("FACET_TEST_MODEL");
     return env && *env ? env : FACET_SOURCE_DIR "/models/facet-256.safetensors";
-}
-
-static const char *golden_path(void)
-{
-    const char *env = getenv("FACET_TEST_GOLDEN");
-    return env && *env ? env : FACET_SOURCE_DIR "/tests/golden/network.safetensors";
 }
 
 /* Golden tensor names: docs/model.md, written by train/export.py. Images
@@ -77,64 +74,6 @@ static FacetNetwork *open_model(void)
     int ret = facet_network_open(&net, model_path(), error, sizeof(error));
     ck_assert_msg(ret == 0, "cannot load the model: %s", error);
     return net;
-}
-
-static FacetModelFile *open_golden(void)
-{
-    char error[512];
-    FacetModelFile *file = NULL;
-    int ret = facet_model_file_open(&file, golden_path(), error, sizeof(error));
-    ck_assert_msg(ret == 0, "cannot load the golden vectors: %s", error);
-    return file;
-}
-
-/* A golden tensor of exactly `shape` as a new float array. */
-static float *golden(const FacetModelFile *file, const char *name, int ndim,
-                     const int64_t *shape)
-{
-    char error[512];
-    float *data = NULL;
-    size_t count;
-    int ret = facet_model_file_load_raw(file, name, ndim, shape, &data, &count, error,
-                                        sizeof(error));
-    ck_assert_msg(ret == 0, "%s", error);
-    return data;
-}
-
-/* A golden image-like tensor [1, c, h, w] as an owned FacetTensor. */
-static FacetTensor golden_tensor(const FacetModelFile *file, const char *name, int c, int h,
-                                 int w)
-{
-    char error[512];
-    FacetTensor t;
-    const int64_t shape[4] = {1, c, h, w};
-    int ret = facet_model_file_load_tensor(file, name, 4, shape, &t, error, sizeof(error));
-    ck_assert_msg(ret == 0, "%s", error);
-    return t;
-}
-
-/* `prefix`.value [1,K,2] and `prefix`.jacobian [1,K,2,2] as a keypoint set. */
-static FacetKeypointSet golden_keypoints(const FacetModelFile *file, const char *prefix, int k)
-{
-    char vname[128], jname[128];
-    snprintf(vname, sizeof(vname), "%s.value", prefix);
-    snprintf(jname, sizeof(jname), "%s.jacobian", prefix);
-    const int64_t vshape[3] = {1, k, 2}, jshape[4] = {1, k, 2, 2};
-    float *v = golden(file, vname, 3, vshape);
-    float *j = golden(file, jname, 4, jshape);
-    FacetKeypointSet set;
-    memset(&set, 0, sizeof(set));
-    set.count = k;
-    for (int i = 0; i < k; i++) {
-        set.points[i].x = v[2 * i];
-        set.points[i].y = v[2 * i + 1];
-        for (int r = 0; r < 2; r++)
-            for (int c = 0; c < 2; c++)
-                set.points[i].jacobian[r][c] = j[4 * i + 2 * r + c];
-    }
-    free(v);
-    free(j);
-    return set;
 }
 
 static void keypoint_errors(const FacetKeypointSet *a, const FacetKeypointSet *b, double *value,
@@ -187,7 +126,7 @@ static void compare_grids(const FacetModelFile *g, const char *name, const Facet
     int h = planes->h, w = planes->w;
     ck_assert_int_eq(planes->c, 2 * count);
     const int64_t one[4] = {1, h, w, 2}, many[5] = {1, count, h, w, 2};
-    float *ref = count == 1 ? golden(g, name, 4, one) : golden(g, name, 5, many);
+    float *ref = count == 1 ? golden_floats(g, name, 4, one) : golden_floats(g, name, 5, many);
     double err = 0;
     for (int i = 0; i < count; i++)
         for (int c = 0; c < 2; c++) {
@@ -234,7 +173,7 @@ START_TEST(test_network_metadata)
     ck_assert_ptr_nonnull(meta);
     ck_assert_int_eq(strcasecmp(hex, meta), 0);
     facet_model_file_close(&file);
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     meta = facet_model_file_metadata(g, "model_id");
     ck_assert_msg(meta && !strcasecmp(hex, meta),
                   "%s was made from model %s, %s is model %s: run train/export.py --golden",
@@ -261,7 +200,7 @@ static double boundary_distance(double v, double step)
 START_TEST(test_detector_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int k = facet_network_num_keypoints(net);
     char name[128];
     int flipped = 0;
@@ -356,7 +295,7 @@ static FacetRenderer *golden_renderer(const FacetNetwork *net, const FacetModelF
 START_TEST(test_encoder_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     for (size_t t = 0; t < TABLE_COUNT; t++) {
         FacetRenderer *r = golden_renderer(net, g, tables[t].flags, NULL);
         FacetRendererTensors rt;
@@ -376,7 +315,7 @@ END_TEST
 START_TEST(test_dense_motion_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int k = facet_network_num_keypoints(net);
     FacetKeypointSet kp_cur = golden_keypoints(g, "keypoints.current", k);
     for (size_t t = 0; t < TABLE_COUNT; t++) {
@@ -403,10 +342,10 @@ END_TEST
 START_TEST(test_decoder_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int s4 = GOLDEN_SIZE / 4;
     const int64_t fshape[4] = {1, s4, s4, 2};
-    float *flow = golden(g, "dense_motion.flow", 4, fshape);
+    float *flow = golden_floats(g, "dense_motion.flow", 4, fshape);
     FacetTensor occlusion = golden_tensor(g, "dense_motion.occlusion", 1, s4, s4);
     FacetTensor out;
     ck_assert_int_eq(facet_tensor_alloc(&out, 3, GOLDEN_SIZE, GOLDEN_SIZE), 0);
@@ -439,7 +378,7 @@ END_TEST
 START_TEST(test_render_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int k = facet_network_num_keypoints(net);
     FacetKeypointSet kp_cur = golden_keypoints(g, "keypoints.current2", k);
     FacetTensor out, again;
@@ -484,7 +423,7 @@ END_TEST
 START_TEST(test_render_identity)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int k = facet_network_num_keypoints(net);
     FacetRenderer *r = golden_renderer(net, g, 0, NULL);
     FacetKeypointSet kp_ref = golden_keypoints(g, "keypoints.keyframe", k);
@@ -589,31 +528,9 @@ END_TEST
 
 /* ---- broken model files ------------------------------------------------------ */
 
-static char temp_dir[PATH_MAX];
-
 static void setup_temp_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(temp_dir, sizeof(temp_dir), "%s/facet-network-XXXXXX",
-             base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(temp_dir));
-}
-
-static void remove_temp_dir(void)
-{
-    DIR *dir = opendir(temp_dir);
-    if (dir) {
-        struct dirent *entry;
-        char path[PATH_MAX + 256];
-        while ((entry = readdir(dir))) {
-            if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", temp_dir, entry->d_name);
-            remove(path);
-        }
-        closedir(dir);
-    }
-    rmdir(temp_dir);
+    test_temp_dir_make("facet-network");
 }
 
 /* The real model file, split into its header (parsed) and data section. */
@@ -657,12 +574,12 @@ static void free_model(ModelBytes *m)
     free(m->bytes);
 }
 
-/* Writes `header` + the data section (+ `extra` bytes) to temp_dir/name. */
+/* Writes `header` + the data section (+ `extra` bytes) to test_temp_dir/name. */
 static void write_model(char *path, size_t path_size, const char *name, const cJSON *header,
                         const uint8_t *data, size_t data_size, const void *extra,
                         size_t extra_size)
 {
-    snprintf(path, path_size, "%s/%s", temp_dir, name);
+    snprintf(path, path_size, "%s/%s", test_temp_dir, name);
     char *text = cJSON_PrintUnformatted(header);
     ck_assert_ptr_nonnull(text);
     size_t n = strlen(text);
@@ -711,11 +628,11 @@ static void set_metadata(cJSON *header, const char *key, const char *value)
 START_TEST(test_missing_and_truncated_file)
 {
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/no-such-model.safetensors", temp_dir);
+    snprintf(path, sizeof(path), "%s/no-such-model.safetensors", test_temp_dir);
     expect_open_error(path, -ENOENT, (const char *const[]){NULL});
 
     ModelBytes m = read_model();
-    snprintf(path, sizeof(path), "%s/truncated.safetensors", temp_dir);
+    snprintf(path, sizeof(path), "%s/truncated.safetensors", test_temp_dir);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(m.bytes, 1, m.size - 1000, f), m.size - 1000);
@@ -921,7 +838,7 @@ static Suite *network_suite(void)
 
     tc = tcase_create("errors");
     tcase_set_timeout(tc, 120);
-    tcase_add_unchecked_fixture(tc, setup_temp_dir, remove_temp_dir);
+    tcase_add_unchecked_fixture(tc, setup_temp_dir, test_temp_dir_remove);
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_missing_and_truncated_file);
     tcase_add_test(tc, test_rewritten_model_loads);

@@ -15,44 +15,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- a small safetensors writer ----------------------------------------- */
+#include "test_temp_dir.h"
 
-/* One directory per test case, made and removed in the runner's process
- * (an unchecked fixture), so that it goes away even when a forked test
- * fails half way. */
-static char temp_dir[PATH_MAX];
+/* ---- a small safetensors writer ----------------------------------------- */
 
 static void setup_temp_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(temp_dir, sizeof(temp_dir), "%s/facet-safetensors-XXXXXX",
-             base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(temp_dir));
-}
-
-static void remove_temp_dir(void)
-{
-    DIR *dir = opendir(temp_dir);
-    if (dir) {
-        struct dirent *entry;
-        char path[PATH_MAX + 256];
-        while ((entry = readdir(dir))) {
-            if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", temp_dir, entry->d_name);
-            if (remove(path) != 0)
-                fprintf(stderr, "cannot remove %s\n", path);
-        }
-        closedir(dir);
-    }
-    rmdir(temp_dir);
+    test_temp_dir_make("facet-safetensors");
 }
 
 /* Path of `name` inside the test's directory (a static buffer per call
  * site is enough: every test uses one or two at a time). */
 static void temp_path(char out[PATH_MAX + 64], const char *name)
 {
-    snprintf(out, PATH_MAX + 64, "%s/%s", temp_dir, name);
+    snprintf(out, PATH_MAX + 64, "%s/%s", test_temp_dir, name);
 }
 
 static void write_bytes(const char *path, const void *bytes, size_t size)
@@ -754,8 +730,8 @@ START_TEST(test_missing_file_and_bad_arguments)
     ck_assert_ptr_nonnull(strstr(error, path));
     ck_assert_int_eq(facet_model_file_open(&file, path, NULL, 0), -ENOENT);
 
-    ck_assert_int_eq(facet_model_file_open(&file, temp_dir, error, sizeof(error)), -EISDIR);
-    ck_assert_ptr_nonnull(strstr(error, temp_dir));
+    ck_assert_int_eq(facet_model_file_open(&file, test_temp_dir, error, sizeof(error)), -EISDIR);
+    ck_assert_ptr_nonnull(strstr(error, test_temp_dir));
 
     ck_assert_int_eq(facet_model_file_open(NULL, path, error, sizeof(error)), -EINVAL);
     ck_assert_int_eq(facet_model_file_open(&file, NULL, error, sizeof(error)), -EINVAL);
@@ -926,7 +902,7 @@ static Suite *safetensors_suite(void)
 {
     Suite *s = suite_create("safetensors");
     TCase *tc = tcase_create("valid");
-    tcase_add_unchecked_fixture(tc, setup_temp_dir, remove_temp_dir);
+    tcase_add_unchecked_fixture(tc, setup_temp_dir, test_temp_dir_remove);
     tcase_add_test(tc, test_f32_round_trip);
     tcase_add_test(tc, test_tensor_view_of_each_rank);
     tcase_add_test(tc, test_f16_and_bf16_round_trip);
@@ -936,7 +912,7 @@ static Suite *safetensors_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
-    tcase_add_unchecked_fixture(tc, setup_temp_dir, remove_temp_dir);
+    tcase_add_unchecked_fixture(tc, setup_temp_dir, test_temp_dir_remove);
     tcase_add_test(tc, test_load_errors);
     tcase_add_test(tc, test_malformed_header);
     tcase_add_test(tc, test_malformed_bytes);

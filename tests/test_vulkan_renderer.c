@@ -24,7 +24,6 @@
 #include "render/renderer.h"
 #include "render/safetensors.h"
 #include "render/vulkan/vk_device.h"
-#include "vulkan_test_device.h"
 #include "render/vulkan/vk_graph.h"
 #include "render/vulkan/vk_internal.h" /* to lose the device on purpose */
 #include "render/vulkan/vk_renderer.h"
@@ -37,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden_vectors.h"
 #include "test_pictures.h"
+#include "vulkan_test_device.h"
 
 #define TOL_FP32 1e-4
 #define TOL_FP16 1e-2
@@ -63,53 +64,6 @@ static FacetNetwork *open_model(void)
     return net;
 }
 
-static FacetModelFile *open_golden(void)
-{
-    char error[512];
-    FacetModelFile *file = NULL;
-    int ret = facet_model_file_open(&file, FACET_SOURCE_DIR "/tests/golden/network.safetensors",
-                                    error, sizeof(error));
-    ck_assert_msg(ret == 0, "cannot load the golden vectors: %s", error);
-    return file;
-}
-
-static FacetTensor golden_tensor(const FacetModelFile *file, const char *name, int c, int h, int w)
-{
-    char error[512];
-    FacetTensor t;
-    const int64_t shape[4] = {1, c, h, w};
-    int ret = facet_model_file_load_tensor(file, name, 4, shape, &t, error, sizeof(error));
-    ck_assert_msg(ret == 0, "%s", error);
-    return t;
-}
-
-static FacetKeypointSet golden_keypoints(const FacetModelFile *file, const char *prefix, int k)
-{
-    char vname[128], jname[128], error[512];
-    snprintf(vname, sizeof(vname), "%s.value", prefix);
-    snprintf(jname, sizeof(jname), "%s.jacobian", prefix);
-    const int64_t vshape[3] = {1, k, 2}, jshape[4] = {1, k, 2, 2};
-    float *v = NULL, *j = NULL;
-    size_t count;
-    ck_assert_int_eq(facet_model_file_load_raw(file, vname, 3, vshape, &v, &count, error,
-                                               sizeof(error)), 0);
-    ck_assert_int_eq(facet_model_file_load_raw(file, jname, 4, jshape, &j, &count, error,
-                                               sizeof(error)), 0);
-    FacetKeypointSet set;
-    memset(&set, 0, sizeof(set));
-    set.count = k;
-    for (int i = 0; i < k; i++) {
-        set.points[i].x = v[2 * i];
-        set.points[i].y = v[2 * i + 1];
-        for (int r = 0; r < 2; r++)
-            for (int c = 0; c < 2; c++)
-                set.points[i].jacobian[r][c] = j[4 * i + 2 * r + c];
-    }
-    free(v);
-    free(j);
-    return set;
-}
-
 static double max_abs_diff(const float *a, const float *b, size_t n)
 {
     double worst = 0;
@@ -130,7 +84,7 @@ static void expect_close(const char *what, const Precision *p, double err)
 START_TEST(test_render_golden)
 {
     FacetNetwork *net = open_model();
-    FacetModelFile *g = open_golden();
+    FacetModelFile *g = golden_open();
     int k = facet_network_num_keypoints(net);
     FacetTensor keyframe = golden_tensor(g, "image.keyframe", 3, GOLDEN_SIZE, GOLDEN_SIZE);
     FacetTensor expected = golden_tensor(g, "render.image", 3, GOLDEN_SIZE, GOLDEN_SIZE);
