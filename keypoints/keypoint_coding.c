@@ -1,7 +1,7 @@
 /* Keypoint quantisation and coding; the format is docs/entropy-coding.md. */
 #include "keypoints/keypoint_coding.h"
 
-#include "codec/rangecoder.h"
+#include "entropy/rangecoder.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* Range coder: round trips, compression efficiency, and hostile input. */
-#include "codec/rangecoder.h"
+#include "entropy/rangecoder.h"
 
 #include <check.h>
 #include <errno.h>

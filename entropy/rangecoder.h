@@ -16,8 +16,8 @@
  * the CDF valid from then on. The encoder and the decoder must start from the
  * same CDF and code the same sequence of calls.
  */
-#ifndef FACET_CODEC_RANGECODER_H
-#define FACET_CODEC_RANGECODER_H
+#ifndef FACET_ENTROPY_RANGECODER_H
+#define FACET_ENTROPY_RANGECODER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -106,4 +106,4 @@ int facet_range_decoder_overrun(const FacetRangeDecoder *dec);
  * stream (trailing bytes, or corrupt data). */
 size_t facet_range_decoder_unused_bytes(const FacetRangeDecoder *dec);
 
-#endif /* FACET_CODEC_RANGECODER_H */
+#endif /* FACET_ENTROPY_RANGECODER_H */

@@ -1,5 +1,5 @@
 /* Adaptive multi-symbol range coder; the format is docs/entropy-coding.md. */
-#include "codec/rangecoder.h"
+#include "entropy/rangecoder.h"
 
 #include <errno.h>
 #include <limits.h>
