@@ -98,13 +98,9 @@ static int read_extensions(FacetByteReader *reader, FacetPacketView *view)
     return 0;
 }
 
-static int parse_keyframe(FacetByteReader *reader, FacetPacketView *view)
+/* The payloads of a keyframe, after its headers. */
+static int parse_keyframe_payloads(FacetByteReader *reader, FacetPacketView *view)
 {
-    int ret = read_sequence_header(reader, &view->sequence);
-    if (ret < 0)
-        return ret;
-    view->frame_number = facet_read_varint(reader);
-    view->keyframe_id = facet_read_u16(reader);
     view->intra_codec = facet_read_u8(reader);
     if (reader->error)
         return -EBADMSG;
@@ -122,10 +118,8 @@ static int parse_keyframe(FacetByteReader *reader, FacetPacketView *view)
     return read_extensions(reader, view);
 }
 
-static int parse_delta(FacetByteReader *reader, FacetPacketView *view)
+static int parse_delta_payloads(FacetByteReader *reader, FacetPacketView *view)
 {
-    view->frame_number = facet_read_varint(reader);
-    view->keyframe_id = facet_read_u16(reader);
     view->keypoint_data = read_sized_block(reader, 1, FACET_MAX_KEYPOINT_PAYLOAD,
                                            &view->keypoint_size);
     if (!view->keypoint_data)
@@ -133,24 +127,44 @@ static int parse_delta(FacetByteReader *reader, FacetPacketView *view)
     return read_extensions(reader, view);
 }
 
-int facet_packet_parse(const uint8_t *data, size_t size, FacetPacketView *view)
+/* Reads the type, a keyframe's sequence header and the frame header, which
+ * both packet types put first; leaves the reader at the payloads. */
+static int parse_headers(FacetByteReader *reader, const uint8_t *data, size_t size,
+                         FacetPacketView *view)
 {
     memset(view, 0, sizeof(*view));
     if (!data || size < 1 || size > FACET_MAX_PACKET_SIZE)
         return -EBADMSG;
-    FacetByteReader reader;
-    facet_byte_reader_init(&reader, data, size);
-    uint8_t type = facet_read_u8(&reader);
-    switch (type) {
-    case FACET_PACKET_TYPE_KEYFRAME:
-        view->type = FACET_PACKET_TYPE_KEYFRAME;
-        return parse_keyframe(&reader, view);
-    case FACET_PACKET_TYPE_DELTA:
-        view->type = FACET_PACKET_TYPE_DELTA;
-        return parse_delta(&reader, view);
-    default:
+    facet_byte_reader_init(reader, data, size);
+    uint8_t type = facet_read_u8(reader);
+    if (type != FACET_PACKET_TYPE_KEYFRAME && type != FACET_PACKET_TYPE_DELTA)
         return -EBADMSG;
+    view->type = (FacetPacketType)type;
+    if (type == FACET_PACKET_TYPE_KEYFRAME) {
+        int ret = read_sequence_header(reader, &view->sequence);
+        if (ret < 0)
+            return ret;
     }
+    view->frame_number = facet_read_varint(reader);
+    view->keyframe_id = facet_read_u16(reader);
+    return reader->error ? -EBADMSG : 0;
+}
+
+int facet_packet_parse_headers(const uint8_t *data, size_t size, FacetPacketView *view)
+{
+    FacetByteReader reader;
+    return parse_headers(&reader, data, size, view);
+}
+
+int facet_packet_parse(const uint8_t *data, size_t size, FacetPacketView *view)
+{
+    FacetByteReader reader;
+    int ret = parse_headers(&reader, data, size, view);
+    if (ret < 0)
+        return ret;
+    if (view->type == FACET_PACKET_TYPE_KEYFRAME)
+        return parse_keyframe_payloads(&reader, view);
+    return parse_delta_payloads(&reader, view);
 }
 
 static size_t extensions_size(const FacetExtensionRecord *extensions, int count)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "codec/bytestream.h"
+#include "facet/facet.h" /* FacetPacketType */
 
 #define FACET_BITSTREAM_MAGIC "FCET"
 #define FACET_BITSTREAM_VERSION_MAJOR 1
@@ -31,11 +32,6 @@
 /* Records after the coded data; bounded so a packet of tiny records cannot
  * make the parser loop long. */
 #define FACET_MAX_EXTENSION_RECORDS 32
-
-typedef enum FacetPacketType {
-    FACET_PACKET_TYPE_KEYFRAME = 1,
-    FACET_PACKET_TYPE_DELTA = 2,
-} FacetPacketType;
 
 /* Intra codec ids as coded in keyframe packets (same values as the public
  * FacetIntraCodec, without AUTO). */
@@ -79,6 +75,13 @@ typedef struct FacetPacketView {
 /* Checks a sequence header's fields against the limits of docs/bitstream.md.
  * Returns 0, -EBADMSG, or -ENOTSUP for a newer major version. */
 int facet_sequence_header_validate(const FacetSequenceHeader *header);
+
+/* Parses and validates the headers of one packet: its type, a keyframe's
+ * sequence header, the frame number and the keyframe id; the fields after
+ * them (intra picture, keypoints, extension records) stay unread and zero in
+ * *view. The checks are facet_packet_parse()'s own, so both return the same
+ * code for a bad header. facet_packet_peek() is built on it. */
+int facet_packet_parse_headers(const uint8_t *data, size_t size, FacetPacketView *view);
 
 /* Parses and validates one packet. Returns 0, -EBADMSG for any malformed
  * field or length, -ENOTSUP for a sequence header of a newer major version.

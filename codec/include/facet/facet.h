@@ -131,6 +131,78 @@ FACET_API void facet_packet_unref(FacetPacket *packet);
 #define FACET_MAX_PACKET_SIZE (16u * 1024u * 1024u)
 
 /* ------------------------------------------------------------------------ */
+/* Reading a packet's headers without decoding it                           */
+
+/* Packet types: the first byte of every packet (docs/bitstream.md). Later
+ * bitstream versions add types with new values (3..255); a program that
+ * meets a type it does not know treats the packet as one it cannot use. */
+typedef enum FacetPacketType {
+    FACET_PACKET_TYPE_KEYFRAME = 1, /* sequence header + intra picture: decodable alone */
+    FACET_PACKET_TYPE_DELTA = 2,    /* keypoints coded against the keyframe it names */
+} FacetPacketType;
+
+/* How a stream codes its frames, from its sequence header. Version 1.0
+ * derives it from model_id; a later version codes it in the header, and
+ * adds values here. */
+typedef enum FacetStreamMode {
+    FACET_STREAM_MODE_INTRA_ONLY = 0, /* model_id 0: every frame is a keyframe */
+    FACET_STREAM_MODE_KEYPOINTS = 1,  /* keyframes, then delta packets of keypoints */
+} FacetStreamMode;
+
+/* What facet_packet_peek() reads from a packet's headers.
+ *
+ * The caller sets struct_size to sizeof(FacetPacketInfo) before the call
+ * (as with libvpx's vpx_codec_stream_info_t.sz); the library writes no
+ * byte at or beyond it. Members are only ever appended: a program built
+ * against this header keeps working with a later library that reports
+ * more (the parts of a reference spread over several packets, frames at
+ * low resolution), and a program built against a later header works with
+ * this library, which fills the members it knows and leaves the others as
+ * the caller set them; initialise with
+ *     FacetPacketInfo info = { .struct_size = sizeof(info) };
+ * so that they read as zero. */
+typedef struct FacetPacketInfo {
+    size_t struct_size;     /* in: sizeof(FacetPacketInfo) */
+    FacetPacketType type;
+    uint32_t flags;         /* FACET_PACKET_FLAG_KEYFRAME: decodable alone, starts a new reference */
+    uint32_t frame_number;  /* as coded: counts frames from 0, wraps at 2^32 */
+    /* A keyframe's own id; a delta's: the keyframe it needs. Version 1
+     * codes it in 16 bits. */
+    uint32_t keyframe_id;
+    /* 1 when the packet carries a sequence header (every keyframe does):
+     * the members below are read from it. 0: they are zero. */
+    int has_sequence_header;
+    FacetStreamMode mode;
+    uint32_t model_id;      /* 0: intra-only stream */
+    int width;              /* picture size of the stream, 1..FACET_MAX_DIMENSION */
+    int height;
+    int fps_num;            /* 1..1000000 */
+    int fps_den;
+    int model_size;         /* network input side S; 0 without a model */
+    int keypoint_count;     /* K; 0 without a model */
+    int version_major;      /* bitstream version of the sequence header */
+    int version_minor;
+} FacetPacketInfo;
+
+/* Reads the headers of one whole packet (`size` bytes at `data`: what the
+ * transport delimits) without decoding it: the packet type, the sequence
+ * header of a keyframe, the frame number and the keyframe id. Each field
+ * and length read is checked by the decoder's own parser against the
+ * limits of docs/bitstream.md, so a header the decoder would refuse is
+ * refused here with the same code. The payloads (intra picture, keypoints,
+ * extension records) are not read: a packet that peeks may still fail to
+ * decode. No state, no allocation; any thread.
+ *
+ * Returns 0 and fills *info; FACET_ERR(EINVAL) for a NULL or empty packet,
+ * a NULL info or a struct_size below sizeof(FacetPacketInfo) of this
+ * version; FACET_ERR(EBADMSG) for a malformed header, an unknown packet
+ * type or a packet over FACET_MAX_PACKET_SIZE; FACET_ERR(ENOTSUP) for a
+ * sequence header of a newer major version (then only `type`,
+ * version_major and version_minor are filled: nothing after the version
+ * can be read). On any other error *info is zeroed but for struct_size. */
+FACET_API int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info);
+
+/* ------------------------------------------------------------------------ */
 /* Encoder                                                                  */
 
 typedef enum FacetIntraCodec {

@@ -1,0 +1,70 @@
+/* facet_packet_peek(): a packet's headers for programs that route packets
+ * (the GStreamer elements, a depayloader) without decoding them. The bytes
+ * are read by the decoder's own parser (codec/bitstream.c), so the two
+ * cannot disagree about what a valid header is. */
+#include <errno.h>
+#include <string.h>
+
+#include "codec/bitstream.h"
+#include "facet/facet.h"
+
+/* Zeroes the members the caller's struct and this library's have in
+ * common, keeping struct_size; members of a later header are the caller's. */
+static void clear_info(FacetPacketInfo *info)
+{
+    size_t struct_size = info->struct_size;
+    size_t known = struct_size < sizeof(*info) ? struct_size : sizeof(*info);
+    memset(info, 0, known);
+    info->struct_size = struct_size;
+}
+
+static FacetStreamMode stream_mode(const FacetSequenceHeader *sequence)
+{
+    /* Version 1.0 has no mode field: a model means keypoint mode. */
+    return sequence->model_id ? FACET_STREAM_MODE_KEYPOINTS : FACET_STREAM_MODE_INTRA_ONLY;
+}
+
+int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info)
+{
+    FacetPacketView view;
+    int ret;
+
+    /* A struct from an older header would be written past its end. */
+    if (!info || info->struct_size < sizeof(*info))
+        return FACET_ERR(EINVAL);
+    clear_info(info);
+    if (!data || size == 0)
+        return FACET_ERR(EINVAL);
+
+    ret = facet_packet_parse_headers(data, size, &view);
+    if (ret == -ENOTSUP) {
+        /* Only the version is known: a newer major version may lay out
+         * everything after it differently. */
+        info->type = view.type;
+        info->version_major = view.sequence.version_major;
+        info->version_minor = view.sequence.version_minor;
+        return FACET_ERR(ENOTSUP);
+    }
+    if (ret < 0)
+        return ret;
+
+    info->type = view.type;
+    info->frame_number = view.frame_number;
+    info->keyframe_id = view.keyframe_id;
+    if (view.type == FACET_PACKET_TYPE_KEYFRAME) {
+        const FacetSequenceHeader *sequence = &view.sequence;
+        info->flags = FACET_PACKET_FLAG_KEYFRAME;
+        info->has_sequence_header = 1;
+        info->mode = stream_mode(sequence);
+        info->model_id = sequence->model_id;
+        info->width = sequence->width;
+        info->height = sequence->height;
+        info->fps_num = (int)sequence->fps_num;
+        info->fps_den = (int)sequence->fps_den;
+        info->model_size = sequence->model_size;
+        info->keypoint_count = sequence->keypoint_count;
+        info->version_major = sequence->version_major;
+        info->version_minor = sequence->version_minor;
+    }
+    return 0;
+}
