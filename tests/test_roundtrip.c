@@ -1,20 +1,18 @@
 /*
  * Intra-only streams through the public API: synthetic pictures of awkward
- * sizes with both intra codecs, and real frames of a talking-head clip from
- * ../shared/data (skipped with a message when that folder is absent).
+ * sizes with both intra codecs, and real frames of the packaged talking-head
+ * clip (tests/test_clip.h) at its source size.
  */
 #include <check.h>
 #include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "facet/facet.h"
+#include "test_clip.h"
 #include "test_pictures.h"
 #include "video_reader.h"
 
-/* A clip of the suggested validation set: never trained on. */
-#define REAL_CLIP FACET_SHARED_DATA_DIR "/train/video-retalking__examples_face_4.mp4"
 #define REAL_FRAMES 8
 
 typedef struct CodecCase {
@@ -107,15 +105,9 @@ END_TEST
 
 START_TEST(test_real_clip)
 {
-    if (access(REAL_CLIP, R_OK) != 0) {
-        /* CI always has ../shared beside the clone: missing there is a bug. */
-        ck_assert_msg(getenv("CI") == NULL, "%s is missing", REAL_CLIP);
-        printf("SKIP test_real_clip: %s not found (../shared/data is not beside this "
-               "checkout)\n", REAL_CLIP);
-        return;
-    }
-    VideoReader *reader = video_reader_open(REAL_CLIP, 0, 0);
-    ck_assert_ptr_nonnull(reader);
+    /* The webcam picture unscaled: 188 x 188, not a multiple of the
+     * codecs' block sizes. */
+    VideoReader *reader = test_clip_open(TEST_CLIP_CROP_SIZE, TEST_CLIP_CROP_SIZE);
     FacetPicture frames[REAL_FRAMES];
     int count = 0;
     while (count < REAL_FRAMES && video_reader_read(reader, &frames[count]) == 1)
