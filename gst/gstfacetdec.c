@@ -38,7 +38,8 @@
 
 #include <facet/facet.h>
 
-#include "fctformat.h"
+#include "container/fct.h"
+#include "gstfacetcaps.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facet_dec_debug);
 #define GST_CAT_DEFAULT gst_facet_dec_debug
@@ -322,10 +323,12 @@ static int gst_facet_dec_decode(GstFacetDec *self, GstVideoCodecFrame *frame, Fa
 static GstFlowReturn gst_facet_dec_parse_file_header(GstFacetDec *self, GstAdapter *adapter,
                                                      gboolean at_eos)
 {
-    guint8 header[FCT_HEADER_SIZE];
+    guint8 header[FCT_FILE_HEADER_SIZE];
     gsize available = gst_adapter_available(adapter);
+    unsigned version = 0;
+    int ret;
 
-    if (available < FCT_HEADER_SIZE) {
+    if (available < FCT_FILE_HEADER_SIZE) {
         if (!at_eos)
             return GST_VIDEO_DECODER_FLOW_NEED_DATA;
         GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Truncated .fct file: %" G_GSIZE_FORMAT
@@ -333,18 +336,19 @@ static GstFlowReturn gst_facet_dec_parse_file_header(GstFacetDec *self, GstAdapt
         return GST_FLOW_ERROR;
     }
     gst_adapter_copy(adapter, header, 0, sizeof(header));
-    if (memcmp(header, FCT_MAGIC, FCT_MAGIC_SIZE) != 0) {
+    ret = fct_file_header_parse(header, sizeof(header), &version);
+    if (ret == -ENOTSUP) {
+        GST_ELEMENT_ERROR(self, STREAM, CODEC_NOT_FOUND,
+                          ("Unsupported .fct file version %u (this decoder reads version %u)",
+                           version, FCT_VERSION), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    if (ret < 0) {
         GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
                           ("Not a .fct file: it does not start with \"" FCT_MAGIC "\""), (NULL));
         return GST_FLOW_ERROR;
     }
-    if (header[FCT_MAGIC_SIZE] != FCT_VERSION) {
-        GST_ELEMENT_ERROR(self, STREAM, CODEC_NOT_FOUND,
-                          ("Unsupported .fct file version %u (this decoder reads version %u)",
-                           header[FCT_MAGIC_SIZE], FCT_VERSION), (NULL));
-        return GST_FLOW_ERROR;
-    }
-    gst_adapter_flush(adapter, FCT_HEADER_SIZE);
+    gst_adapter_flush(adapter, FCT_FILE_HEADER_SIZE);
     self->fct_header_seen = TRUE;
     return GST_FLOW_OK;
 }
@@ -387,8 +391,7 @@ static GstFlowReturn gst_facet_dec_parse(GstVideoDecoder *decoder, GstVideoCodec
         return at_eos && available ? gst_facet_dec_drop_truncated(self, adapter)
                                    : GST_VIDEO_DECODER_FLOW_NEED_DATA;
     gst_adapter_copy(adapter, record, 0, sizeof(record));
-    fct_record_header_read(record, &size, &pts);
-    if (size == 0 || size > FACET_MAX_PACKET_SIZE) {
+    if (fct_record_header_parse(record, &size, &pts) < 0) {
         GST_ELEMENT_ERROR(self, STREAM, DECODE,
                           ("Corrupt .fct file: a record of %u bytes (1 to %u allowed)", size,
                            FACET_MAX_PACKET_SIZE), (NULL));
@@ -446,11 +449,19 @@ static gboolean gst_facet_dec_src_event(GstVideoDecoder *decoder, GstEvent *even
     return GST_VIDEO_DECODER_CLASS(parent_class)->src_event(decoder, event);
 }
 
-/* Whether a packet is a delta (its first byte, docs/bitstream.md). */
+/* Whether a packet is a delta, as the library reads its header. */
 static gboolean gst_facet_dec_is_delta(GstVideoCodecFrame *frame)
 {
-    guint8 type = 0;
-    return gst_buffer_extract(frame->input_buffer, 0, &type, 1) == 1 && type == 2;
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    GstMapInfo map;
+    gboolean delta;
+
+    if (!gst_buffer_map(frame->input_buffer, &map, GST_MAP_READ))
+        return FALSE;
+    delta = facet_packet_peek(map.data, map.size, &info) == 0 &&
+            info.type == FACET_PACKET_TYPE_DELTA;
+    gst_buffer_unmap(frame->input_buffer, &map);
+    return delta;
 }
 
 static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVideoCodecFrame *frame)

@@ -24,9 +24,10 @@
 
 #include <string.h>
 
-#include "fctformat.h"
-
 #include <facet/facet.h>
+
+#include "container/fct.h"
+#include "gstfacetcaps.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facet_enc_debug);
 #define GST_CAT_DEFAULT gst_facet_enc_debug
@@ -285,25 +286,20 @@ static void gst_facet_enc_fill_picture(GstFacetEnc *self, GstVideoFrame *vframe,
     picture->buffer = NULL; /* described, not handed over */
 }
 
-static guint32 read_be32(const guint8 *p)
-{
-    return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
-}
-
-/* Keyframes carry the sequence header (docs/bitstream.md gives the byte
- * offsets of its fixed fields): the model id and keypoint count become caps
- * fields so that receivers can check them before decoding. */
+/* Keyframes carry the sequence header: its model id and keypoint count
+ * become caps fields so that receivers can check them before decoding. */
 static gboolean gst_facet_enc_update_caps(GstFacetEnc *self, const FacetPacket *packet)
 {
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
     GstVideoCodecState *output;
     GstCaps *caps;
     guint32 model_id;
     gint keypoints;
 
-    if (packet->size < 28)
+    if (facet_packet_peek(packet->data, packet->size, &info) < 0 || !info.has_sequence_header)
         return TRUE;
-    model_id = read_be32(packet->data + 9);
-    keypoints = packet->data[19];
+    model_id = info.model_id;
+    keypoints = info.keypoint_count;
     if ((gint64)model_id == self->caps_model_id && keypoints == self->caps_keypoints)
         return TRUE;
 
@@ -332,15 +328,20 @@ static GstBuffer *gst_facet_enc_wrap_packet(GstFacetEnc *self, const FacetPacket
 
     if (!self->fct)
         return gst_buffer_new_memdup(packet->data, packet->size);
-    header = self->fct_header_sent ? 0 : FCT_HEADER_SIZE;
+    header = self->fct_header_sent ? 0 : FCT_FILE_HEADER_SIZE;
     buffer = gst_buffer_new_allocate(NULL, header + FCT_RECORD_HEADER_SIZE + packet->size, NULL);
     if (!buffer || !gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
         g_clear_pointer(&buffer, gst_buffer_unref);
         return NULL;
     }
     if (header)
-        fct_header_write(map.data);
-    fct_record_header_write(map.data + header, (guint32)packet->size, index);
+        fct_file_header_write(map.data);
+    /* The library's packets are never empty nor over the limit. */
+    if (fct_record_header_write(map.data + header, packet->size, index) < 0) {
+        gst_buffer_unmap(buffer, &map);
+        gst_buffer_unref(buffer);
+        return NULL;
+    }
     memcpy(map.data + header + FCT_RECORD_HEADER_SIZE, packet->data, packet->size);
     gst_buffer_unmap(buffer, &map);
     self->fct_header_sent = TRUE;

@@ -23,8 +23,6 @@
  */
 #include "gstrtpfacetdepay.h"
 
-#include <string.h>
-
 #include <gst/video/video.h>
 
 #include <facet/facet.h>
@@ -154,33 +152,6 @@ static void gst_rtp_facet_depay_drop(GstRtpFacetDepay *self, const gchar *why, g
     }
 }
 
-/* The keyframe id a Facet packet names (docs/bitstream.md): a keyframe's own
- * id after its sequence header and frame number, a delta's after its frame
- * number. Returns -1 when the packet is not laid out as version 1 says (the
- * decoder then judges it). */
-static gint facet_packet_keyframe_id(const guint8 *data, gsize size)
-{
-    gsize offset;
-
-    if (size >= 9 && data[0] == RTP_FACET_PACKET_TYPE_KEYFRAME &&
-        memcmp(data + 1, "FCET", 4) == 0 && data[5] == 1)
-        offset = 9 + (((gsize)data[7] << 8) | data[8]);
-    else if (size >= 1 && data[0] == RTP_FACET_PACKET_TYPE_DELTA)
-        offset = 1;
-    else
-        return -1;
-    /* frame_number: a varint of at most 5 bytes */
-    for (gint i = 0;; i++) {
-        if (i == 5 || offset >= size)
-            return -1;
-        if (!(data[offset++] & 0x80))
-            break;
-    }
-    if (offset + 2 > size)
-        return -1;
-    return (data[offset] << 8) | data[offset + 1];
-}
-
 static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, GstCaps *caps)
 {
     const GstStructure *s = gst_caps_get_structure(caps, 0);
@@ -214,17 +185,30 @@ static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, Gst
     return ret;
 }
 
-/* Whether a whole frame may go downstream: a delta only when this receiver
- * has the keyframe it names, so that every frame pushed decodes. */
+/* Whether a whole frame may go downstream: a Facet packet whose type the K
+ * bit announced, and a delta only when this receiver has the keyframe it
+ * names, so that every frame pushed decodes. The library reads the
+ * packet's headers (facet_packet_peek()). */
 static gboolean gst_rtp_facet_depay_check_frame(GstRtpFacetDepay *self, GstBuffer *frame)
 {
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
     GstMapInfo map;
-    gint id;
+    gint peeked, id;
 
     if (!gst_buffer_map(frame, &map, GST_MAP_READ))
         return FALSE;
-    id = facet_packet_keyframe_id(map.data, map.size);
+    peeked = facet_packet_peek(map.data, map.size, &info);
     gst_buffer_unmap(frame, &map);
+
+    /* A packet of a newer bitstream version is the decoder's to judge, and
+     * its keyframe id cannot be read (-1); any other bad header cannot
+     * decode, so the frame is lost like one with a missing fragment. */
+    if ((peeked < 0 && peeked != FACET_ERR(ENOTSUP)) ||
+        self->frame_is_key != (info.type == FACET_PACKET_TYPE_KEYFRAME)) {
+        gst_rtp_facet_depay_drop(self, "malformed frame", self->frame_is_key);
+        return FALSE;
+    }
+    id = peeked == 0 ? (gint)info.keyframe_id : -1;
 
     if (self->frame_is_key) {
         self->have_keyframe = TRUE;
@@ -273,12 +257,11 @@ static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, Gs
     index = rtp_facet_header_index(payload);
 
     if (start) {
-        guint8 type = payload[RTP_FACET_HEADER_SIZE];
+        /* The packet's type is checked against the K bit once the frame is
+         * whole: a first fragment may end inside the packet's headers. */
         if (self->collecting)
             gst_rtp_facet_depay_drop(self, "frame without its last fragment", self->frame_is_key);
-        if (index != 0 || (type != RTP_FACET_PACKET_TYPE_KEYFRAME &&
-                           type != RTP_FACET_PACKET_TYPE_DELTA) ||
-            key != (type == RTP_FACET_PACKET_TYPE_KEYFRAME)) {
+        if (index != 0) {
             gst_rtp_facet_depay_drop(self, "malformed first fragment", key);
             return NULL;
         }

@@ -81,7 +81,9 @@ static GstFlowReturn gst_rtp_facet_pay_handle_buffer(GstRTPBasePayload *payload,
     gsize size = gst_buffer_get_size(buffer);
     guint mtu = GST_RTP_BASE_PAYLOAD_MTU(payload);
     guint room = gst_rtp_buffer_calc_payload_len(mtu, 0, 0);
-    guint8 type = 0;
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    int peeked = FACET_ERR(ENOMEM);
+    GstMapInfo map;
     GstBufferList *list;
     guint flags, index = 0;
     gsize offset = 0;
@@ -95,17 +97,19 @@ static GstFlowReturn gst_rtp_facet_pay_handle_buffer(GstRTPBasePayload *payload,
     room -= RTP_FACET_HEADER_SIZE;
 
     /* Anything but a Facet packet is dropped rather than sent on: the
-     * receiver could not make sense of it. */
-    if (size > 0)
-        gst_buffer_extract(buffer, 0, &type, 1);
-    if (size == 0 || size > FACET_MAX_PACKET_SIZE ||
-        (type != RTP_FACET_PACKET_TYPE_KEYFRAME && type != RTP_FACET_PACKET_TYPE_DELTA)) {
+     * receiver could not make sense of it. A packet of a newer bitstream
+     * version goes on: a newer receiver may. */
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+        peeked = facet_packet_peek(map.data, map.size, &info);
+        gst_buffer_unmap(buffer, &map);
+    }
+    if (peeked < 0 && peeked != FACET_ERR(ENOTSUP)) {
         GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("Dropping a buffer that is not a Facet packet"),
-                            ("%" G_GSIZE_FORMAT " bytes, first byte %u", size, type));
+                            ("%" G_GSIZE_FORMAT " bytes: %s", size, facet_strerror(peeked)));
         gst_buffer_unref(buffer);
         return GST_FLOW_OK;
     }
-    flags = type == RTP_FACET_PACKET_TYPE_KEYFRAME ? RTP_FACET_FLAG_KEYFRAME : 0;
+    flags = info.type == FACET_PACKET_TYPE_KEYFRAME ? RTP_FACET_FLAG_KEYFRAME : 0;
 
     list = gst_buffer_list_new_sized((guint)((size + room - 1) / room));
     while (offset < size) {

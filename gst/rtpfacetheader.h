@@ -11,10 +11,6 @@
 #define RTP_FACET_FLAG_KEYFRAME 0x20u
 #define RTP_FACET_INDEX_MASK 0x0fffu
 
-/* The first byte of a Facet packet is its type (docs/bitstream.md). */
-#define RTP_FACET_PACKET_TYPE_KEYFRAME 1
-#define RTP_FACET_PACKET_TYPE_DELTA 2
-
 #define RTP_FACET_ENCODING_NAME "X-FACET"
 #define RTP_FACET_CLOCK_RATE 90000
 

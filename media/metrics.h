@@ -1,6 +1,6 @@
-/* Picture quality metrics for `facet eval`: PSNR, SSIM and MS-SSIM. */
-#ifndef FACET_TOOLS_METRICS_H
-#define FACET_TOOLS_METRICS_H
+/* Picture quality metrics for `facet eval` and the bandwidth demo: PSNR, SSIM and MS-SSIM. */
+#ifndef FACET_MEDIA_METRICS_H
+#define FACET_MEDIA_METRICS_H
 
 #include "facet/facet.h"
 

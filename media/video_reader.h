@@ -1,6 +1,6 @@
 /* Reads any video FFmpeg can open as I420 pictures (optionally scaled). */
-#ifndef FACET_TOOLS_VIDEO_READER_H
-#define FACET_TOOLS_VIDEO_READER_H
+#ifndef FACET_MEDIA_VIDEO_READER_H
+#define FACET_MEDIA_VIDEO_READER_H
 
 #include "facet/facet.h"
 

@@ -1,6 +1,6 @@
 /* Writes I420 pictures as a YUV4MPEG2 (.y4m) stream. */
-#ifndef FACET_TOOLS_Y4M_WRITER_H
-#define FACET_TOOLS_Y4M_WRITER_H
+#ifndef FACET_MEDIA_Y4M_WRITER_H
+#define FACET_MEDIA_Y4M_WRITER_H
 
 #include <stdio.h>
 

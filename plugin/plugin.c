@@ -1,10 +1,11 @@
 /* The facet plugin (libgstfacet.so): registers facetenc, facetdec,
  * rtpfacetpay, rtpfacetdepay and a typefinder for .fct files. */
-#include <string.h>
+#include <errno.h>
 
 #include <gst/gst.h>
 
-#include "gst/fctformat.h"
+#include "container/fct.h"
+#include "gst/gstfacetcaps.h"
 #include "gst/gstfacetdec.h"
 #include "gst/gstfacetenc.h"
 #include "gst/gstrtpfacetdepay.h"
@@ -22,15 +23,16 @@ static GstStaticCaps fct_caps =
  * determine type", tells the user what is wrong with the file. */
 static void fct_type_find(GstTypeFind *find, gpointer user_data)
 {
-    const guint8 *data = gst_type_find_peek(find, 0, FCT_MAGIC_SIZE + 1);
+    const guint8 *data = gst_type_find_peek(find, 0, FCT_FILE_HEADER_ID_SIZE);
+    int ret;
 
     (void)user_data;
-    if (!data || memcmp(data, FCT_MAGIC, FCT_MAGIC_SIZE) != 0)
+    if (!data)
         return;
-    gst_type_find_suggest(find,
-                          data[FCT_MAGIC_SIZE] == FCT_VERSION ? GST_TYPE_FIND_MAXIMUM
-                                                              : GST_TYPE_FIND_LIKELY,
-                          gst_static_caps_get(&fct_caps));
+    ret = fct_file_header_parse(data, FCT_FILE_HEADER_ID_SIZE, NULL);
+    if (ret == 0 || ret == -ENOTSUP)
+        gst_type_find_suggest(find, ret == 0 ? GST_TYPE_FIND_MAXIMUM : GST_TYPE_FIND_LIKELY,
+                              gst_static_caps_get(&fct_caps));
 }
 
 static gboolean plugin_init(GstPlugin *plugin)

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "bench.h"
+#include "container/fct.h"
 #include "facet/facet.h"
-#include "fct_file.h"
 #include "metrics.h"
 #include "video_reader.h"
 #include "y4m_writer.h"

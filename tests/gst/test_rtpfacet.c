@@ -16,8 +16,9 @@
 #define FACET_CAPS "video/x-facet, model-id = (uint) 1234, keypoints = (int) 10"
 
 /* ------------------------------------------------------------------------ */
-/* Synthetic Facet packets: only the fields the depayloader reads are real
- * (docs/bitstream.md); the rest is noise. */
+/* Synthetic Facet packets: only the headers the library reads for the
+ * elements (facet_packet_peek(), docs/bitstream.md) are real; the payloads
+ * are noise. */
 
 static GstBuffer *make_packet(gboolean keyframe, guint keyframe_id, gsize size, GRand *rand)
 {
@@ -34,6 +35,10 @@ static GstBuffer *make_packet(gboolean keyframe, guint keyframe_id, gsize size, 
         data[6] = 0;
         data[7] = 0;
         data[8] = 19; /* header_size: the v1.0 sequence fields */
+        /* A valid v1.0 sequence header: model 1234, 64x64, S = 64, K = 10,
+         * 25/1 fps. */
+        memcpy(data + 9, "\x00\x00\x04\xd2" "\x00\x40\x00\x40" "\x00\x40" "\x0a"
+                         "\x00\x00\x00\x19" "\x00\x00\x00\x01", 19);
         offset = 28;
     } else {
         g_assert(size >= 4);
