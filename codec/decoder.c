@@ -6,12 +6,9 @@
  * decoded, so a hostile packet can cost a frame but never corrupt what the
  * next valid packet needs.
  *
- * The renderer runs on the CPU kernels or on a Vulkan device (settings
- * .backend, docs/vulkan.md). The device is chosen at open; its renderer is
- * made at the first keyframe, for the stream's size. In auto mode any
- * failure of the device (no memory for the buffers, lost mid-stream) is
- * logged and the CPU renderer takes over from the kept keyframe, so the
- * frame that hit the failure is still rendered.
+ * The renderer (render/backend.h) is chosen at open and made at the first
+ * keyframe, for the stream's model size; which back end runs it, and the
+ * fallback when a device fails, are render/'s business.
  */
 #include "facet/facet.h"
 
@@ -28,37 +25,26 @@
 #include "codec/log.h"
 #include "codec/model_path.h"
 #include "keypoints/keypoint_coding.h"
+#include "render/backend.h"
 #include "render/network.h"
-#include "render/renderer.h"
 #include "render/thread_pool.h"
-#ifdef FACET_WITH_VULKAN
-#include "render/vulkan/vk_device.h"
-#include "render/vulkan/vk_renderer.h"
-#endif
 
 #define MAX_THREADS 64
 
-/* The renderer and what it needs; present when a model was loaded. */
+/* What rendering needs; present when a model was loaded. */
 typedef struct DecoderModel {
     FacetNetwork *network;
     FacetThreadPool *pool;
-    FacetRenderer *renderer;     /* created for the stream's model size */
-    int renderer_size;
-    int renderer_ready;          /* holds the current keyframe's features */
+    int renderer_ready;          /* the renderer holds the current keyframe's features */
     FacetFrameTensorConverter converter;
     FacetTensor keyframe;        /* 3 x S x S */
-    FacetTensor rendered;        /* 3 x S x S */
-    FacetKeypointSet keyframe_keypoints; /* to re-encode the keyframe after a fallback */
-#ifdef FACET_WITH_VULKAN
-    FacetVkDevice *vk_device;    /* set while the Vulkan back end is in use */
-    FacetVkRenderer *vk_renderer;
-#endif
 } DecoderModel;
 
 struct FacetDecoder {
     FacetDecoderSettings settings;
     FacetLogger logger;
     DecoderModel *model;              /* NULL: keyframes only */
+    FacetRenderBackend *renderer;     /* the back end, also without a model */
     FacetIntraDecoder *intra;
     struct SwsContext *convert_cache;
 
@@ -72,9 +58,6 @@ struct FacetDecoder {
     int has_frame;
     FacetPicture frame;               /* waiting for facet_decoder_receive_frame() */
 
-    FacetBackend requested;           /* settings.backend */
-    FacetBackend backend;             /* in use: CPU or VULKAN */
-    char device_name[256];
 };
 
 void facet_decoder_default_settings(FacetDecoderSettings *settings)
@@ -91,16 +74,10 @@ static void close_model(DecoderModel **model)
     if (!*model)
         return;
     DecoderModel *m = *model;
-    facet_renderer_destroy(&m->renderer);
-#ifdef FACET_WITH_VULKAN
-    facet_vk_renderer_destroy(&m->vk_renderer);
-    facet_vk_device_close(&m->vk_device);
-#endif
     facet_thread_pool_destroy(&m->pool);
     facet_network_close(&m->network);
     facet_frame_tensor_converter_free(&m->converter);
     facet_tensor_free(&m->keyframe);
-    facet_tensor_free(&m->rendered);
     free(m);
     *model = NULL;
 }
@@ -130,57 +107,27 @@ static int open_model(FacetDecoder *dec, const FacetDecoderSettings *settings)
     return ret;
 }
 
-static void use_cpu(FacetDecoder *dec)
+static void log_renderer(void *opaque, const char *message)
 {
-    dec->backend = FACET_BACKEND_CPU;
-    snprintf(dec->device_name, sizeof(dec->device_name), "cpu (%s)", facet_render_ops_isa());
+    facet_log(opaque, "%s", message);
 }
 
-/* Picks the renderer's back end and logs the choice. Without a model there
- * is nothing to render: auto and cpu stay on the CPU silently, while
- * vulkan still checks that its device opens. */
-static int choose_backend(FacetDecoder *dec, const FacetDecoderSettings *settings)
+/* The renderer's back end, chosen and logged by render/. */
+static int open_renderer(FacetDecoder *dec, const FacetDecoderSettings *settings)
 {
-    dec->requested = settings->backend;
-    use_cpu(dec);
-    if (settings->backend == FACET_BACKEND_CPU || (settings->backend == FACET_BACKEND_AUTO &&
-                                                   !dec->model)) {
-        if (dec->model)
-            facet_log(&dec->logger, "renderer: %s", dec->device_name);
-        return 0;
-    }
-#ifndef FACET_WITH_VULKAN
-    if (settings->backend == FACET_BACKEND_VULKAN) {
-        facet_log(&dec->logger, "backend vulkan: this libfacet was built without Vulkan");
-        return FACET_ERR(ENODEV);
-    }
-    facet_log(&dec->logger, "renderer: %s (built without Vulkan)", dec->device_name);
-    return 0;
-#else
-    char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, settings->device,
-                                   settings->backend == FACET_BACKEND_AUTO ? FACET_VK_REQUIRE_GPU
-                                                                           : 0,
-                                   error, sizeof(error));
-    if (ret < 0) {
-        if (settings->backend == FACET_BACKEND_VULKAN) {
-            facet_log(&dec->logger, "backend vulkan: %s", error);
-            return ret;
-        }
-        facet_log(&dec->logger, "renderer: %s (%s)", dec->device_name, error);
-        return 0;
-    }
-    dec->backend = FACET_BACKEND_VULKAN;
-    snprintf(dec->device_name, sizeof(dec->device_name), "%s", facet_vk_device_name(dev));
-    facet_log(&dec->logger, "renderer: vulkan on %s (%s storage)", dec->device_name,
-              facet_vk_device_fp16(dev) ? "fp16" : "fp32");
-    if (dec->model)
-        dec->model->vk_device = dev;
-    else
-        facet_vk_device_close(&dev);
-    return 0;
-#endif
+    FacetRenderBackendSettings rs = {
+        .kind = (FacetRenderBackendKind)settings->backend,
+        .device = settings->device,
+        .pool = dec->model ? dec->model->pool : NULL,
+        .log = log_renderer,
+        .log_opaque = &dec->logger,
+    };
+    _Static_assert((int)FACET_RENDER_BACKEND_AUTO == (int)FACET_BACKEND_AUTO &&
+                   (int)FACET_RENDER_BACKEND_CPU == (int)FACET_BACKEND_CPU &&
+                   (int)FACET_RENDER_BACKEND_VULKAN == (int)FACET_BACKEND_VULKAN,
+                   "render/ and facet.h number the back ends alike");
+    return facet_render_backend_open(&dec->renderer, dec->model ? dec->model->network : NULL,
+                                     &rs);
 }
 
 int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *settings)
@@ -208,122 +155,13 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     if (ret == 0)
         ret = open_model(dec, settings);
     if (ret == 0)
-        ret = choose_backend(dec, settings);
+        ret = open_renderer(dec, settings);
     if (ret < 0) {
         facet_decoder_close(&dec);
         return ret;
     }
     *decoder = dec;
     return 0;
-}
-
-#ifdef FACET_WITH_VULKAN
-/* A failure of the Vulkan renderer: in auto mode, logged, and the CPU
- * renderer takes over for good (returns 0: the caller goes on on the CPU);
- * in vulkan mode the error is returned. Bad input (-EINVAL) is not the
- * device's fault and is returned as it is. */
-static int vulkan_failed(FacetDecoder *dec, int error, const char *what)
-{
-    DecoderModel *m = dec->model;
-    if (error == -EINVAL || dec->requested == FACET_BACKEND_VULKAN) {
-        facet_log(&dec->logger, "vulkan renderer: %s: %s", what,
-                  facet_vk_device_error(m->vk_device));
-        /* A device that was lost or hangs is gone for this decoder: say
-         * so with ENODEV (EIO is the intra codec's failure). */
-        return error == -EIO || error == -ETIMEDOUT ? FACET_ERR(ENODEV) : error;
-    }
-    facet_log(&dec->logger, "vulkan renderer on %s: %s: %s (%s); falling back to the CPU",
-              dec->device_name, what, facet_strerror(error), facet_vk_device_error(m->vk_device));
-    facet_vk_renderer_destroy(&m->vk_renderer);
-    facet_vk_device_close(&m->vk_device);
-    use_cpu(dec);
-    facet_log(&dec->logger, "renderer: %s", dec->device_name);
-    return 0;
-}
-#endif
-
-/* Makes the renderer ready for a stream of model size `size`: created once
- * per size, since its buffers are laid out for one size. */
-static int prepare_renderer(FacetDecoder *dec, int size)
-{
-    DecoderModel *m = dec->model;
-    int ready = m->renderer_size == size && m->renderer;
-#ifdef FACET_WITH_VULKAN
-    if (m->vk_device)
-        ready = m->renderer_size == size && m->vk_renderer;
-#endif
-    if (ready)
-        return 0;
-    facet_renderer_destroy(&m->renderer);
-    facet_tensor_free(&m->keyframe);
-    facet_tensor_free(&m->rendered);
-    m->renderer_size = 0;
-    int ret = facet_tensor_alloc(&m->keyframe, 3, size, size);
-    if (ret == 0)
-        ret = facet_tensor_alloc(&m->rendered, 3, size, size);
-    if (ret < 0)
-        return ret;
-#ifdef FACET_WITH_VULKAN
-    facet_vk_renderer_destroy(&m->vk_renderer);
-    if (m->vk_device) {
-        char error[512];
-        ret = facet_vk_renderer_create(&m->vk_renderer, m->vk_device, m->network, size, error,
-                                       sizeof(error));
-        if (ret == 0) {
-            m->renderer_size = size;
-            return 0;
-        }
-        facet_log(&dec->logger, "%s", error);
-        if ((ret = vulkan_failed(dec, ret, "creating the renderer")) < 0)
-            return ret;
-    }
-#endif
-    ret = facet_renderer_create(&m->renderer, m->network, size, m->pool, 0);
-    if (ret == 0)
-        m->renderer_size = size;
-    return ret;
-}
-
-#ifdef FACET_WITH_VULKAN
-/* The CPU renderer, with the kept keyframe, after a fallback. */
-static int cpu_takes_over(DecoderModel *m)
-{
-    facet_renderer_destroy(&m->renderer);
-    int ret = facet_renderer_create(&m->renderer, m->network, m->renderer_size, m->pool, 0);
-    if (ret == 0)
-        ret = facet_renderer_set_keyframe(m->renderer, &m->keyframe, &m->keyframe_keypoints);
-    return ret;
-}
-#endif
-
-static int renderer_set_keyframe(FacetDecoder *dec)
-{
-    DecoderModel *m = dec->model;
-#ifdef FACET_WITH_VULKAN
-    if (m->vk_renderer) {
-        int ret = facet_vk_renderer_set_keyframe(m->vk_renderer, &m->keyframe,
-                                                 &m->keyframe_keypoints);
-        if (ret == 0 || (ret = vulkan_failed(dec, ret, "keyframe")) < 0)
-            return ret;
-        return cpu_takes_over(m);
-    }
-#endif
-    return facet_renderer_set_keyframe(m->renderer, &m->keyframe, &m->keyframe_keypoints);
-}
-
-static int renderer_render(FacetDecoder *dec, const FacetKeypointSet *current)
-{
-    DecoderModel *m = dec->model;
-#ifdef FACET_WITH_VULKAN
-    if (m->vk_renderer) {
-        int ret = facet_vk_renderer_render(m->vk_renderer, current, &m->rendered);
-        if (ret == 0 || (ret = vulkan_failed(dec, ret, "frame")) < 0)
-            return ret;
-        if ((ret = cpu_takes_over(m)) < 0)
-            return ret;
-    }
-#endif
-    return facet_renderer_render(m->renderer, current, &m->rendered);
 }
 
 /* Loads a keyframe into the renderer when the stream was coded with the
@@ -351,12 +189,25 @@ static int prepare_reference(FacetDecoder *dec, const FacetSequenceHeader *seque
                   facet_network_num_keypoints(m->network), facet_network_size(m->network));
         return FACET_ERR(EBADMSG);
     }
-    int ret = prepare_renderer(dec, sequence->model_size);
+    int ret = 0;
+    int size = sequence->model_size;
+    if (m->keyframe.h != size) {
+        facet_tensor_free(&m->keyframe);
+        ret = facet_tensor_alloc(&m->keyframe, 3, size, size);
+    }
     if (ret == 0)
         ret = facet_frame_to_tensor(&m->converter, picture, &m->keyframe);
-    facet_keypoints_dequantize(quantized, &m->keyframe_keypoints);
+    FacetKeypointSet keypoints;
+    facet_keypoints_dequantize(quantized, &keypoints);
+    /* Delta frames come out at the stream's size in the caller's format. */
+    FacetRenderPicture out = {
+        .format = dec->settings.output_format == FACET_PIXEL_FORMAT_RGB24
+                      ? FACET_RENDER_PICTURE_RGB24 : FACET_RENDER_PICTURE_I420,
+        .width = sequence->width,
+        .height = sequence->height,
+    };
     if (ret == 0)
-        ret = renderer_set_keyframe(dec);
+        ret = facet_render_backend_set_reference(dec->renderer, &m->keyframe, &keypoints, &out);
     if (ret < 0) {
         facet_log(&dec->logger, "cannot prepare the renderer: %s", facet_strerror(ret));
         return ret;
@@ -482,19 +333,30 @@ static int decode_delta(FacetDecoder *dec, const FacetPacketView *view, int64_t 
     FacetKeypointSet current;
     facet_keypoints_dequantize(&keypoints, &current);
     FacetPicture picture = { 0 };
-    ret = renderer_render(dec, &current);
-    if (ret == 0)
-        ret = facet_picture_alloc(&picture, FACET_PIXEL_FORMAT_I420, dec->info.width,
-                                  dec->info.height);
-    if (ret == 0)
-        ret = facet_tensor_to_frame(&m->converter, &m->rendered, &picture);
-    if (ret == 0)
-        ret = emit_frame(dec, &picture, pts);
+    ret = facet_picture_alloc(&picture, dec->settings.output_format, dec->info.width,
+                              dec->info.height);
+    if (ret == 0) {
+        FacetRenderPicture out = {
+            .format = picture.format == FACET_PIXEL_FORMAT_RGB24 ? FACET_RENDER_PICTURE_RGB24
+                                                                 : FACET_RENDER_PICTURE_I420,
+            .width = picture.width,
+            .height = picture.height,
+        };
+        for (int i = 0; i < 3; i++) {
+            out.data[i] = picture.data[i];
+            out.stride[i] = picture.stride[i];
+        }
+        ret = facet_render_backend_render_picture(dec->renderer, &current, &out);
+    }
     if (ret < 0) {
         facet_picture_unref(&picture);
         facet_log(&dec->logger, "rendering failed: %s", facet_strerror(ret));
+        return ret;
     }
-    return ret;
+    picture.pts = pts;
+    dec->frame = picture;
+    dec->has_frame = 1;
+    return 0;
 }
 
 int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet)
@@ -541,18 +403,16 @@ int facet_decoder_get_backend(const FacetDecoder *decoder, FacetBackend *backend
     if (!decoder)
         return FACET_ERR(EINVAL);
     if (backend)
-        *backend = decoder->backend;
+        *backend = (FacetBackend)facet_render_backend_kind(decoder->renderer);
     if (device_name)
-        *device_name = decoder->device_name;
+        *device_name = facet_render_backend_device_name(decoder->renderer);
     return 0;
 }
 
-#ifdef FACET_WITH_VULKAN
 FacetVkDevice *facet_decoder_vulkan_device(FacetDecoder *decoder)
 {
-    return decoder && decoder->model ? decoder->model->vk_device : NULL;
+    return decoder ? facet_render_backend_vulkan_device(decoder->renderer) : NULL;
 }
-#endif
 
 int facet_decoder_flush(FacetDecoder *decoder)
 {
@@ -572,6 +432,7 @@ void facet_decoder_close(FacetDecoder **decoder)
         return;
     FacetDecoder *dec = *decoder;
     facet_intra_decoder_close(&dec->intra);
+    facet_render_backend_close(&dec->renderer);
     close_model(&dec->model);
     facet_convert_cache_free(&dec->convert_cache);
     facet_picture_unref(&dec->frame);

@@ -7,12 +7,11 @@
 
 #include "facet/facet.h"
 
-#ifdef FACET_WITH_VULKAN
-#include "render/vulkan/vk_device.h"
+typedef struct FacetVkDevice FacetVkDevice;
 
 /* The Vulkan device the decoder renders on, or NULL when it renders on the
- * CPU: tests mark it lost (facet_vk_fail()) to check the fallback. */
+ * CPU (always, in a build without Vulkan): tests mark it lost
+ * (facet_vk_fail()) to check the fallback. */
 FacetVkDevice *facet_decoder_vulkan_device(FacetDecoder *decoder);
-#endif
 
 #endif /* FACET_CODEC_DECODER_INTERNAL_H */

@@ -4,10 +4,8 @@
 #include <libswscale/swscale.h>
 #include <string.h>
 
-/* Area averaging when shrinking keeps small faces free of aliasing; bicubic
- * when enlarging the network's output back to the stream's size. */
+/* Area averaging when shrinking keeps small faces free of aliasing. */
 #define SCALE_DOWN_FLAGS (SWS_AREA | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
-#define SCALE_UP_FLAGS (SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP)
 
 static int ensure_rgb(FacetFrameTensorConverter *conv, int size)
 {
@@ -65,54 +63,11 @@ int facet_frame_to_tensor(FacetFrameTensorConverter *conv, const FacetPicture *i
     return 0;
 }
 
-static uint8_t to_byte(float value)
-{
-    float scaled = value * 255.0f + 0.5f;
-    /* Written so NaN (a broken network) maps to 0 rather than to UB. */
-    if (!(scaled > 0.0f))
-        return 0;
-    return scaled >= 255.0f ? 255 : (uint8_t)scaled;
-}
-
-int facet_tensor_to_frame(FacetFrameTensorConverter *conv, const FacetTensor *tensor,
-                          FacetPicture *i420)
-{
-    if (!conv || !valid_tensor(tensor) || !valid_i420(i420))
-        return -EINVAL;
-    int size = tensor->w;
-    int ret = ensure_rgb(conv, size);
-    if (ret < 0)
-        return ret;
-    size_t plane = (size_t)size * (size_t)size;
-    for (int y = 0; y < size; y++) {
-        uint8_t *row = conv->rgb.data[0] + (ptrdiff_t)y * conv->rgb.stride[0];
-        const float *r = tensor->data + (size_t)y * size, *g = r + plane, *b = g + plane;
-        for (int x = 0; x < size; x++) {
-            row[3 * x] = to_byte(r[x]);
-            row[3 * x + 1] = to_byte(g[x]);
-            row[3 * x + 2] = to_byte(b[x]);
-        }
-    }
-    conv->to_frame = sws_getCachedContext(conv->to_frame, size, size, AV_PIX_FMT_RGB24,
-                                          i420->width, i420->height, AV_PIX_FMT_YUV420P,
-                                          SCALE_UP_FLAGS, NULL, NULL, NULL);
-    if (!conv->to_frame)
-        return -ENOMEM;
-    const uint8_t *const src[4] = { conv->rgb.data[0], NULL, NULL, NULL };
-    const int src_stride[4] = { (int)conv->rgb.stride[0], 0, 0, 0 };
-    uint8_t *const dst[4] = { i420->data[0], i420->data[1], i420->data[2], NULL };
-    const int dst_stride[4] = { (int)i420->stride[0], (int)i420->stride[1],
-                                (int)i420->stride[2], 0 };
-    sws_scale(conv->to_frame, src, src_stride, 0, size, dst, dst_stride);
-    return 0;
-}
-
 void facet_frame_tensor_converter_free(FacetFrameTensorConverter *conv)
 {
     if (!conv)
         return;
     sws_freeContext(conv->to_tensor);
-    sws_freeContext(conv->to_frame);
     facet_picture_unref(&conv->rgb);
     memset(conv, 0, sizeof(*conv));
 }

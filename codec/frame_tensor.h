@@ -1,7 +1,8 @@
 /*
- * Pictures in and out of the network: the network sees RGB in [0, 1] at its
- * model size S x S; the stream carries I420 at any size. Both directions
- * scale the whole picture (no crop), so encoder and decoder agree on the
+ * Pictures into the network: the network sees RGB in [0, 1] at its model
+ * size S x S; the stream carries I420 at any size. The whole picture is
+ * scaled (no crop), and the network's last step scales its output back the
+ * same way (render/picture_out.h), so encoder and decoder agree on the
  * mapping whatever the aspect ratio.
  */
 #ifndef FACET_CODEC_FRAME_TENSOR_H
@@ -14,7 +15,6 @@ struct SwsContext;
 
 typedef struct FacetFrameTensorConverter {
     struct SwsContext *to_tensor;   /* I420 W x H -> RGB24 S x S */
-    struct SwsContext *to_frame;    /* RGB24 S x S -> I420 W x H */
     FacetPicture rgb;               /* packed RGB24 staging picture at S x S */
 } FacetFrameTensorConverter;
 
@@ -22,11 +22,6 @@ typedef struct FacetFrameTensorConverter {
  * Returns 0, -EINVAL or -ENOMEM. */
 int facet_frame_to_tensor(FacetFrameTensorConverter *conv, const FacetPicture *i420,
                           FacetTensor *tensor);
-
-/* Fills `i420` (allocated at the stream's size) from a 3 x S x S tensor in
- * [0, 1]; values outside are clamped. Returns 0, -EINVAL or -ENOMEM. */
-int facet_tensor_to_frame(FacetFrameTensorConverter *conv, const FacetTensor *tensor,
-                          FacetPicture *i420);
 
 void facet_frame_tensor_converter_free(FacetFrameTensorConverter *conv);
 

@@ -34,6 +34,7 @@ struct FacetRenderer {
     FacetTensor heads;     /* K+2 x S/4: masks (softmax in place), occlusion (sigmoid in place) */
     FacetTensor masks, occlusion; /* views of heads */
     IdentityGrid grid4, grid2, grid1; /* at S/4, S/2, S */
+    FacetTensor image;     /* 3 x S x S: the frame before it becomes a picture */
     float *gauss_x, *gauss_y;         /* per keypoint: S/4 factors of one Gaussian */
 
     /* Keyframe phase (shares memory with the frame phases). */
@@ -79,6 +80,7 @@ static void layout(FacetRenderer *r, FacetArena *a)
     take_grid(a, &r->grid4, S4);
     take_grid(a, &r->grid2, S2);
     take_grid(a, &r->grid1, S);
+    facet_arena_take(a, &r->image, 3, S, S);
     FacetTensor g;
     facet_arena_take(a, &g, 2, K, S4);
     r->gauss_x = g.data;
@@ -469,4 +471,15 @@ int facet_renderer_render(FacetRenderer *r, const FacetKeypointSet *kp_cur, Face
     if ((ret = facet_renderer_dense_motion(r, kp_cur)) < 0)
         return ret;
     return facet_renderer_decode(r, rgb_out);
+}
+
+int facet_renderer_render_picture(FacetRenderer *r, const FacetKeypointSet *kp_cur,
+                                  FacetRenderPicture *out)
+{
+    if (!r)
+        return -EINVAL;
+    int ret = facet_renderer_render(r, kp_cur, &r->image);
+    if (ret < 0)
+        return ret;
+    return facet_picture_out(r->ws.pool, &r->image, out);
 }

@@ -26,6 +26,7 @@
 #include "render/keypoint_set.h"
 #include "render/network.h"
 #include "render/ops.h"
+#include "render/picture_out.h"
 #include "render/tensor.h"
 #include "render/thread_pool.h"
 
@@ -59,6 +60,11 @@ int facet_renderer_set_keyframe(FacetRenderer *r, const FacetTensor *rgb,
  * followed by facet_renderer_decode(). */
 int facet_renderer_render(FacetRenderer *r, const FacetKeypointSet *kp_cur,
                           FacetTensor *rgb_out);
+
+/* As facet_renderer_render(), then the network's last step writes the
+ * picture `out` asks for (render/picture_out.h). */
+int facet_renderer_render_picture(FacetRenderer *r, const FacetKeypointSet *kp_cur,
+                                  FacetRenderPicture *out);
 
 /* ---- the two halves of a frame, and the tensors between them (tests,
  * debugging views of flow and occlusion) ----------------------------------- */

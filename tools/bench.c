@@ -6,9 +6,10 @@
  *
  * Three parts:
  *  - the network's stages at S x S, called directly (keypoint detector,
- *    reference encoder, renderer) through a back-end table: the CPU kernels
- *    or the Vulkan renderer (whose keypoint detector, a sender-side
- *    network, runs on the CPU kernels). The Vulkan back end also reports
+ *    reference encoder, renderer) through render/backend.h, the interface
+ *    the decoder uses: the CPU kernels or the Vulkan renderer (the keypoint
+ *    detector, a sender-side network, runs on the CPU kernels). The Vulkan
+ *    back end also reports
  *    each op's GPU time per frame, from timestamp queries;
  *  - the codec through the public API: a real encode of N frames of the
  *    clip at the stream size, then a decode of that stream, timed per
@@ -40,14 +41,9 @@
 #include "facet/facet.h"
 #include "keypoints/detector.h"
 #include "keypoints/keypoint_coding.h"
+#include "render/backend.h"
 #include "render/network.h"
-#include "render/renderer.h"
 #include "render/thread_pool.h"
-#ifdef FACET_WITH_VULKAN
-#include "render/vulkan/vk_device.h"
-#include "render/vulkan/vk_graph.h"
-#include "render/vulkan/vk_renderer.h"
-#endif
 #include "video_reader.h"
 
 /* Calls made before timing starts: first-touch page faults, lazily started
@@ -59,13 +55,8 @@
 #define DEFAULT_INPUT "../shared/data/train/LivePortrait__assets_examples_driving_d9.mp4"
 #define SYNTHETIC_FPS 25
 
-typedef enum BenchBackendKind {
-    BENCH_CPU,
-    BENCH_VULKAN,
-} BenchBackendKind;
-
 typedef struct BenchOptions {
-    BenchBackendKind backend;
+    FacetRenderBackendKind backend; /* CPU or VULKAN */
     const char *device;      /* Vulkan device selector; NULL: the default */
     const char *model_path;  /* NULL: as the codec resolves it */
     int size;                /* S of the stage timings; 0: the model's */
@@ -151,7 +142,6 @@ typedef struct OpTimes {
     int frames;
 } OpTimes;
 
-#ifdef FACET_WITH_VULKAN
 static void op_times_add(OpTimes *t, const char *label, double ms)
 {
     int i = 0;
@@ -165,190 +155,75 @@ static void op_times_add(OpTimes *t, const char *label, double ms)
     t->ms[i] += ms;
     t->calls[i]++;
 }
-#endif
 
-/* ---- back ends ----------------------------------------------------------- */
+/* ---- the stages ------------------------------------------------------------ */
 
-/* The network's stages on one back end. Every call returns when its result
- * is in the caller's tensor or keypoint set (a back end that queues work
- * waits for it), so the time around a call is the stage's latency. Tensors
- * are host memory: moving them is part of a back end's cost. */
-typedef struct BenchBackend {
-    const char *name;
-    /* Sets up the stages for size x size pictures, `threads` threads (0: one
-     * per CPU). 0 or a negative errno. */
-    int (*open)(void **state, const FacetNetwork *net, int size, int threads);
-    /* One line saying what runs: kernels, threads, device. */
-    void (*describe)(void *state, char *text, size_t text_size);
-    int (*detect)(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints);
-    int (*set_keyframe)(void *state, const FacetTensor *rgb, const FacetKeypointSet *keypoints);
-    int (*render)(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb);
-    /* Adds each op's time in the last render to `ops` (NULL: the back end
-     * cannot time its ops). */
-    void (*add_op_times)(void *state, struct OpTimes *ops);
-    void (*close)(void **state);
-} BenchBackend;
-
-typedef struct CpuStages {
+/* The network's stages: the keypoint detector (a sender-side network, on
+ * the CPU kernels) and the renderer on the back end asked for, through the
+ * interface the decoder uses (render/backend.h). Every call returns when
+ * its result is in the caller's tensor or keypoint set, so the time around
+ * a call is the stage's latency; tensors are host memory, and moving them
+ * is part of a back end's cost. */
+typedef struct Stages {
     FacetThreadPool *pool;
     FacetKeypointDetector *detector;
-    FacetRenderer *renderer;
-} CpuStages;
+    FacetRenderBackend *renderer;
+} Stages;
 
-static void cpu_close(void **state)
+static void stages_close(Stages *st)
 {
-    CpuStages *cpu = *state;
-    if (!cpu)
-        return;
-    facet_renderer_destroy(&cpu->renderer);
-    facet_keypoint_detector_destroy(&cpu->detector);
-    facet_thread_pool_destroy(&cpu->pool);
-    free(cpu);
-    *state = NULL;
+    facet_render_backend_close(&st->renderer);
+    facet_keypoint_detector_destroy(&st->detector);
+    facet_thread_pool_destroy(&st->pool);
 }
 
-static int cpu_open(void **state, const FacetNetwork *net, int size, int threads)
+static void log_stage(void *opaque, const char *message)
 {
-    CpuStages *cpu = calloc(1, sizeof(*cpu));
-    *state = cpu;
-    if (!cpu)
-        return FACET_ERR(ENOMEM);
-    int ret = facet_thread_pool_create(&cpu->pool, threads);
+    (void)opaque;
+    fprintf(stderr, "facet bench: %s\n", message);
+}
+
+static int stages_open(Stages *st, const BenchOptions *o, const FacetNetwork *net, int size)
+{
+    memset(st, 0, sizeof(*st));
+    int ret = facet_thread_pool_create(&st->pool, o->threads);
     if (ret == 0)
-        ret = facet_keypoint_detector_create(&cpu->detector, net, size, cpu->pool, 0);
+        ret = facet_keypoint_detector_create(&st->detector, net, size, st->pool, 0);
+    FacetRenderBackendSettings rs = {
+        .kind = o->backend,
+        .device = o->device,
+        .pool = st->pool,
+        .log = log_stage,
+    };
     if (ret == 0)
-        ret = facet_renderer_create(&cpu->renderer, net, size, cpu->pool, 0);
+        ret = facet_render_backend_open(&st->renderer, net, &rs);
     if (ret < 0)
-        cpu_close(state);
+        stages_close(st);
     return ret;
 }
 
-static void cpu_describe(void *state, char *text, size_t text_size)
+/* One line saying what runs: kernels, threads, device. */
+static void stages_describe(const Stages *st, char *text, size_t text_size)
 {
-    CpuStages *cpu = state;
-    int threads = facet_thread_pool_threads(cpu->pool);
-    snprintf(text, text_size, "%s kernels, %d thread%s", facet_render_ops_isa(), threads,
-             threads == 1 ? "" : "s");
-}
-
-static int cpu_detect(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints)
-{
-    return facet_keypoint_detector_run(((CpuStages *)state)->detector, rgb, keypoints);
-}
-
-static int cpu_set_keyframe(void *state, const FacetTensor *rgb,
-                            const FacetKeypointSet *keypoints)
-{
-    return facet_renderer_set_keyframe(((CpuStages *)state)->renderer, rgb, keypoints);
-}
-
-static int cpu_render(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb)
-{
-    return facet_renderer_render(((CpuStages *)state)->renderer, keypoints, rgb);
-}
-
-static const BenchBackend cpu_backend = {
-    .name = "cpu",
-    .open = cpu_open,
-    .describe = cpu_describe,
-    .detect = cpu_detect,
-    .set_keyframe = cpu_set_keyframe,
-    .render = cpu_render,
-    .close = cpu_close,
-};
-
-#ifdef FACET_WITH_VULKAN
-/* The device selector of --device, for vulkan_open (the table's open has no
- * room for it). */
-static const char *bench_device;
-
-typedef struct VulkanStages {
-    CpuStages *cpu;              /* the keypoint detector */
-    FacetVkDevice *device;
-    FacetVkRenderer *renderer;
-} VulkanStages;
-
-static void vulkan_close(void **state)
-{
-    VulkanStages *vk = *state;
-    if (!vk)
-        return;
-    void *cpu = vk->cpu;
-    cpu_close(&cpu);
-    facet_vk_renderer_destroy(&vk->renderer);
-    facet_vk_device_close(&vk->device);
-    free(vk);
-    *state = NULL;
-}
-
-static int vulkan_open(void **state, const FacetNetwork *net, int size, int threads)
-{
-    VulkanStages *vk = calloc(1, sizeof(*vk));
-    *state = vk;
-    if (!vk)
-        return FACET_ERR(ENOMEM);
-    void *cpu = NULL;
-    int ret = cpu_open(&cpu, net, size, threads);
-    vk->cpu = cpu;
-    char error[512];
-    if (ret == 0 &&
-        (ret = facet_vk_device_open(&vk->device, bench_device, 0, error, sizeof(error))) < 0)
-        fprintf(stderr, "facet bench: %s\n", error);
-    if (ret == 0 && (ret = facet_vk_renderer_create(&vk->renderer, vk->device, net, size, error,
-                                                    sizeof(error))) < 0)
-        fprintf(stderr, "facet bench: %s\n", error);
-    if (ret < 0)
-        vulkan_close(state);
-    return ret;
-}
-
-static void vulkan_describe(void *state, char *text, size_t text_size)
-{
-    VulkanStages *vk = state;
-    int threads = facet_thread_pool_threads(vk->cpu->pool);
-    snprintf(text, text_size, "Vulkan on %s, %s storage; detector on %s kernels, %d thread%s",
-             facet_vk_device_name(vk->device), facet_vk_device_fp16(vk->device) ? "fp16" : "fp32",
+    char renderer[256];
+    facet_render_backend_describe(st->renderer, renderer, sizeof(renderer));
+    int threads = facet_thread_pool_threads(st->pool);
+    snprintf(text, text_size, "renderer %s; detector on %s kernels, %d thread%s", renderer,
              facet_render_ops_isa(), threads, threads == 1 ? "" : "s");
 }
 
-static int vulkan_detect(void *state, const FacetTensor *rgb, FacetKeypointSet *keypoints)
+/* Adds each op's device time in the last frame to `ops` (nothing when the
+ * back end does not time its ops). */
+static void stages_add_op_times(const Stages *st, OpTimes *ops)
 {
-    return cpu_detect(((VulkanStages *)state)->cpu, rgb, keypoints);
-}
-
-static int vulkan_set_keyframe(void *state, const FacetTensor *rgb,
-                               const FacetKeypointSet *keypoints)
-{
-    return facet_vk_renderer_set_keyframe(((VulkanStages *)state)->renderer, rgb, keypoints);
-}
-
-static int vulkan_render(void *state, const FacetKeypointSet *keypoints, FacetTensor *rgb)
-{
-    return facet_vk_renderer_render(((VulkanStages *)state)->renderer, keypoints, rgb);
-}
-
-static void vulkan_add_op_times(void *state, OpTimes *ops)
-{
-    const FacetVkGraph *g = facet_vk_renderer_frame_graph(((VulkanStages *)state)->renderer);
-    int n = facet_vk_graph_op_count(g);
-    if (n == 0 || facet_vk_graph_op_ms(g, 0) < 0.0)
-        return; /* no timestamps on this queue */
+    int n = facet_render_backend_op_count(st->renderer);
+    if (n == 0)
+        return;
     for (int i = 0; i < n; i++)
-        op_times_add(ops, facet_vk_graph_op_label(g, i), facet_vk_graph_op_ms(g, i));
+        op_times_add(ops, facet_render_backend_op_label(st->renderer, i),
+                     facet_render_backend_op_ms(st->renderer, i));
     ops->frames++;
 }
-
-static const BenchBackend vulkan_backend = {
-    .name = "vulkan",
-    .open = vulkan_open,
-    .describe = vulkan_describe,
-    .detect = vulkan_detect,
-    .set_keyframe = vulkan_set_keyframe,
-    .render = vulkan_render,
-    .add_op_times = vulkan_add_op_times,
-    .close = vulkan_close,
-};
-#endif
 
 /* ---- input pictures ------------------------------------------------------ */
 
@@ -515,11 +390,11 @@ typedef struct StageResults {
 /* Times detector, reference encoder and renderer on WARMUP + N frames of
  * `src` (at S x S). The renderer gets the detector's keypoints after the
  * bitstream's quantisation, against the first frame as keyframe. */
-static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int size,
-                      int threads, int frames, FrameSource *src, StageResults *out)
+static int run_stages(const BenchOptions *o, const FacetNetwork *net, int size, int frames,
+                      FrameSource *src, StageResults *out)
 {
     int total = WARMUP + frames;
-    void *state = NULL;
+    Stages st = { 0 };
     FacetPicture *pictures = calloc((size_t)total, sizeof(*pictures));
     FacetKeypointSet *keypoints = calloc((size_t)total, sizeof(*keypoints));
     FacetFrameTensorConverter converter = { 0 };
@@ -535,13 +410,14 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
         if (frame_source_read(src, &pictures[i]) < 0)
             goto done;
 
-    ret = backend->open(&state, net, size, threads);
+    ret = stages_open(&st, o, net, size);
     if (ret < 0) {
         fprintf(stderr, "facet bench: cannot set up the %s back end at %d: %s\n",
-                backend->name, size, facet_strerror(ret));
+                o->backend == FACET_RENDER_BACKEND_VULKAN ? "vulkan" : "cpu", size,
+                facet_strerror(ret));
         goto done;
     }
-    backend->describe(state, out->backend, sizeof(out->backend));
+    stages_describe(&st, out->backend, sizeof(out->backend));
 
     for (int i = 0; i < total; i++) {
         ret = facet_frame_to_tensor(&converter, &pictures[i], &rgb);
@@ -549,7 +425,7 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
             goto failed;
         FacetKeypointSet detected;
         double start = now_ms();
-        ret = backend->detect(state, &rgb, &detected);
+        ret = facet_keypoint_detector_run(st.detector, &rgb, &detected);
         double elapsed = now_ms() - start;
         if (ret < 0)
             goto failed;
@@ -568,7 +444,7 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
         if (ret < 0)
             goto failed;
         double start = now_ms();
-        ret = backend->set_keyframe(state, &rgb, &keypoints[i]);
+        ret = facet_render_backend_set_reference(st.renderer, &rgb, &keypoints[i], NULL);
         double elapsed = now_ms() - start;
         if (ret < 0)
             goto failed;
@@ -579,19 +455,18 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
     stage = "renderer";
     ret = facet_frame_to_tensor(&converter, &pictures[0], &rgb);
     if (ret == 0)
-        ret = backend->set_keyframe(state, &rgb, &keypoints[0]);
+        ret = facet_render_backend_set_reference(st.renderer, &rgb, &keypoints[0], NULL);
     if (ret < 0)
         goto failed;
     for (int i = 0; i < total; i++) {
         double start = now_ms();
-        ret = backend->render(state, &keypoints[i], &rendered);
+        ret = facet_render_backend_render(st.renderer, &keypoints[i], &rendered);
         double elapsed = now_ms() - start;
         if (ret < 0)
             goto failed;
         if (i >= WARMUP) {
             samples_add(&out->render, elapsed);
-            if (backend->add_op_times)
-                backend->add_op_times(state, &out->ops);
+            stages_add_op_times(&st, &out->ops);
         }
     }
     status = 0;
@@ -600,7 +475,7 @@ static int run_stages(const BenchBackend *backend, const FacetNetwork *net, int 
 failed:
     fprintf(stderr, "facet bench: %s failed: %s\n", stage, facet_strerror(ret));
 done:
-    backend->close(&state);
+    stages_close(&st);
     if (pictures)
         for (int i = 0; i < total; i++)
             facet_picture_unref(&pictures[i]);
@@ -732,7 +607,7 @@ static int decode_stream(const BenchOptions *o, const char *model_path, CodecRes
     facet_decoder_default_settings(&settings);
     settings.threads = o->threads;
     settings.model_path = model_path;
-    settings.backend = o->backend == BENCH_VULKAN ? FACET_BACKEND_VULKAN : FACET_BACKEND_CPU;
+    settings.backend = (FacetBackend)o->backend;
     settings.device = o->device;
     FacetDecoder *decoder = NULL;
     int ret = facet_decoder_open(&decoder, &settings);
@@ -851,20 +726,16 @@ static int parse_options(int argc, char **argv, BenchOptions *o)
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
+    o->backend = FACET_RENDER_BACKEND_CPU;
     o->frames = DEFAULT_FRAMES;
     int opt;
     while ((opt = getopt_long(argc, argv, "b:d:m:s:n:t:S:i:h", options, NULL)) != -1) {
         switch (opt) {
         case 'b':
             if (strcmp(optarg, "cpu") == 0) {
-                o->backend = BENCH_CPU;
+                o->backend = FACET_RENDER_BACKEND_CPU;
             } else if (strcmp(optarg, "vulkan") == 0) {
-#ifdef FACET_WITH_VULKAN
-                o->backend = BENCH_VULKAN;
-#else
-                fprintf(stderr, "facet bench: this build has no Vulkan back end\n");
-                return 2;
-#endif
+                o->backend = FACET_RENDER_BACKEND_VULKAN;
             } else {
                 fprintf(stderr, "facet bench: --backend wants cpu or vulkan, got '%s'\n",
                         optarg);
@@ -934,7 +805,6 @@ typedef struct Bench {
     const BenchOptions *options;
     const char *model_path;
     const char *input;            /* NULL: synthetic */
-    const BenchBackend *backend;
     FacetNetwork *net;
     int size;                     /* S of the stage timings */
     int stream_width, stream_height;
@@ -946,7 +816,8 @@ typedef struct Bench {
 static void print_report(Bench *b)
 {
     NetworkFlops flops = count_flops(b->net, b->size);
-    printf("network stages at S = %d, back end %s (%s)\n", b->size, b->backend->name,
+    printf("network stages at S = %d, back end %s (%s)\n", b->size,
+           b->options->backend == FACET_RENDER_BACKEND_VULKAN ? "vulkan" : "cpu",
            b->stages.backend);
     print_header(1);
     print_row("keypoint detector (sender, every frame)", &b->stages.detect, flops.detector);
@@ -1045,8 +916,7 @@ static int run_bench(Bench *b)
         return -1;
     }
     if (frame_source_open(&b->stage_source, b->input, b->size, b->size) < 0 ||
-        run_stages(b->backend, b->net, b->size, o->threads, o->frames, &b->stage_source,
-                   &b->stages) < 0)
+        run_stages(o, b->net, b->size, o->frames, &b->stage_source, &b->stages) < 0)
         return -1;
     if (frame_source_open(&b->stream_source, b->input, b->stream_width, b->stream_height) < 0 ||
         encode_stream(o, b->model_path, &b->stream_source, o->frames, &b->codec) < 0 ||
@@ -1066,13 +936,6 @@ int facet_command_bench(int argc, char **argv)
     Bench b;
     memset(&b, 0, sizeof(b));
     b.options = &o;
-    b.backend = &cpu_backend;
-#ifdef FACET_WITH_VULKAN
-    if (o.backend == BENCH_VULKAN) {
-        b.backend = &vulkan_backend;
-        bench_device = o.device;
-    }
-#endif
     b.input = o.input;
     if (!b.input && access(DEFAULT_INPUT, R_OK) == 0)
         b.input = DEFAULT_INPUT;

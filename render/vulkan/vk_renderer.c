@@ -57,6 +57,7 @@ struct FacetVkRenderer {
     FacetVkTensor y2, w2, occ1, x4, t4, u4, up2, up1, y1, w1, occ0, image;
     /* Coords. */
     FacetVkTensor motions, flow, flow1, flow0;
+    FacetTensor image_host;   /* the frame as it comes back, for the picture */
 };
 
 static void set_error(char *error, size_t size, const char *what, const FacetVkDevice *dev)
@@ -349,6 +350,7 @@ void facet_vk_renderer_destroy(FacetVkRenderer **pr)
     if (!pr || !*pr)
         return;
     FacetVkRenderer *r = *pr;
+    facet_tensor_free(&r->image_host);
     facet_vk_graph_destroy(&r->keyframe_graph);
     facet_vk_graph_destroy(&r->frame_graph);
     facet_vk_memory_destroy(&r->mem);
@@ -427,4 +429,17 @@ const FacetVkGraph *facet_vk_renderer_keyframe_graph(const FacetVkRenderer *r)
 const FacetVkGraph *facet_vk_renderer_frame_graph(const FacetVkRenderer *r)
 {
     return r ? r->frame_graph : NULL;
+}
+
+int facet_vk_renderer_render_picture(FacetVkRenderer *r, const FacetKeypointSet *kp_cur,
+                                     FacetRenderPicture *out)
+{
+    if (!r)
+        return -EINVAL;
+    int ret;
+    if (!r->image_host.data && (ret = facet_tensor_alloc(&r->image_host, 3, r->size, r->size)) < 0)
+        return ret;
+    if ((ret = facet_vk_renderer_render(r, kp_cur, &r->image_host)) < 0)
+        return ret;
+    return facet_picture_out(NULL, &r->image_host, out);
 }

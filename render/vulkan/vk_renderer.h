@@ -23,6 +23,7 @@
 
 #include "render/keypoint_set.h"
 #include "render/network.h"
+#include "render/picture_out.h"
 #include "render/tensor.h"
 #include "render/vulkan/vk_device.h"
 #include "render/vulkan/vk_graph.h"
@@ -42,6 +43,11 @@ int facet_vk_renderer_set_keyframe(FacetVkRenderer *r, const FacetTensor *rgb,
                                    const FacetKeypointSet *kp_ref);
 int facet_vk_renderer_render(FacetVkRenderer *r, const FacetKeypointSet *kp_cur,
                              FacetTensor *rgb_out);
+
+/* As facet_vk_renderer_render(), then the frame becomes the picture `out`
+ * asks for (render/picture_out.h). */
+int facet_vk_renderer_render_picture(FacetVkRenderer *r, const FacetKeypointSet *kp_cur,
+                                     FacetRenderPicture *out);
 
 /* The recorded graphs, for per-op timings of their last run (bench). */
 const FacetVkGraph *facet_vk_renderer_keyframe_graph(const FacetVkRenderer *r);
