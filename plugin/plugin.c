@@ -50,8 +50,10 @@ static gboolean plugin_init(GstPlugin *plugin)
     return ret;
 }
 
-/* GStreamer loads only plugins whose license string it knows; the build
- * passes it in (FACET_GST_LICENSE in gst/CMakeLists.txt). */
+/* The code's licence (LICENSE: BSD-2-Clause), in GStreamer's words: it
+ * loads only plugins whose licence string it knows, and "BSD" is one. */
+#define FACET_GST_LICENSE "BSD"
+
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, facet,
                   "Facet neural video codec for video calls", plugin_init,
                   FACET_VERSION_STRING, FACET_GST_LICENSE, "facet", "Facet")
