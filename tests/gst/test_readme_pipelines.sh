@@ -2,8 +2,11 @@
 # Runs every gst-launch pipeline of README.md's GStreamer section, taken from
 # the README itself (each code block after a "<!-- pipeline: NAME -->" line),
 # and checks what each one made:
-#   round-trip     30 frames decoded
-#   encode-file    a real clip into talk.fct, and
+#   round-trip     30 frames decoded; gst-inspect-1.0 facetenc names the
+#                  plugin's licence (BSD) and the modes, the default first
+#   encode-file    in.mp4, an H.264/AAC MP4 as a user would have (made
+#                  here with ffmpeg and libx264 from the packaged clip's
+#                  webcam picture), into talk.fct, and
 #   decode-file    back into talk.webm through decodebin (which must pick
 #                  facetdec by the typefinder) with every frame and the
 #                  clip's duration; talk.fct must also decode with
@@ -14,10 +17,10 @@
 #                  only way to a keyframe before the sender's 10 s interval
 #   webcam-sender  the same with videotestsrc in place of the camera
 # and, last, that facetenc refuses GRAY8 with a message.
-# The only edits to the README's text: the model's and the clip's paths,
-# a file in place of the display, videotestsrc in place of v4l2src, and
-# ports of this run's own.
+# The only edits to the README's text: the model's path, a file in place of
+# the display, videotestsrc in place of v4l2src, and ports of this run's own.
 #   test_readme_pipelines.sh PLUGIN_DIR MODEL README CLIP FACET_TOOL
+# CLIP: movie-hello.mp4 of the forensics-samples-files package.
 set -euo pipefail
 plugin_dir=$1
 model=$2
@@ -38,6 +41,12 @@ trap cleanup EXIT
 cd "$work"
 export GST_PLUGIN_PATH=$plugin_dir
 export GST_REGISTRY_1_0=$work/registry.bin
+# Debian's GStreamer decodes H.264 and AAC only with gstreamer1.0-libav:
+# without it the README's file pipeline stops with "not-linked".
+for element in avdec_h264 avdec_aac; do
+    gst-inspect-1.0 --exists "$element" ||
+        { echo "FAIL: GStreamer has no $element: scripts/setup installs gstreamer1.0-libav" >&2; exit 1; }
+done
 
 # Ports of this run, so that parallel runs do not meet.
 port_base=$((20000 + ($$ % 2000) * 10))
@@ -53,7 +62,6 @@ pipeline() {
     printf '%s\n' "$text" | sed \
         -e "s|\$PWD/build/plugin|$plugin_dir|g" \
         -e "s|models/facet-256.safetensors|$model|g" \
-        -e "s|location=in.mp4|location=$clip|g" \
         -e "s|autovideosink|y4menc ! filesink location=received.y4m|g" \
         -e "s|v4l2src|videotestsrc is-live=true|g" \
         -e "s|port=5000|port=$((port_base))|g" \
@@ -85,12 +93,31 @@ frames=$(y4m_frames out.y4m)
 echo "decoded frames: $frames"
 [ "$frames" -eq 30 ] || { echo "FAIL: expected 30 decoded frames" >&2; exit 1; }
 
+echo "--- gst-inspect-1.0: licence and modes"
+# The plugin declares LICENSE's licence, and the encoder tells a first-time
+# user which mode is the default and what the others are.
+gst-inspect-1.0 facetenc > inspect.log
+grep -Eq '^ +License +BSD$' inspect.log ||
+    { cat inspect.log >&2; echo "FAIL: the plugin does not declare LICENSE's BSD licence" >&2; exit 1; }
+for words in 'Keypoint tier (the default' 'intra-only' 'latent tier'; do
+    grep -qi "$words" inspect.log ||
+        { cat inspect.log >&2; echo "FAIL: gst-inspect-1.0 facetenc does not mention '$words'" >&2; exit 1; }
+done
+
 echo "--- encode-file, decode-file"
+# The README's in.mp4: H.264 (High profile, as phones and cameras write it)
+# and AAC in MP4, 320x320, so that the pipeline's videoscale scales.
+ffmpeg -nostdin -v error -i "$clip" -vf "crop=188:188:130:84,scale=320:320" \
+    -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -c:a aac -b:a 64k in.mp4 ||
+    { echo "FAIL: ffmpeg could not write in.mp4 with libx264" >&2; exit 1; }
+streams=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 in.mp4 | tr '\n' ' ')
+echo "in.mp4: $streams"
+[ "$streams" = "h264 aac " ] || { echo "FAIL: in.mp4 holds '$streams', not H.264 and AAC" >&2; exit 1; }
 run_pipeline encode-file
 run_pipeline decode-file
 # The clip as the encoder saw it, and the Facet round trip without the VP8
 # of the README's WebM, for the quality check.
-gst-launch-1.0 -q filesrc location="$clip" ! decodebin ! videoconvert ! videoscale \
+gst-launch-1.0 -q filesrc location=in.mp4 ! decodebin ! videoconvert ! videoscale \
     ! video/x-raw,width=256,height=256 ! videoconvert ! video/x-raw,format=I420 \
     ! y4menc ! filesink location=reference.y4m
 gst-launch-1.0 -q filesrc location=talk.fct ! typefind ! facetdec model="$model" \
@@ -114,17 +141,18 @@ echo "clip frames: $reference_frames, talk.fct: $bytes bytes, talk.webm frames: 
 [ "$(y4m_frames tool.y4m)" -eq "$reference_frames" ] || { echo "FAIL: facet decode lost frames" >&2; exit 1; }
 # The WebM plays at the clip's speed: facetdec timed the frames of the
 # untimed file from its record pts and the stream's frame rate.
-clip_seconds=$(ffprobe -v error -select_streams v:0 -show_entries format=duration -of csv=p=0 "$clip")
+clip_seconds=$(ffprobe -v error -select_streams v:0 -show_entries stream=duration -of csv=p=0 in.mp4)
 webm_seconds=$(ffprobe -v error -show_entries format=duration -of csv=p=0 talk.webm)
 echo "clip: $clip_seconds s, talk.webm: $webm_seconds s"
 awk -v a="$clip_seconds" -v b="$webm_seconds" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
     { echo "FAIL: talk.webm lasts $webm_seconds s, the clip $clip_seconds s" >&2; exit 1; }
 psnr=$(ffmpeg -nostats -i decoded.y4m -i reference.y4m -lavfi psnr -f null - 2>&1 |
        sed -n 's/.*PSNR .*average:\([0-9.]*\).*/\1/p')
-# Measured 21.9 dB with the step-7236 model (mostly a screen capture with a
-# small webcam picture: far from the talking heads the model learnt); the
-# floor catches a broken stream (garbage is ~10 dB), not small model changes.
-psnr_floor=19
+# Measured 20.0 dB with the step-7236 model (ffmpeg's average over the whole
+# clip; that early network renders this webcam picture worse than holding
+# its keyframe would, see docs/model.md); a mid-grey picture scores 13 dB.
+# The floor catches a broken stream, not small model changes.
+psnr_floor=16
 echo "round-trip PSNR: $psnr dB (floor $psnr_floor)"
 awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
     { echo "FAIL: PSNR $psnr dB below $psnr_floor" >&2; exit 1; }
