@@ -8,6 +8,7 @@
 #include <libavutil/dict.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,26 @@
 typedef struct EncoderChoice {
     CodecKind codec;
     const char *name;
-    const char *options; /* key=value pairs separated by ':' */
+    const char *options;       /* key=value pairs separated by ':' */
+    int floor_crf;             /* its coarsest quantiser, for the floor run */
+    const char *floor_options; /* what makes a run constant-quality at that quantiser */
+    const char *floor_setting; /* the floor run's setting, for tables */
 } EncoderChoice;
 
+/* The floor runs show the lowest rate each codec reaches: libaom's
+ * real-time rate control stays well above a low target (21.7 kbit/s
+ * against 17.7 at crf 63 on a talking head at 512x512), so AV1 and x264
+ * run in constant-quality mode at their coarsest quantiser. libvpx's VP8
+ * in its constant-quality mode starts from a 256 kbit/s cap and lands
+ * higher than at a 1 kbit/s target, where it already sits at quantiser
+ * 63: its floor is that target with the quantiser pinned. */
 static const EncoderChoice encoder_choices[] = {
-    { CODEC_X264, "libx264", "preset=veryfast:tune=zerolatency" },
-    { CODEC_VP8, "libvpx", "deadline=realtime:cpu-used=-8:lag-in-frames=0" },
-    { CODEC_AV1, "libaom-av1", "usage=realtime:cpu-used=8:lag-in-frames=0:row-mt=1" },
-    { CODEC_AV1, "libsvtav1", "preset=10" },
+    { CODEC_X264, "libx264", "preset=veryfast:tune=zerolatency", 51, "crf=51", "floor: crf 51" },
+    { CODEC_VP8, "libvpx", "deadline=realtime:cpu-used=-8:lag-in-frames=0", 63,
+      "qmin=63:qmax=63", "floor: quantiser 63 at 1 kbit/s" },
+    { CODEC_AV1, "libaom-av1", "usage=realtime:cpu-used=8:lag-in-frames=0:row-mt=1", 63,
+      "crf=63", "floor: crf 63" },
+    { CODEC_AV1, "libsvtav1", "preset=10", 63, "crf=63", "floor: crf 63" },
 };
 
 /* FACET_BANDWIDTH_HIDE_ENCODERS=name,name... makes the program behave as
@@ -60,6 +73,12 @@ const char *av_run_encoder_name(CodecKind codec)
     return choice ? choice->name : NULL;
 }
 
+int av_run_floor_crf(CodecKind codec)
+{
+    const EncoderChoice *choice = find_choice(codec);
+    return choice ? choice->floor_crf : -1;
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -83,6 +102,11 @@ typedef struct AvRun {
     AVPacket *packet;
     FrameDelivery delivery;
     int frames_sent;
+    /* Downscaled anchors: the sender scales S to the coded size by area
+     * averaging, the receiver scales the decoded picture back with Lanczos
+     * (what a WebRTC call does when its bandwidth drops). */
+    struct SwsContext *downscale, *upscale;
+    FacetPicture upscaled;
 } AvRun;
 
 /* Decodes one packet (NULL: drain) and delivers what comes out. */
@@ -122,6 +146,25 @@ static int decode_packet(AvRun *run, const AVPacket *packet)
             .stride = { run->decoded->linesize[0], run->decoded->linesize[1],
                         run->decoded->linesize[2] },
         };
+        if (run->upscale) {
+            if (picture.width != run->result->config.coded_size ||
+                picture.height != run->result->config.coded_size) {
+                progress_break();
+                fprintf(stderr, "decoder gave %dx%d pictures, not %dx%d\n", picture.width,
+                        picture.height, run->result->config.coded_size,
+                        run->result->config.coded_size);
+                av_frame_unref(run->decoded);
+                return -1;
+            }
+            const int source_stride[3] = { (int)picture.stride[0], (int)picture.stride[1],
+                                           (int)picture.stride[2] };
+            const int target_stride[3] = { (int)run->upscaled.stride[0],
+                                           (int)run->upscaled.stride[1],
+                                           (int)run->upscaled.stride[2] };
+            sws_scale(run->upscale, (const uint8_t *const *)picture.data, source_stride, 0,
+                      picture.height, run->upscaled.data, target_stride);
+            picture = run->upscaled;
+        }
         ret = frame_delivery_push(&run->delivery, pts < 0 || pts > INT32_MAX ? -1 : (int)pts,
                                   &picture);
         av_frame_unref(run->decoded);
@@ -169,6 +212,14 @@ static int fill_input(AvRun *run, const FacetPicture *source, int index)
         print_av_error("frame", ret);
         return -1;
     }
+    run->input->pts = index;
+    if (run->downscale) {
+        const int stride[3] = { (int)source->stride[0], (int)source->stride[1],
+                                (int)source->stride[2] };
+        sws_scale(run->downscale, (const uint8_t *const *)source->data, stride, 0,
+                  source->height, run->input->data, run->input->linesize);
+        return 0;
+    }
     for (int plane = 0; plane < 3; plane++) {
         int w = plane ? (source->width + 1) / 2 : source->width;
         int h = plane ? (source->height + 1) / 2 : source->height;
@@ -176,7 +227,6 @@ static int fill_input(AvRun *run, const FacetPicture *source, int index)
             memcpy(run->input->data[plane] + y * run->input->linesize[plane],
                    source->data[plane] + y * source->stride[plane], (size_t)w);
     }
-    run->input->pts = index;
     return 0;
 }
 
@@ -188,18 +238,25 @@ static AVCodecContext *open_encoder(const EncoderChoice *choice, const SourceCli
     AVDictionary *options = NULL;
     if (!context)
         return NULL;
-    context->width = clip->size;
-    context->height = clip->size;
+    context->width = config->coded_size;
+    context->height = config->coded_size;
     context->pix_fmt = AV_PIX_FMT_YUV420P;
     context->time_base = (AVRational){ 1, clip->fps };
     context->framerate = (AVRational){ clip->fps, 1 };
-    context->bit_rate = (int64_t)(config->target_kbps * 1000.0 + 0.5);
+    /* A floor run of VP8 keeps a 1 kbit/s target under its pinned
+     * quantiser; the others are constant-quality without one. */
+    if (config->crf < 0)
+        context->bit_rate = (int64_t)(config->target_kbps * 1000.0 + 0.5);
+    else if (config->codec == CODEC_VP8)
+        context->bit_rate = 1000;
     context->gop_size = AV_RUN_KEYFRAME_SECONDS * clip->fps;
     context->max_b_frames = 0;
     /* One thread unless asked: as fast as needed at these sizes, and the
      * rates do not depend on the machine's core count. */
     context->thread_count = threads > 0 ? threads : 1;
     int ret = av_dict_parse_string(&options, choice->options, "=", ":", 0);
+    if (ret >= 0 && config->crf >= 0)
+        ret = av_dict_parse_string(&options, choice->floor_options, "=", ":", 0);
     if (ret >= 0)
         ret = avcodec_open2(context, codec, &options);
     av_dict_free(&options);
@@ -220,7 +277,11 @@ int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResu
         return -1;
     }
     snprintf(result->encoder, sizeof(result->encoder), "%s", choice->name);
-    snprintf(result->setting, sizeof(result->setting), "target %g kbit/s", config->target_kbps);
+    if (config->crf >= 0)
+        snprintf(result->setting, sizeof(result->setting), "%s", choice->floor_setting);
+    else
+        snprintf(result->setting, sizeof(result->setting), "target %g kbit/s",
+                 config->target_kbps);
 
     AvRun run = { .clip = clip, .result = result };
     frame_delivery_init(&run.delivery, sink, opaque, clip->count);
@@ -247,9 +308,24 @@ int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResu
         print_av_error(decoder->name, err);
         goto done;
     }
+    if (config->coded_size != clip->size) {
+        run.downscale = sws_getContext(clip->size, clip->size, AV_PIX_FMT_YUV420P,
+                                       config->coded_size, config->coded_size,
+                                       AV_PIX_FMT_YUV420P, SWS_AREA, NULL, NULL, NULL);
+        run.upscale = sws_getContext(config->coded_size, config->coded_size, AV_PIX_FMT_YUV420P,
+                                     clip->size, clip->size, AV_PIX_FMT_YUV420P, SWS_LANCZOS,
+                                     NULL, NULL, NULL);
+        if (!run.downscale || !run.upscale ||
+            facet_picture_alloc(&run.upscaled, FACET_PIXEL_FORMAT_I420, clip->size,
+                                clip->size) < 0) {
+            fprintf(stderr, "cannot scale %dx%d to %dx%d\n", clip->size, clip->size,
+                    config->coded_size, config->coded_size);
+            goto done;
+        }
+    }
     run.input->format = AV_PIX_FMT_YUV420P;
-    run.input->width = clip->size;
-    run.input->height = clip->size;
+    run.input->width = config->coded_size;
+    run.input->height = config->coded_size;
     err = av_frame_get_buffer(run.input, 0);
     if (err < 0) {
         print_av_error("frame", err);
@@ -274,6 +350,9 @@ int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResu
     result->decode_ms /= clip->count;
     ret = 0;
 done:
+    sws_freeContext(run.downscale);
+    sws_freeContext(run.upscale);
+    facet_picture_unref(&run.upscaled);
     frame_delivery_free(&run.delivery);
     av_packet_free(&run.packet);
     av_frame_free(&run.decoded);

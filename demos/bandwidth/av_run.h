@@ -15,9 +15,17 @@
  * (CODEC_X264, CODEC_VP8 or CODEC_AV1), or NULL when it has none. */
 const char *av_run_encoder_name(CodecKind codec);
 
-/* Codes `clip` with config->codec at config->target_kbps and hands every
- * decoded frame to `sink`. Fills result's encoder, setting, per-frame bytes
- * and timings (result must come from run_result_init()). `threads` 0: as
+/* The coarsest quantiser of this build's encoder for `codec`, at which
+ * its floor run (constant quality, the lowest rate it reaches) codes; -1
+ * when there is no encoder. */
+int av_run_floor_crf(CodecKind codec);
+
+/* Codes `clip` with config->codec at config->target_kbps (with
+ * config->crf >= 0: at its floor) at config->coded_size (area downscale
+ * from the clip's size, Lanczos upscale of the decoded pictures back to
+ * it), and hands every decoded frame to `sink`. Fills result's encoder,
+ * setting, per-frame bytes and timings (result must come from
+ * run_result_init()). `threads` 0: as
  * many as libavcodec picks. Returns 0, or -1 with the reason on stderr. */
 int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResult *result,
            DecodedFrameFn sink, void *opaque);

@@ -1,6 +1,6 @@
 /* A 5x7 bitmap font for the labels of the side-by-side video: upper-case
  * letters (lower case is drawn as upper case), digits and a little
- * punctuation, enough for "FACET 2 S Q60: 23.4 KBIT/S". Burnt into the
+ * punctuation, enough for "AV1 @128 + LANCZOS: 23.4 KBIT/S". Burnt into the
  * pictures by our own code: this FFmpeg has drawtext, but the build has no
  * libavfilter development files to call it from C. */
 #include "label_font.h"
@@ -58,6 +58,8 @@ static const Glyph glyphs[] = {
     { ')', { 0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08 } },
     { '%', { 0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03 } },
     { ',', { 0x00, 0x00, 0x00, 0x00, 0x0c, 0x04, 0x08 } },
+    { '+', { 0x00, 0x04, 0x04, 0x1f, 0x04, 0x04, 0x00 } },
+    { '@', { 0x0e, 0x11, 0x17, 0x15, 0x17, 0x10, 0x0f } },
 };
 
 static const unsigned char *glyph_rows(char c)

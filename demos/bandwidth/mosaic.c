@@ -9,15 +9,16 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
+#include <libswscale/swscale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MOSAIC_MAX_TILES 4
-/* Plenty for 1024x280: the video must show the codecs' artefacts, not its
- * own. */
-#define MOSAIC_BITRATE 3000000
+#define MOSAIC_MAX_TILES (1 + CODEC_COUNT)
+/* Bits per pixel per second of the side-by-side video: 3 Mbit/s for
+ * 1024x280, plenty for it to show the codecs' artefacts, not its own. */
+#define MOSAIC_BITS_PER_PIXEL 10
 
 typedef struct Mosaic {
     FacetPicture *frames;
@@ -54,14 +55,18 @@ static int tile_frame(void *opaque, int index, const FacetPicture *decoded)
     return 0;
 }
 
-static void label_tile(Mosaic *m, int tile, const char *text)
+static void label_tile(Mosaic *m, int tile, const char *first, const char *second)
 {
     int width = m->frames[0].width;
-    int x = tile * m->tile_size + (m->tile_size - label_font_width(text, m->scale)) / 2;
-    int y = (m->band_height - LABEL_FONT_HEIGHT * m->scale) / 2;
-    for (int i = 0; i < m->count; i++)
-        label_font_draw(m->frames[i].data[0], m->frames[i].stride[0], width, m->band_height, x, y,
-                        m->scale, text, 235);
+    int line = LABEL_FONT_HEIGHT * m->scale + 4 * m->scale;
+    int y = (m->band_height - 2 * line + 4 * m->scale) / 2;
+    const char *lines[2] = { first, second };
+    for (int l = 0; l < 2; l++) {
+        int x = tile * m->tile_size + (m->tile_size - label_font_width(lines[l], m->scale)) / 2;
+        for (int i = 0; i < m->count; i++)
+            label_font_draw(m->frames[i].data[0], m->frames[i].stride[0], width, m->band_height,
+                            x, y + l * line, m->scale, lines[l], 235);
+    }
 }
 
 static void mosaic_free(Mosaic *m)
@@ -77,7 +82,8 @@ static int mosaic_alloc(Mosaic *m, const SourceClip *clip, int tiles)
     memset(m, 0, sizeof(*m));
     m->tile_size = clip->size;
     m->scale = clip->size >= 256 ? 2 : 1;
-    m->band_height = (LABEL_FONT_HEIGHT * m->scale + 10 + 1) / 2 * 2;
+    /* Two lines: what ran, and its rate. */
+    m->band_height = (2 * LABEL_FONT_HEIGHT * m->scale + 4 * m->scale + 10 + 1) / 2 * 2;
     m->frames = calloc((size_t)clip->count, sizeof(*m->frames));
     if (!m->frames)
         return -1;
@@ -95,19 +101,100 @@ static int mosaic_alloc(Mosaic *m, const SourceClip *clip, int tiles)
     return 0;
 }
 
-/* The run of `codec` at `size` whose rate is nearest to `kbps` (log scale). */
-static const RunResult *nearest_run(const RunResult *results, int count, CodecKind codec,
-                                    int size, double kbps)
+/* The run of `codec` (any of its curves: resolutions, Facet modes) at
+ * `size` to show at about `kbps`: the best SSIM among those at most 25%
+ * above it, else the cheapest one (its label then shows how far above it
+ * is). */
+static const RunResult *pick_run(const RunResult *results, int count, CodecKind codec, int size,
+                                 double kbps)
 {
-    const RunResult *best = NULL;
+    const RunResult *best = NULL, *cheapest = NULL;
     for (int i = 0; i < count; i++) {
         const RunResult *r = &results[i];
         if (r->config.codec != codec || r->config.size != size || r->kbps <= 0)
             continue;
-        if (!best || fabs(log(r->kbps / kbps)) < fabs(log(best->kbps / kbps)))
+        if (!cheapest || r->kbps < cheapest->kbps)
+            cheapest = r;
+        if (r->kbps <= 1.25 * kbps && (!best || r->mean.ssim > best->mean.ssim))
             best = r;
     }
-    return best;
+    return best ? best : cheapest;
+}
+
+/* "AV1 @128 + Lanczos", "AV1 @512", "Facet keypoints @512". */
+static void tile_name(const RunConfig *config, char *name, size_t name_size)
+{
+    char series[64];
+    run_series_name(config, series, sizeof(series));
+    if (config->coded_size != config->size)
+        snprintf(name, name_size, "%s", series);
+    else
+        snprintf(name, name_size, "%s @%d", series, config->size);
+}
+
+/* Writes frame `index` of the mosaic as an RGB PNG. */
+static int write_png(const char *path, const FacetPicture *picture, char *error,
+                     size_t error_size)
+{
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+    AVCodecContext *encoder = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVFrame *frame = av_frame_alloc();
+    AVPacket *packet = av_packet_alloc();
+    struct SwsContext *convert = NULL;
+    FILE *file = NULL;
+    int ret = -1, err;
+    if (!codec) {
+        snprintf(error, error_size, "this FFmpeg build has no PNG encoder");
+        goto done;
+    }
+    if (!encoder || !frame || !packet) {
+        snprintf(error, error_size, "out of memory");
+        goto done;
+    }
+    encoder->width = picture->width;
+    encoder->height = picture->height;
+    encoder->pix_fmt = AV_PIX_FMT_RGB24;
+    encoder->time_base = (AVRational){ 1, 25 };
+    frame->format = AV_PIX_FMT_RGB24;
+    frame->width = picture->width;
+    frame->height = picture->height;
+    convert = sws_getContext(picture->width, picture->height, AV_PIX_FMT_YUV420P, picture->width,
+                             picture->height, AV_PIX_FMT_RGB24, SWS_BICUBIC, NULL, NULL, NULL);
+    if (!convert) {
+        snprintf(error, error_size, "cannot convert the still to RGB");
+        goto done;
+    }
+    if ((err = avcodec_open2(encoder, codec, NULL)) < 0 ||
+        (err = av_frame_get_buffer(frame, 0)) < 0)
+        goto av_error;
+    const int stride[3] = { (int)picture->stride[0], (int)picture->stride[1],
+                            (int)picture->stride[2] };
+    sws_scale(convert, (const uint8_t *const *)picture->data, stride, 0, picture->height,
+              frame->data, frame->linesize);
+    if ((err = avcodec_send_frame(encoder, frame)) < 0 ||
+        (err = avcodec_receive_packet(encoder, packet)) < 0)
+        goto av_error;
+    file = fopen(path, "wb");
+    if (!file || fwrite(packet->data, 1, (size_t)packet->size, file) != (size_t)packet->size) {
+        snprintf(error, error_size, "%s: cannot write", path);
+        goto done;
+    }
+    ret = 0;
+    goto done;
+av_error:;
+    char message[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(err, message, sizeof(message));
+    snprintf(error, error_size, "%s: %s", path, message);
+done:
+    if (file && fclose(file) != 0 && ret == 0) {
+        snprintf(error, error_size, "%s: cannot write", path);
+        ret = -1;
+    }
+    sws_freeContext(convert);
+    avcodec_free_context(&encoder);
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    return ret;
 }
 
 static int encode_webm(const char *path, Mosaic *m, int fps, char *error, size_t error_size)
@@ -136,7 +223,7 @@ static int encode_webm(const char *path, Mosaic *m, int fps, char *error, size_t
     encoder->pix_fmt = AV_PIX_FMT_YUV420P;
     encoder->time_base = (AVRational){ 1, fps };
     encoder->framerate = (AVRational){ fps, 1 };
-    encoder->bit_rate = MOSAIC_BITRATE;
+    encoder->bit_rate = (int64_t)MOSAIC_BITS_PER_PIXEL * encoder->width * encoder->height;
     encoder->gop_size = 2 * fps;
     if (format->oformat->flags & AVFMT_GLOBALHEADER)
         encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -200,24 +287,18 @@ done:
 }
 
 int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *results, int count,
-                double near_kbps, const char *model_path, int threads, char *caption,
-                size_t caption_size, char *error, size_t error_size)
+                double near_kbps, const char *model_path, int threads, MosaicFiles *files,
+                char *error, size_t error_size)
 {
     const RunResult *picks[MOSAIC_MAX_TILES] = { NULL };
-    const RunResult *facet = nearest_run(results, count, CODEC_FACET, clip->size, near_kbps);
-    double kbps = facet ? facet->kbps : near_kbps;
     int tiles = 1; /* tile 0: the source */
-    if (facet)
-        picks[tiles++] = facet;
-    const CodecKind others[] = { CODEC_X264, CODEC_AV1 };
-    for (int i = 0; i < 2; i++) {
-        const RunResult *r = nearest_run(results, count, others[i], clip->size, kbps);
+    for (int codec = 0; codec < CODEC_COUNT; codec++) {
+        const RunResult *r = pick_run(results, count, codec, clip->size, near_kbps);
         if (r)
             picks[tiles++] = r;
     }
     if (tiles < 2) {
-        snprintf(error, error_size, "no Facet, x264 or AV1 result at %dx%d", clip->size,
-                 clip->size);
+        snprintf(error, error_size, "no run at %dx%d", clip->size, clip->size);
         return -1;
     }
     Mosaic m;
@@ -226,8 +307,11 @@ int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *result
         snprintf(error, error_size, "out of memory");
         return -1;
     }
-    label_tile(&m, 0, "SOURCE");
-    int used = snprintf(caption, caption_size, "%dx%d: source", clip->size, clip->size);
+    char text[192];
+    snprintf(text, sizeof(text), "SOURCE @%d", clip->size);
+    label_tile(&m, 0, text, "");
+    int used = snprintf(files->caption, sizeof(files->caption), "%dx%d, about %g kbit/s: source",
+                        clip->size, clip->size, near_kbps);
     for (int t = 1; t < tiles; t++) {
         RunResult rerun;
         const RunConfig *config = &picks[t]->config;
@@ -236,10 +320,11 @@ int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *result
             mosaic_free(&m);
             return -1;
         }
-        char label[96];
-        const char *name = codec_kind_name(config->codec);
-        snprintf(label, sizeof(label), "side-by-side video: %s again", name);
-        progress_start(t, tiles - 1, label);
+        char name[96];
+        tile_name(config, name, sizeof(name));
+        snprintf(text, sizeof(text), "pictures at %dx%d, %g kbit/s: %s again", clip->size,
+                 clip->size, near_kbps, name);
+        progress_start(t, tiles - 1, text);
         TileSink sink = { .mosaic = &m, .tile = t };
         int ret = config->codec == CODEC_FACET
                       ? facet_run(clip, config, model_path, threads, &rerun, tile_frame, &sink)
@@ -251,19 +336,28 @@ int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *result
             return -1;
         }
         run_result_finish(&rerun, clip->fps);
-        snprintf(label, sizeof(label), "%s %.1f KBIT/S", name, rerun.kbps);
-        label_tile(&m, t, label);
-        snprintf(label, sizeof(label), "%.1f kbit/s", rerun.kbps);
-        progress_finish(label);
-        if (used >= 0 && (size_t)used < caption_size)
-            used += snprintf(caption + used, caption_size - (size_t)used,
-                             " | %s %s (%.1f kbit/s, SSIM %.3f)", name, rerun.setting,
-                             rerun.kbps, picks[t]->mean.ssim);
+        snprintf(text, sizeof(text), "%.1f KBIT/S", rerun.kbps);
+        label_tile(&m, t, name, text);
+        snprintf(text, sizeof(text), "%.1f kbit/s", rerun.kbps);
+        progress_finish(text);
+        char peak[48] = "";
+        if (!isnan(rerun.peak_kbps))
+            snprintf(peak, sizeof(peak), ", peak %.1f", rerun.peak_kbps);
+        if (used >= 0 && (size_t)used < sizeof(files->caption))
+            used += snprintf(files->caption + used, sizeof(files->caption) - (size_t)used,
+                             " | %s, %s (%.1f kbit/s%s, SSIM %.3f)", name, rerun.setting,
+                             rerun.kbps, peak, picks[t]->mean.ssim);
         run_result_free(&rerun);
     }
+    snprintf(files->video, sizeof(files->video), "mosaic-%d-%g.webm", clip->size, near_kbps);
+    snprintf(files->still, sizeof(files->still), "still-%d-%g.png", clip->size, near_kbps);
+    files->still_frame = m.count / 2;
     char path[4096];
-    snprintf(path, sizeof(path), "%s/mosaic.webm", dir);
-    int ret = encode_webm(path, &m, clip->fps, error, error_size);
+    snprintf(path, sizeof(path), "%s/%s", dir, files->still);
+    int ret = write_png(path, &m.frames[files->still_frame], error, error_size);
+    snprintf(path, sizeof(path), "%s/%s", dir, files->video);
+    if (ret == 0)
+        ret = encode_webm(path, &m, clip->fps, error, error_size);
     mosaic_free(&m);
     return ret;
 }

@@ -1,6 +1,7 @@
-/* The side-by-side video: source | Facet | x264 | AV1 at about the same
- * rate, each tile labelled with its codec and measured kbit/s, written as
- * VP8 in WebM (plays in every browser). */
+/* The side-by-side pictures: source | Facet | x264 | VP8 | AV1 at about
+ * the same rate, each tile labelled with what ran (codec, resolution, a
+ * downscaled anchor's upscale) and its measured kbit/s, written as a VP8
+ * WebM video (plays in every browser) and a PNG still of one frame. */
 #ifndef FACET_BANDWIDTH_MOSAIC_H
 #define FACET_BANDWIDTH_MOSAIC_H
 
@@ -9,12 +10,20 @@
 
 #include <stddef.h>
 
-/* Picks the Facet run at clip->size nearest to near_kbps (on a log scale)
- * and the x264 and AV1 runs nearest to that run's rate, codes the clip with
- * each again to keep its pictures, and writes DIR/mosaic.webm. Describes
- * the tiles in `caption`. Returns 0, or -1 with the reason in `error`. */
+typedef struct MosaicFiles {
+    char video[64];     /* file names in the report folder */
+    char still[64];
+    int still_frame;    /* frame index of the still */
+    char caption[1024]; /* what each tile shows */
+} MosaicFiles;
+
+/* Picks for each codec its run at clip->size (any resolution) to show at
+ * about near_kbps: the best SSIM at most 25% above it, else its cheapest
+ * run. Codes the clip with each again to keep its pictures and writes
+ * DIR/mosaic-SIZE-KBPS.webm and DIR/still-SIZE-KBPS.png (the middle
+ * frame). Returns 0, or -1 with the reason in `error`. */
 int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *results, int count,
-                double near_kbps, const char *model_path, int threads, char *caption,
-                size_t caption_size, char *error, size_t error_size);
+                double near_kbps, const char *model_path, int threads, MosaicFiles *files,
+                char *error, size_t error_size);
 
 #endif

@@ -35,14 +35,21 @@ static const char usage[] =
     "      --facet LIST       Facet points INTERVAL:QUALITY, keyframe interval in\n"
     "                         seconds and keyframe quality 0..100\n"
     "                         (default 5:20,5:40,2:40,2:60,1:60,0.5:80)\n"
+    "      --scales LIST      x264, VP8 and AV1 also code S/N for each N > 1 here\n"
+    "                         (area downscale; Lanczos upscale to S for measuring;\n"
+    "                         1..8, default 1,2,4)\n"
+    "      --no-floor         no floor run (each codec at its coarsest quantiser,\n"
+    "                         the lowest rate it reaches) per codec and scale\n"
     "      --full             denser sweep (13 rates, 9 Facet points)\n"
     "      --codecs LIST      any of facet,x264,vp8,av1 (default all)\n"
     "      --model PATH       Facet model (default $FACET_MODEL, else the source\n"
     "                         tree's or the installed facet-256.safetensors)\n"
-    "      --mosaic-kbps R    side-by-side video near R kbit/s (default 20), made at\n"
-    "                         the first size up to 512\n"
-    "      --no-mosaic        no side-by-side video\n"
+    "      --pictures LIST    side-by-side videos and stills SIZE:KBPS, every codec's\n"
+    "                         run near KBPS at SIZE (default: 10 kbit/s at each size\n"
+    "                         up to 512 and 20 kbit/s at 512)\n"
+    "      --no-pictures      no side-by-side videos or stills\n"
     "      --threads N        threads per codec, 0 automatic (default 0)\n"
+    "  -j, --jobs N           runs at a time, 1..16 (default: the number of CPUs)\n"
     "  -h, --help             this text\n";
 
 static const char full_rates[] = "5,7,10,14,20,28,40,56,80,113,160,226,300";
@@ -119,6 +126,26 @@ static int parse_point_item(const char *item, void *out, int index)
     return 0;
 }
 
+static int parse_scale_item(const char *item, void *out, int index)
+{
+    return parse_int(item, 1, 8, &((int *)out)[index]);
+}
+
+static int parse_picture_item(const char *item, void *out, int index)
+{
+    PicturePoint *points = out;
+    char size[64];
+    const char *colon = strchr(item, ':');
+    if (!colon || (size_t)(colon - item) >= sizeof(size))
+        return -1;
+    memcpy(size, item, (size_t)(colon - item));
+    size[colon - item] = '\0';
+    return parse_int(size, 64, 1024, &points[index].size) < 0 ||
+                   parse_double(colon + 1, 0.1, 100000.0, &points[index].kbps) < 0
+               ? -1
+               : 0;
+}
+
 static int parse_codec_item(const char *item, void *out, int index)
 {
     static const char *const names[CODEC_COUNT] = { "facet", "x264", "vp8", "av1" };
@@ -159,7 +186,7 @@ static int fail(const char *option, const char *value)
 int options_parse(Options *o, int argc, char **argv)
 {
     enum { OPT_CROP = 256, OPT_SECONDS, OPT_SIZES, OPT_RATES, OPT_FACET, OPT_FULL, OPT_CODECS,
-           OPT_MODEL, OPT_MOSAIC_KBPS, OPT_NO_MOSAIC, OPT_THREADS };
+           OPT_MODEL, OPT_PICTURES, OPT_NO_PICTURES, OPT_THREADS, OPT_SCALES, OPT_NO_FLOOR };
     static const struct option long_options[] = {
         { "out", required_argument, NULL, 'o' },
         { "crop", required_argument, NULL, OPT_CROP },
@@ -170,26 +197,31 @@ int options_parse(Options *o, int argc, char **argv)
         { "full", no_argument, NULL, OPT_FULL },
         { "codecs", required_argument, NULL, OPT_CODECS },
         { "model", required_argument, NULL, OPT_MODEL },
-        { "mosaic-kbps", required_argument, NULL, OPT_MOSAIC_KBPS },
-        { "no-mosaic", no_argument, NULL, OPT_NO_MOSAIC },
+        { "pictures", required_argument, NULL, OPT_PICTURES },
+        { "no-pictures", no_argument, NULL, OPT_NO_PICTURES },
         { "threads", required_argument, NULL, OPT_THREADS },
+        { "jobs", required_argument, NULL, 'j' },
+        { "scales", required_argument, NULL, OPT_SCALES },
+        { "no-floor", no_argument, NULL, OPT_NO_FLOOR },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
     o->out_dir = "bandwidth-report";
     o->seconds = 10.0;
-    o->mosaic_kbps = 20.0;
-    o->mosaic = 1;
+    o->floor = 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     const char *sizes = "256,512", *rates = "5,10,20,40,80,160,300";
     const char *points = "5:20,5:40,2:40,2:60,1:60,0.5:80", *crop = NULL;
-    int full = 0, rates_given = 0, points_given = 0;
+    const char *scales = "1,2,4", *pictures = NULL;
+    int full = 0, rates_given = 0, points_given = 0, no_pictures = 0;
     for (int c = 0; c < CODEC_COUNT; c++)
         o->codecs[c] = 1;
 
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:j:h", long_options, NULL)) != -1) {
         switch (opt) {
         case 'o':
             if (!optarg[0])
@@ -215,15 +247,18 @@ int options_parse(Options *o, int argc, char **argv)
                 return fail("--model", optarg);
             o->model_path = optarg;
             break;
-        case OPT_MOSAIC_KBPS:
-            if (parse_double(optarg, 0.1, 100000.0, &o->mosaic_kbps) < 0)
-                return fail("--mosaic-kbps", optarg);
-            break;
-        case OPT_NO_MOSAIC: o->mosaic = 0; break;
+        case OPT_PICTURES: pictures = optarg; break;
+        case OPT_NO_PICTURES: no_pictures = 1; break;
         case OPT_THREADS:
             if (parse_int(optarg, 0, 64, &o->threads) < 0)
                 return fail("--threads", optarg);
             break;
+        case 'j':
+            if (parse_int(optarg, 1, 16, &o->jobs) < 0)
+                return fail("--jobs", optarg);
+            break;
+        case OPT_SCALES: scales = optarg; break;
+        case OPT_NO_FLOOR: o->floor = 0; break;
         case 'h': fputs(usage, stdout); return 1;
         default: fputs(usage, stderr); return -1;
         }
@@ -254,6 +289,36 @@ int options_parse(Options *o, int argc, char **argv)
         return fail("--rates", rates);
     if ((o->facet_point_count = parse_list(points, parse_point_item, o->facet_points)) < 0)
         return fail("--facet", points);
+    if ((o->scale_count = parse_list(scales, parse_scale_item, o->scales)) < 0)
+        return fail("--scales (1..8)", scales);
+    for (int i = 0; i < o->scale_count; i++)
+        for (int j = 0; j < i; j++)
+            if (o->scales[i] == o->scales[j])
+                return fail("--scales (a scale twice)", scales);
+    if (pictures) {
+        if ((o->picture_count = parse_list(pictures, parse_picture_item, o->pictures)) < 0)
+            return fail("--pictures (SIZE:KBPS,...)", pictures);
+        for (int i = 0; i < o->picture_count; i++) {
+            int swept = 0;
+            for (int s = 0; s < o->size_count; s++)
+                swept |= o->sizes[s] == o->pictures[i].size;
+            if (!swept)
+                return fail("--pictures (a size not in --sizes)", pictures);
+        }
+    } else if (!no_pictures) {
+        /* About 10 kbit/s, where a call whose bandwidth drops lives, at every
+         * size up to 512 (a 512 mosaic of 5 tiles holds 0.5 GB for 10 s),
+         * and 20 kbit/s at 512 too. */
+        for (int s = 0; s < o->size_count && o->picture_count + 2 <= OPTIONS_MAX_LIST; s++) {
+            if (o->sizes[s] > 512)
+                continue;
+            o->pictures[o->picture_count++] = (PicturePoint){ o->sizes[s], 10.0 };
+            if (o->sizes[s] == 512)
+                o->pictures[o->picture_count++] = (PicturePoint){ 512, 20.0 };
+        }
+    }
+    if (no_pictures)
+        o->picture_count = 0;
     if (!o->model_path)
         o->model_path = default_model_path();
     return 0;

@@ -12,6 +12,13 @@ typedef struct FacetPoint {
     int keyframe_quality;
 } FacetPoint;
 
+/* A side-by-side video and still: every codec's run nearest `kbps` at
+ * `size`. */
+typedef struct PicturePoint {
+    int size;
+    double kbps;
+} PicturePoint;
+
 typedef struct Options {
     const char *input;     /* clip path */
     int default_input;     /* no clip argument: the packaged default clip */
@@ -25,10 +32,14 @@ typedef struct Options {
     int rate_count;
     FacetPoint facet_points[OPTIONS_MAX_LIST];
     int facet_point_count;
+    int scales[OPTIONS_MAX_LIST]; /* conventional codecs code S / scale (1: S itself) */
+    int scale_count;
+    int floor;               /* 1: a floor run (coarsest quantiser) per codec and scale */
     int codecs[CODEC_COUNT]; /* 1: measure this codec */
-    double mosaic_kbps;      /* rate the mosaic's Facet point is picked near */
-    int mosaic;              /* 0: no mosaic video */
+    PicturePoint pictures[OPTIONS_MAX_LIST]; /* side-by-side videos and stills */
+    int picture_count;
     int threads;
+    int jobs;                /* runs at a time */
 } Options;
 
 /* Parses argv. Returns 0 to run, 1 when --help was printed, -1 after

@@ -1,7 +1,7 @@
 /* gnuplot plots; see plots.h. */
 #include "plots.h"
 
-#include "bd_rate.h"
+#include "bd_table.h"
 
 #include <spawn.h>
 #include <stdio.h>
@@ -32,11 +32,22 @@ static void put_quoted(FILE *file, const char *text)
     fputc('\'', file);
 }
 
-/* Data file of one codec at one size, sorted by rate: kbps, PSNR, SSIM,
- * MS-SSIM. Facet's file also gets its Pareto front (the points no other
- * Facet point beats on both rate and SSIM) after a blank-line pair, as
- * gnuplot's index 1. Returns the number of points, or -1. */
-static int write_data(const char *dir, int size, CodecKind codec, const RunResult *results,
+/* File-name form of a curve's name: "AV1 @128 + Lanczos" -> "AV1-at128". */
+static void series_slug(const RunConfig *series, char *slug, size_t slug_size)
+{
+    if (series->codec == CODEC_FACET)
+        snprintf(slug, slug_size, "Facet-keypoints");
+    else if (series->coded_size != series->size)
+        snprintf(slug, slug_size, "%s-at%d", codec_kind_name(series->codec), series->coded_size);
+    else
+        snprintf(slug, slug_size, "%s", codec_kind_name(series->codec));
+}
+
+/* Data file of one curve, sorted by rate: kbps, PSNR, SSIM, MS-SSIM. A
+ * Facet curve also gets its Pareto front (the points no other point of it
+ * beats on both rate and SSIM) after a blank-line pair, as gnuplot's
+ * index 1. Returns the number of points, or -1. */
+static int write_data(const char *dir, const RunConfig *series, const RunResult *results,
                       int count)
 {
     RdPoint *points = malloc((size_t)(count > 0 ? count : 1) * sizeof(*points));
@@ -45,20 +56,17 @@ static int write_data(const char *dir, int size, CodecKind codec, const RunResul
     if (!points || !rows)
         goto done;
     for (int i = 0; i < count; i++)
-        if (results[i].config.codec == codec && results[i].config.size == size)
+        if (run_same_series(&results[i].config, series))
             rows[n++] = &results[i];
-    if (n == 0) {
-        ret = 0;
-        goto done;
-    }
     for (int i = 1; i < n; i++) /* insertion sort by rate: a few dozen rows */
         for (int j = i; j > 0 && rows[j]->kbps < rows[j - 1]->kbps; j--) {
             const RunResult *t = rows[j];
             rows[j] = rows[j - 1];
             rows[j - 1] = t;
         }
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/rd-%d-%s.dat", dir, size, codec_kind_name(codec));
+    char path[4096], slug[64];
+    series_slug(series, slug, sizeof(slug));
+    snprintf(path, sizeof(path), "%s/rd-%d-%s.dat", dir, series->size, slug);
     FILE *file = fopen(path, "w");
     if (!file) {
         perror(path);
@@ -68,7 +76,7 @@ static int write_data(const char *dir, int size, CodecKind codec, const RunResul
     for (int i = 0; i < n; i++)
         fprintf(file, "%.4f %.4f %.5f %.5f\n", rows[i]->kbps, rows[i]->mean.psnr,
                 rows[i]->mean.ssim, rows[i]->mean.ms_ssim);
-    if (codec == CODEC_FACET) {
+    if (series->codec == CODEC_FACET) {
         fprintf(file, "\n\n# Pareto front on SSIM: kbps ssim\n");
         for (int i = 0; i < n; i++)
             points[i] = (RdPoint){ rows[i]->kbps, rows[i]->mean.ssim };
@@ -83,38 +91,79 @@ done:
     return ret;
 }
 
-static void write_plot(FILE *gp, const char *dir, int size, const int have[CODEC_COUNT],
-                       const char *metric, int column, const char *terminal,
-                       const char *extension)
+/* The best conventional curve on one metric: kbps, quality. */
+static int write_envelope(const char *dir, int size, BdMetric metric, const RunResult *results,
+                          int count)
+{
+    EnvelopePoint *points = malloc((size_t)(count > 0 ? count : 1) * sizeof(*points));
+    if (!points)
+        return -1;
+    int n = bd_envelope(results, count, size, metric, points);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/rd-%d-best-%s.dat", dir, size,
+             metric == BD_METRIC_SSIM ? "ssim" : "psnr");
+    FILE *file = fopen(path, "w");
+    if (!file) {
+        perror(path);
+        free(points);
+        return -1;
+    }
+    fprintf(file, "# best conventional curve: kbps %s\n", bd_metric_name(metric));
+    for (int i = 0; i < n; i++)
+        fprintf(file, "%.4f %.5f\n", points[i].point.kbps, points[i].point.quality);
+    free(points);
+    return fclose(file) == 0 ? n : -1;
+}
+
+static void write_plot(FILE *gp, const char *dir, int size, const RunConfig *const *series,
+                       int series_count, int have_envelope, const char *metric, int column,
+                       const char *terminal, const char *extension)
 {
     char name[64], path[4096];
     plots_file_name(name, sizeof(name), size, metric, extension);
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    fprintf(gp, "set terminal %s\nset output ", terminal);
+    /* noenhanced: "@" in "AV1 @128" is markup in enhanced text. */
+    fprintf(gp, "set terminal %s noenhanced\nset output ", terminal);
     put_quoted(gp, path);
     fprintf(gp, "\nset title '%dx%d, 25 fps: rate against %s'\n", size, size,
             column == 3 ? "SSIM" : "PSNR");
     fprintf(gp, "set ylabel '%s'\n", column == 3 ? "SSIM (luma)" : "PSNR (dB, Y+U+V)");
     const char *separator = "plot ";
-    for (int codec = 0; codec < CODEC_COUNT; codec++) {
-        if (!have[codec])
-            continue;
-        snprintf(path, sizeof(path), "%s/rd-%d-%s.dat", dir, size, codec_kind_name(codec));
+    if (have_envelope) {
+        snprintf(path, sizeof(path), "%s/rd-%d-best-%s.dat", dir, size, metric);
         fputs(separator, gp);
         put_quoted(gp, path);
-        if (codec == CODEC_FACET)
-            fprintf(gp, " index 0 using 1:%d with points pt 7 ps 1.2 lc rgb '%s' title 'Facet "
-                        "(keyframe interval x quality)'",
-                    column, codec_colors[codec]);
-        else
-            fprintf(gp, " using 1:%d with linespoints pt 7 lw 2 lc rgb '%s' title '%s'", column,
-                    codec_colors[codec], codec_kind_name(codec));
+        fprintf(gp, " using 1:2 with lines lw 9 lc rgb '#d8d8d8' title 'best conventional'");
         separator = ", \\\n     ";
-        if (codec == CODEC_FACET && column == 3) {
+    }
+    for (int k = 0; k < series_count; k++) {
+        const RunConfig *c = series[k];
+        char slug[64], title[64];
+        series_slug(c, slug, sizeof(slug));
+        run_series_name(c, title, sizeof(title));
+        snprintf(path, sizeof(path), "%s/rd-%d-%s.dat", dir, size, slug);
+        fputs(separator, gp);
+        put_quoted(gp, path);
+        if (c->codec == CODEC_FACET) {
+            fprintf(gp, " index 0 using 1:%d with points pt 7 ps 1.2 lc rgb '%s' title ",
+                    column, codec_colors[c->codec]);
+            strncat(title, " (settings)", sizeof(title) - strlen(title) - 1);
+            put_quoted(gp, title);
+        } else {
+            /* Full resolution solid, S/2 dashed, S/4 dotted. */
+            int scale = c->coded_size > 0 ? (c->size + c->coded_size / 2) / c->coded_size : 1;
+            int dash = scale <= 1 ? 1 : scale == 2 ? 2 : 3;
+            int point = scale <= 1 ? 7 : scale == 2 ? 5 : 9;
+            fprintf(gp, " using 1:%d with linespoints pt %d ps 0.8 lw 2 dt %d lc rgb '%s' title ",
+                    column, point, dash, codec_colors[c->codec]);
+            put_quoted(gp, title);
+        }
+        separator = ", \\\n     ";
+        if (c->codec == CODEC_FACET && column == 3) {
             fputs(separator, gp);
             put_quoted(gp, path);
             fprintf(gp, " index 1 using 1:2 with lines lw 2 dt 2 lc rgb '%s' title 'Facet, best "
-                        "points'", codec_colors[codec]);
+                        "points'", codec_colors[c->codec]);
         }
     }
     fputs("\nunset output\n", gp);
@@ -139,25 +188,50 @@ int plots_write(const char *dir, const RunResult *results, int count)
     }
     fprintf(gp, "# Rate-distortion plots of facet-bandwidth; run: gnuplot plots.gp\n"
                 "set logscale x 2\nset xlabel 'kbit/s (bytes written, log scale)'\n"
-                "set grid\nset key bottom right\n");
+                "set grid\nset key outside right top\n");
+    const RunConfig **series = malloc((size_t)(count > 0 ? count : 1) * sizeof(*series));
+    if (!series) {
+        fclose(gp);
+        return -1;
+    }
     for (int s = 0; s < size_count; s++) {
-        int have[CODEC_COUNT];
-        for (int codec = 0; codec < CODEC_COUNT; codec++) {
-            have[codec] = write_data(dir, sizes[s], codec, results, count);
-            if (have[codec] < 0) {
-                fclose(gp);
-                return -1;
-            }
+        /* The curves at this size, in table order. */
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            const RunConfig *c = &results[i].config;
+            int known = c->size != sizes[s];
+            for (int k = 0; k < n && !known; k++)
+                known = run_same_series(series[k], c);
+            if (known)
+                continue;
+            int j = n++;
+            for (; j > 0 && run_series_compare(series[j - 1], c) > 0; j--)
+                series[j] = series[j - 1];
+            series[j] = c;
+        }
+        int have_envelope = 0;
+        for (int k = 0; k < n; k++)
+            have_envelope |= series[k]->codec != CODEC_FACET;
+        int failed = 0;
+        for (int k = 0; k < n; k++)
+            failed |= write_data(dir, series[k], results, count) < 0;
+        for (int m = 0; m < BD_METRIC_COUNT && have_envelope; m++)
+            failed |= write_envelope(dir, sizes[s], m, results, count) < 0;
+        if (failed) {
+            free(series);
+            fclose(gp);
+            return -1;
         }
         for (int m = 0; m < 2; m++) {
             const char *metric = m == 0 ? "ssim" : "psnr";
             int column = m == 0 ? 3 : 2;
-            write_plot(gp, dir, sizes[s], have, metric, column,
-                       "pngcairo size 900,600 font 'DejaVu Sans,11'", "png");
-            write_plot(gp, dir, sizes[s], have, metric, column,
-                       "svg size 900,600 dynamic font 'DejaVu Sans,11'", "svg");
+            write_plot(gp, dir, sizes[s], series, n, have_envelope, metric, column,
+                       "pngcairo size 1000,650 font 'DejaVu Sans,11'", "png");
+            write_plot(gp, dir, sizes[s], series, n, have_envelope, metric, column,
+                       "svg size 1000,650 dynamic font 'DejaVu Sans,11'", "svg");
         }
     }
+    free(series);
     if (fclose(gp) != 0) {
         fprintf(stderr, "%s: write failed\n", script);
         return -1;

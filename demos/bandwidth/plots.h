@@ -5,8 +5,10 @@
 
 #include "run_result.h"
 
-/* Writes rd-SIZE-CODEC.dat, plots.gp and rd-SIZE-{ssim,psnr}.{png,svg}
- * into `dir`. Returns 0, or -1 when gnuplot is missing or failed (printed;
+/* Writes a data file per curve (rd-SIZE-AV1.dat, rd-SIZE-AV1-at128.dat,
+ * rd-SIZE-Facet-keypoints.dat), the best conventional curves
+ * (rd-SIZE-best-{ssim,psnr}.dat), plots.gp and
+ * rd-SIZE-{ssim,psnr}.{png,svg} into `dir`. Returns 0, or -1 when gnuplot is missing or failed (printed;
  * the data files and script stay for a later try). */
 int plots_write(const char *dir, const RunResult *results, int count);
 

@@ -11,6 +11,34 @@ const char *codec_kind_name(CodecKind codec)
     return codec >= 0 && codec < CODEC_COUNT ? names[codec] : "?";
 }
 
+void run_series_name(const RunConfig *config, char *name, size_t name_size)
+{
+    if (config->codec == CODEC_FACET)
+        snprintf(name, name_size, "Facet keypoints");
+    else if (config->coded_size != config->size)
+        snprintf(name, name_size, "%s @%d + Lanczos", codec_kind_name(config->codec),
+                 config->coded_size);
+    else
+        snprintf(name, name_size, "%s", codec_kind_name(config->codec));
+}
+
+int run_same_series(const RunConfig *a, const RunConfig *b)
+{
+    return a->codec == b->codec && a->size == b->size && a->coded_size == b->coded_size &&
+           (a->codec != CODEC_FACET || a->facet_mode == b->facet_mode);
+}
+
+int run_series_compare(const RunConfig *a, const RunConfig *b)
+{
+    if (a->codec != b->codec)
+        return a->codec < b->codec ? -1 : 1;
+    if (a->codec == CODEC_FACET && a->facet_mode != b->facet_mode)
+        return a->facet_mode < b->facet_mode ? -1 : 1;
+    if (a->coded_size != b->coded_size)
+        return a->coded_size > b->coded_size ? -1 : 1;
+    return 0;
+}
+
 int run_result_init(RunResult *result, const RunConfig *config, int frames)
 {
     memset(result, 0, sizeof(*result));
@@ -51,6 +79,20 @@ void run_result_finish(RunResult *result, int fps)
     result->bytes = bytes;
     double seconds = (double)result->frames / fps;
     result->kbps = seconds > 0 ? (double)bytes * 8.0 / seconds / 1000.0 : 0.0;
+    /* The link has to carry the busiest second, not the mean: slide a
+     * window of fps frames over the clip. */
+    result->peak_kbps = NAN;
+    if (fps > 0 && result->frames >= fps) {
+        uint64_t window = 0, most = 0;
+        for (int i = 0; i < result->frames; i++) {
+            window += result->frame_bytes[i];
+            if (i >= fps)
+                window -= result->frame_bytes[i - fps];
+            if (i >= fps - 1 && window > most)
+                most = window;
+        }
+        result->peak_kbps = (double)most * 8.0 / 1000.0;
+    }
 }
 
 void run_result_free(RunResult *result)

@@ -5,6 +5,7 @@
 #include "clip.h"
 #include "metrics.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,14 +17,41 @@ typedef enum CodecKind {
     CODEC_COUNT
 } CodecKind;
 
+/* Facet's modes, each a curve of its own. The keypoint tier's points come
+ * from its settings (keyframe interval x quality); the latent tier, when it
+ * lands in libfacet, adds FACET_MODE_LATENT here with points from rate
+ * targets (RunConfig.target_kbps, the encoder's bitrate setting). */
+typedef enum FacetMode {
+    FACET_MODE_KEYPOINTS = 0,
+    FACET_MODE_COUNT
+} FacetMode;
+
 /* One point of a sweep: a codec at a picture size and a setting. */
 typedef struct RunConfig {
     CodecKind codec;
-    int size;
-    double target_kbps;       /* conventional codecs; 0 for Facet */
-    double keyframe_interval; /* Facet, seconds */
-    int keyframe_quality;     /* Facet, 0..100 */
+    int size;                 /* side of the source pictures it is measured against (S) */
+    int coded_size;           /* side the codec codes: S, or S/2 or S/4 for the downscaled
+                               * anchors (area downscale, Lanczos upscale back to S) */
+    double target_kbps;       /* rate asked for; 0: none (a constant-quality or
+                               * settings-based point) */
+    int crf;                  /* conventional codecs: constant-quality run at this
+                               * quantiser (the codec's floor); -1: rate-targeted */
+    FacetMode facet_mode;     /* Facet */
+    double keyframe_interval; /* Facet keypoint tier, seconds */
+    int keyframe_quality;     /* Facet keypoint tier, 0..100 */
 } RunConfig;
+
+/* Name of the curve a run belongs to: "AV1", "AV1 @128 + Lanczos" (coded
+ * at 128x128, upscaled to S), "Facet keypoints". */
+void run_series_name(const RunConfig *config, char *name, size_t name_size);
+
+/* 1 when a and b lie on the same curve (codec, coded size, Facet mode; the
+ * measured size too). */
+int run_same_series(const RunConfig *a, const RunConfig *b);
+
+/* Orders curves for tables and plots: Facet modes first, then x264, VP8,
+ * AV1, each at full resolution before the downscaled ones. */
+int run_series_compare(const RunConfig *a, const RunConfig *b);
 
 typedef struct RunResult {
     RunConfig config;
@@ -31,7 +59,9 @@ typedef struct RunResult {
     char setting[64]; /* human-readable setting for tables */
     int frames;
     uint64_t bytes;   /* every byte the encoder produced */
-    double kbps;      /* bytes * 8 / (frames / fps) / 1000 */
+    double kbps;      /* bytes * 8 / (frames / fps) / 1000: the mean rate */
+    double peak_kbps; /* most bytes in any window of one second (fps frames), as
+                       * kbit/s; NAN when the clip is shorter than a second */
     FrameMetrics mean;
     double encode_ms, decode_ms; /* per frame */
     FrameMetrics *per_frame;     /* frames entries */
@@ -49,7 +79,7 @@ const char *codec_kind_name(CodecKind codec); /* "Facet", "x264", "VP8", "AV1" *
 /* Allocates the per-frame arrays. Returns 0 or -1 (out of memory). */
 int run_result_init(RunResult *result, const RunConfig *config, int frames);
 
-/* Computes the means and the rate from the per-frame arrays. */
+/* Computes the means, the rate and the peak from the per-frame arrays. */
 void run_result_finish(RunResult *result, int fps);
 
 void run_result_free(RunResult *result);

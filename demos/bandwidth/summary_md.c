@@ -3,19 +3,21 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const double summary_rates[] = { 5.0, 10.0, 20.0, 40.0 };
 #define SUMMARY_RATE_COUNT 4
 
-/* The run of codec at size nearest to kbps on a log scale; *lowest tells
- * whether it is that codec's lowest-rate run. */
-static const RunResult *nearest(const RunResult *results, int count, CodecKind codec, int size,
+/* The run on `series` nearest to kbps on a log scale; *lowest tells
+ * whether it is that curve's lowest-rate run. */
+static const RunResult *nearest(const RunResult *results, int count, const RunConfig *series,
                                 double kbps, int *lowest)
 {
     const RunResult *best = NULL, *cheapest = NULL;
     for (int i = 0; i < count; i++) {
         const RunResult *r = &results[i];
-        if (r->config.codec != codec || r->config.size != size || r->kbps <= 0)
+        if (!run_same_series(&r->config, series) || r->kbps <= 0)
             continue;
         if (!best || fabs(log(r->kbps / kbps)) < fabs(log(best->kbps / kbps)))
             best = r;
@@ -24,6 +26,81 @@ static const RunResult *nearest(const RunResult *results, int count, CodecKind c
     }
     *lowest = best && best == cheapest;
     return best;
+}
+
+static void put_peak(FILE *file, const RunResult *r)
+{
+    if (!isnan(r->peak_kbps))
+        fprintf(file, " (peak %.1f)", r->peak_kbps);
+}
+
+/* One table: a row per curve at `size`, then the best conventional curve. */
+static void write_size_table(FILE *file, const RunResult *results, int count, int size)
+{
+    fprintf(file, "\n**%dx%d**\n\n| curve |", size, size);
+    for (int k = 0; k < SUMMARY_RATE_COUNT; k++)
+        fprintf(file, " ~%g kbit/s |", summary_rates[k]);
+    fprintf(file, "\n|---|");
+    for (int k = 0; k < SUMMARY_RATE_COUNT; k++)
+        fprintf(file, "---|");
+    fprintf(file, "\n");
+    const RunConfig **series = malloc((size_t)count * sizeof(*series));
+    EnvelopePoint *envelope = malloc((size_t)count * sizeof(*envelope));
+    if (!series || !envelope) {
+        free(series);
+        free(envelope);
+        return;
+    }
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+        const RunConfig *c = &results[i].config;
+        int known = c->size != size;
+        for (int k = 0; k < n && !known; k++)
+            known = run_same_series(series[k], c);
+        if (known)
+            continue;
+        int j = n++;
+        for (; j > 0 && run_series_compare(series[j - 1], c) > 0; j--)
+            series[j] = series[j - 1];
+        series[j] = c;
+    }
+    for (int k = 0; k < n; k++) {
+        char name[64];
+        run_series_name(series[k], name, sizeof(name));
+        fprintf(file, "| %s |", name);
+        for (int c = 0; c < SUMMARY_RATE_COUNT; c++) {
+            int lowest;
+            const RunResult *r = nearest(results, count, series[k], summary_rates[c], &lowest);
+            fprintf(file, " %.1f", r->kbps);
+            put_peak(file, r);
+            fprintf(file, ", %.3f, %.2f dB%s |", r->mean.ssim, r->mean.psnr,
+                    lowest && r->kbps > 1.5 * summary_rates[c] ? " (lowest)" : "");
+        }
+        fprintf(file, "\n");
+    }
+    /* The best conventional curve on SSIM: its point nearest each rate and
+     * where that point comes from. */
+    int e = bd_envelope(results, count, size, BD_METRIC_SSIM, envelope);
+    if (e > 0) {
+        fprintf(file, "| **best conventional** (SSIM) |");
+        for (int c = 0; c < SUMMARY_RATE_COUNT; c++) {
+            const EnvelopePoint *best = &envelope[0];
+            for (int k = 1; k < e; k++)
+                if (fabs(log(envelope[k].point.kbps / summary_rates[c])) <
+                    fabs(log(best->point.kbps / summary_rates[c])))
+                    best = &envelope[k];
+            char name[64];
+            run_series_name(&best->run->config, name, sizeof(name));
+            fprintf(file, " %.1f", best->run->kbps);
+            put_peak(file, best->run);
+            fprintf(file, ", %.3f, %.2f dB: %s%s |", best->run->mean.ssim, best->run->mean.psnr,
+                    name, best == &envelope[0] && best->point.kbps > 1.5 * summary_rates[c]
+                              ? " (lowest)" : "");
+        }
+        fprintf(file, "\n");
+    }
+    free(series);
+    free(envelope);
 }
 
 int summary_md_write(const char *dir, const char *command, const char *input,
@@ -37,9 +114,11 @@ int summary_md_write(const char *dir, const char *command, const char *input,
         return -1;
     }
     fprintf(file, "Input `%s`; made by\n\n```sh\n%s\n```\n\n", input, command);
-    fprintf(file, "Each cell: the run nearest the column's rate (actual kbit/s, SSIM, PSNR); "
-                  "\"lowest\" marks a codec's lowest-rate run when it is well above the column's "
-                  "rate.\n");
+    fprintf(file, "Each cell: the run nearest the column's rate: mean kbit/s (peak kbit/s: the "
+                  "most bytes in any one second), SSIM, PSNR; \"lowest\" marks a curve's "
+                  "lowest-rate run when it is well above the column's rate. \"@N + Lanczos\": "
+                  "coded at NxN (area downscale) and upscaled with Lanczos for display and "
+                  "measurement.\n");
     int sizes_done[64], size_count = 0;
     for (int i = 0; i < count; i++) {
         int size = results[i].config.size, seen = 0;
@@ -48,35 +127,28 @@ int summary_md_write(const char *dir, const char *command, const char *input,
         if (seen || size_count == 64)
             continue;
         sizes_done[size_count++] = size;
-        fprintf(file, "\n**%dx%d**\n\n| codec |", size, size);
-        for (int k = 0; k < SUMMARY_RATE_COUNT; k++)
-            fprintf(file, " ~%g kbit/s |", summary_rates[k]);
-        fprintf(file, "\n|---|");
-        for (int k = 0; k < SUMMARY_RATE_COUNT; k++)
-            fprintf(file, "---|");
-        fprintf(file, "\n");
-        for (int codec = 0; codec < CODEC_COUNT; codec++) {
-            int lowest;
-            if (!nearest(results, count, codec, size, summary_rates[0], &lowest))
-                continue;
-            fprintf(file, "| %s |", codec_kind_name(codec));
-            for (int k = 0; k < SUMMARY_RATE_COUNT; k++) {
-                double wanted = summary_rates[k];
-                const RunResult *r = nearest(results, count, codec, size, wanted, &lowest);
-                fprintf(file, " %.1f kbit/s, SSIM %.3f, %.2f dB%s |", r->kbps, r->mean.ssim,
-                        r->mean.psnr, lowest && r->kbps > 1.5 * wanted ? " (lowest)" : "");
-            }
-            fprintf(file, "\n");
-        }
+        write_size_table(file, results, count, size);
     }
     if (row_count > 0) {
         fprintf(file, "\nBD-rate of Facet (negative: Facet needs less rate for the same "
-                      "quality):\n\n| size | against | metric | BD-rate |\n|---|---|---|---|\n");
+                      "quality):\n\n| size | Facet | against | SSIM | PSNR |\n|---|---|---|---|---|\n");
+        /* Rows come as SSIM then PSNR of each pair of curves. */
         for (int i = 0; i < row_count; i++) {
-            char text[512];
-            bd_row_describe(&rows[i], text, sizeof(text));
-            fprintf(file, "| %dx%d | %s | %s | %s |\n", rows[i].size, rows[i].size,
-                    codec_kind_name(rows[i].codec), bd_metric_name(rows[i].metric), text);
+            if (rows[i].metric != BD_METRIC_SSIM)
+                continue;
+            const BdRow *psnr = NULL;
+            for (int j = 0; j < row_count && !psnr; j++)
+                if (rows[j].metric == BD_METRIC_PSNR && rows[j].size == rows[i].size &&
+                    strcmp(rows[j].test, rows[i].test) == 0 &&
+                    strcmp(rows[j].anchor, rows[i].anchor) == 0)
+                    psnr = &rows[j];
+            char ssim_text[512], psnr_text[512] = "";
+            bd_row_describe(&rows[i], ssim_text, sizeof(ssim_text));
+            if (psnr)
+                bd_row_describe(psnr, psnr_text, sizeof(psnr_text));
+            fprintf(file, "| %dx%d | %s | %s%s%s | %s | %s |\n", rows[i].size, rows[i].size,
+                    rows[i].test, rows[i].envelope ? "**" : "", rows[i].anchor,
+                    rows[i].envelope ? "**" : "", ssim_text, psnr_text);
         }
     }
     int failed = ferror(file);

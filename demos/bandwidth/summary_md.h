@@ -1,6 +1,6 @@
 /* summary.md: the report's headline numbers as Markdown, for a README: per
- * picture size, each codec's runs nearest 5, 10, 20 and 40 kbit/s, and the
- * BD-rates. */
+ * picture size, each curve's runs nearest 5, 10, 20 and 40 kbit/s (mean and
+ * peak rate, SSIM, PSNR), the best conventional curve's, and the BD-rates. */
 #ifndef FACET_BANDWIDTH_SUMMARY_MD_H
 #define FACET_BANDWIDTH_SUMMARY_MD_H
 

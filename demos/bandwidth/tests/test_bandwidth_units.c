@@ -1,9 +1,12 @@
-/* The demo's pure parts: BD-rate, Pareto fronts, PCHIP, crop parsing, the
- * label font and the in-order delivery of decoded frames. */
+/* The demo's pure parts: BD-rate, Pareto fronts, PCHIP, the best
+ * conventional curve and the BD table, peaks, curve names, crop parsing,
+ * the label font and the in-order delivery of decoded frames. */
 #include "bd_rate.h"
+#include "bd_table.h"
 #include "clip.h"
 #include "frame_delivery.h"
 #include "label_font.h"
+#include "run_result.h"
 
 #include <check.h>
 #include <math.h>
@@ -217,6 +220,105 @@ START_TEST(test_delivery_errors)
 }
 END_TEST
 
+START_TEST(test_peak_is_busiest_second)
+{
+    /* 5 fps, 12 frames: a 100-byte keyframe at 0 and at 7, 10 bytes
+     * otherwise. The busiest window of 5 frames holds a keyframe and 4
+     * deltas: 140 bytes, 1.12 kbit/s; the mean is 300 bytes over 2.4 s. */
+    RunConfig config = { .codec = CODEC_X264, .size = 64, .coded_size = 64, .crf = -1 };
+    RunResult r;
+    ck_assert_int_eq(run_result_init(&r, &config, 12), 0);
+    for (int i = 0; i < 12; i++)
+        r.frame_bytes[i] = i == 0 || i == 7 ? 100 : 10;
+    run_result_finish(&r, 5);
+    ck_assert_double_eq_tol(r.kbps, 300 * 8 / 2.4 / 1000, 1e-12);
+    ck_assert_double_eq_tol(r.peak_kbps, 1.12, 1e-12);
+    run_result_free(&r);
+
+    /* Shorter than a second: no peak. */
+    ck_assert_int_eq(run_result_init(&r, &config, 4), 0);
+    run_result_finish(&r, 5);
+    ck_assert(isnan(r.peak_kbps));
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_series_names)
+{
+    char name[64];
+    RunConfig av1 = { .codec = CODEC_AV1, .size = 256, .coded_size = 128, .crf = -1 };
+    run_series_name(&av1, name, sizeof(name));
+    ck_assert_str_eq(name, "AV1 @128 + Lanczos");
+    RunConfig full = av1;
+    full.coded_size = 256;
+    run_series_name(&full, name, sizeof(name));
+    ck_assert_str_eq(name, "AV1");
+    RunConfig facet = { .codec = CODEC_FACET, .size = 256, .coded_size = 256 };
+    run_series_name(&facet, name, sizeof(name));
+    ck_assert_str_eq(name, "Facet keypoints");
+    /* Same curve: codec, coded size and measured size; a target does not
+     * matter. */
+    RunConfig other_rate = av1;
+    other_rate.target_kbps = 40;
+    ck_assert(run_same_series(&av1, &other_rate));
+    ck_assert(!run_same_series(&av1, &full));
+    /* Facet first, then by codec, full resolution before reduced. */
+    ck_assert_int_lt(run_series_compare(&facet, &av1), 0);
+    ck_assert_int_lt(run_series_compare(&full, &av1), 0);
+}
+END_TEST
+
+/* A run with just what the envelope and the BD table read. */
+static RunResult fake_run(CodecKind codec, int size, int coded_size, double kbps, double ssim)
+{
+    RunResult r = { .config = { .codec = codec, .size = size, .coded_size = coded_size,
+                                .crf = -1 },
+                    .kbps = kbps };
+    r.mean.ssim = ssim;
+    r.mean.psnr = 20.0 + 20.0 * ssim;
+    return r;
+}
+
+START_TEST(test_best_conventional_curve)
+{
+    RunResult runs[] = {
+        fake_run(CODEC_AV1, 256, 256, 20.0, 0.90),
+        fake_run(CODEC_AV1, 256, 256, 40.0, 0.95),
+        fake_run(CODEC_AV1, 256, 128, 10.0, 0.85), /* downscaled: cheapest */
+        fake_run(CODEC_AV1, 256, 128, 20.0, 0.88), /* beaten by full-size AV1 */
+        fake_run(CODEC_X264, 256, 256, 30.0, 0.93),
+        fake_run(CODEC_X264, 256, 256, 50.0, 0.94), /* beaten by a cheaper AV1 */
+        fake_run(CODEC_FACET, 256, 256, 5.0, 0.99), /* not conventional */
+        fake_run(CODEC_VP8, 512, 512, 5.0, 0.99),   /* another size */
+    };
+    int count = (int)(sizeof(runs) / sizeof(runs[0]));
+    EnvelopePoint points[8];
+    int n = bd_envelope(runs, count, 256, BD_METRIC_SSIM, points);
+    ck_assert_int_eq(n, 4);
+    ck_assert_ptr_eq(points[0].run, &runs[2]);
+    ck_assert_ptr_eq(points[1].run, &runs[0]);
+    ck_assert_ptr_eq(points[2].run, &runs[4]);
+    ck_assert_ptr_eq(points[3].run, &runs[1]);
+
+    /* The BD table: Facet against the envelope first, then each of the 3
+     * conventional curves at 256, each on SSIM and PSNR; a Facet curve of
+     * one point has too few points and says so. */
+    BdRow rows[16];
+    int rows_n = bd_table_compute(runs, count, rows, 16);
+    ck_assert_int_eq(rows_n, 2 * 4);
+    ck_assert(rows[0].envelope);
+    ck_assert_str_eq(rows[0].anchor, "best conventional");
+    ck_assert_str_eq(rows[0].test, "Facet keypoints");
+    ck_assert_str_eq(rows[2].anchor, "x264");
+    ck_assert_str_eq(rows[4].anchor, "AV1");
+    ck_assert_str_eq(rows[6].anchor, "AV1 @128 + Lanczos");
+    ck_assert(!rows[0].overlap);
+    char text[512];
+    bd_row_describe(&rows[0], text, sizeof(text));
+    ck_assert_msg(strstr(text, "too few points") != NULL, "%s", text);
+}
+END_TEST
+
 static Suite *bandwidth_suite(void)
 {
     Suite *suite = suite_create("bandwidth");
@@ -230,6 +332,9 @@ static Suite *bandwidth_suite(void)
     tcase_add_test(tc, test_label_font);
     tcase_add_test(tc, test_delivery_fills_gaps);
     tcase_add_test(tc, test_delivery_errors);
+    tcase_add_test(tc, test_peak_is_busiest_second);
+    tcase_add_test(tc, test_series_names);
+    tcase_add_test(tc, test_best_conventional_curve);
     suite_add_tcase(suite, tc);
     return suite;
 }
