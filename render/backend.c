@@ -225,7 +225,9 @@ static int prepare(FacetRenderBackend *b, int size, const FacetRenderPicture *ou
 #ifdef FACET_WITH_VULKAN
     if (b->vk_device) {
         char error[512];
-        ret = facet_vk_renderer_create(&b->vk, b->vk_device, b->net, size, error, sizeof(error));
+        ret = facet_vk_renderer_create_for_picture(&b->vk, b->vk_device, b->net, size,
+                                                   b->has_picture ? &b->picture : NULL, error,
+                                                   sizeof(error));
         if (ret == 0) {
             b->size = size;
             return 0;

@@ -13,12 +13,18 @@
  * deeper level writes into the other half. The last up conv writes into the
  * caller's output tensor, which may be a view (DenseMotion puts it in front
  * of its input in one buffer).
+ *
+ * The hourglass is described once, as graph nodes (facet_hourglass_build(),
+ * render/graph.h): the renderer's graph includes it and runs on either back
+ * end; the keypoint detector runs the same nodes on the CPU through
+ * facet_hourglass_layout() / facet_hourglass_run().
  */
 #ifndef FACET_RENDER_HOURGLASS_H
 #define FACET_RENDER_HOURGLASS_H
 
 #include <stddef.h>
 
+#include "render/graph.h"
 #include "render/ops.h"
 #include "render/safetensors.h"
 #include "render/tensor.h"
@@ -34,14 +40,11 @@ typedef struct FacetHourglass {
     FacetConv2d up[FACET_HOURGLASS_MAX_LEVELS - 1];
 } FacetHourglass;
 
-/* The intermediate tensors for one input size; views into memory the
+/* The intermediate buffers for one input size: one block of memory the
  * caller owns (see facet_hourglass_layout()). */
 typedef struct FacetHourglassBuffers {
     int h, w;
-    /* Level i < L-1: [upsampled level i+1 output (chs[i+1]) | skip (chs[i])]. */
-    FacetTensor cat[FACET_HOURGLASS_MAX_LEVELS];
-    FacetTensor bottom;                               /* down[L-1]'s output */
-    FacetTensor up_out[FACET_HOURGLASS_MAX_LEVELS];   /* level 1..L-2 up outputs */
+    float *block;
 } FacetHourglassBuffers;
 
 /* Loads `prefix`.down.i and `prefix`.up.j for an input of in_c channels and
@@ -58,8 +61,13 @@ int facet_hourglass_size_multiple(const FacetHourglass *hg);
 /* Largest conv scratch for an h x w input, max'ed into *floats. */
 void facet_hourglass_need_scratch(const FacetHourglass *hg, int h, int w, size_t *floats);
 
+/* Appends the hourglass to `g`: `in` (in_c x h x w) -> `out` (chs[0] x h
+ * x w, may be a view), its buffers laid out in g's DATA space from where
+ * it stands. */
+void facet_hourglass_build(FacetGraph *g, const FacetHourglass *hg, int in, int out);
+
 struct FacetArena;
-/* Lays the buffers for an h x w input out in `arena` (see network.h). */
+/* Lays the buffers for an h x w input out in `arena` (see layers.h). */
 void facet_hourglass_layout(const FacetHourglass *hg, int h, int w, struct FacetArena *arena,
                             FacetHourglassBuffers *buffers);
 

@@ -150,6 +150,27 @@ typedef struct FacetRenderOps {
     /* out[c] = a[c] * map[0] for every channel c: map is 1 x H x W. */
     int (*mul_map)(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *map,
                    FacetTensor *out);
+
+    /* DenseMotion's per-keypoint inputs (model.py's sparse_motions and
+     * keypoint_gaussians) at n x n: params is 1 x K x 8, per keypoint the
+     * 2x2 matrix J_ref inv(J_cur) (row major), ref x, ref y, cur x, cur y
+     * (facet_keypoint_motion_params()). motions (2(K+1) x n x n): motion 0
+     * is the identity grid, motion k = ref + J (z - cur). motion_in (4(K+1)
+     * x n x n): channel 4k gets gaussian(z - cur) - gaussian(z - ref) (0 for
+     * k = 0), exp(-0.5 d^2 / variance) evaluated as the product of its x
+     * and y factors; the other channels are left alone. */
+    int (*motion_inputs)(FacetWorkspace *ws, const FacetTensor *params, float variance,
+                         FacetTensor *motions, FacetTensor *motion_in);
+
+    /* flow (2 x H x W) = sum over k of masks[k] * motion k (motions:
+     * 2 masks.c planes). */
+    int (*blend_flow)(FacetWorkspace *ws, const FacetTensor *masks, const FacetTensor *motions,
+                      FacetTensor *flow);
+
+    /* model.py's upsample_grid2: the displacement of an n x n grid from the
+     * identity, upsampled nearest, added to the 2n x 2n identity grid (not
+     * upsample2x: the identity grids of the two levels differ). */
+    int (*upsample_grid)(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out);
 } FacetRenderOps;
 
 /* facet_render_ops_init() flags. */
@@ -224,6 +245,16 @@ int facet_ops_conv_layout(FacetConvLayout *layout, const FacetConv2d *conv, int 
  * Returns the copy or NULL (out of memory). */
 const float *facet_ops_conv_pad_input(FacetWorkspace *ws, const FacetConvLayout *layout,
                                       const FacetTensor *in);
+
+/* 1 for a tensor with data and every dimension >= 1. */
+int facet_ops_check_tensor(const FacetTensor *t);
+
+/* The tables: ops.c's facet_render_ops_init() fills the C reference
+ * (ops_c.c, with DenseMotion's per-keypoint ops of ops_motion.c) and lets
+ * the AVX2 file replace what the CPU supports; neither kernel file uses the
+ * other. */
+void facet_render_ops_init_c(FacetRenderOps *ops);
+void facet_render_ops_init_motion(FacetRenderOps *ops);
 
 /* The x86-64 AVX2+FMA kernels (ops_avx2.c): fills in the ops it has and
  * returns 1 when this CPU runs them; touches nothing and returns 0 when it

@@ -2,6 +2,8 @@
  * shader of render/shaders/; see vk_ops.h. */
 #include "render/vulkan/vk_ops.h"
 
+#include "render/picture_out.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -287,5 +289,18 @@ int facet_vk_op_upsample_grid(FacetVkGraph *g, FacetVkTensor in, FacetVkTensor o
     uint32_t push[3] = {in.offset, out.offset, (uint32_t)in.w};
     facet_vk_graph_dispatch(g, FACET_VK_SHADER_UPSAMPLE_GRID, push, sizeof(push),
                             groups_of(plane(out), 256), 1, "upsample_grid");
+    return 0;
+}
+
+int facet_vk_op_picture_out(FacetVkGraph *g, FacetVkTensor image, uint32_t host_offset,
+                            int format, int width, int height)
+{
+    FacetRenderPicture shape = { (FacetRenderPictureFormat)format, width, height, { 0 }, { 0 } };
+    if (!valid(image) || image.c != 3 || !facet_render_picture_shape_valid(&shape))
+        return fail(g);
+    size_t words = (facet_render_picture_packed_size(&shape) + 3) / 4;
+    uint32_t push[8] = {image.offset, (uint32_t)image.h, (uint32_t)image.w, host_offset,
+                        (uint32_t)format, (uint32_t)width, (uint32_t)height, (uint32_t)words};
+    linear(g, FACET_VK_SHADER_PICTURE_OUT, push, sizeof(push), words, "picture_out");
     return 0;
 }

@@ -89,4 +89,11 @@ int facet_vk_op_blend_flow(FacetVkGraph *g, FacetVkTensor masks, FacetVkTensor m
                            FacetVkTensor flow);
 int facet_vk_op_upsample_grid(FacetVkGraph *g, FacetVkTensor in, FacetVkTensor out);
 
+/* The network's last step (render/picture_out.h): the 3 x h x w frame
+ * `image` as a picture of `format` (FacetRenderPictureFormat) and width x
+ * height, packed (facet_render_picture_packed_size()) into the host buffer
+ * at word host_offset. */
+int facet_vk_op_picture_out(FacetVkGraph *g, FacetVkTensor image, uint32_t host_offset,
+                            int format, int width, int height);
+
 #endif /* FACET_RENDER_VULKAN_VK_OPS_H */

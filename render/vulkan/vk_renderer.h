@@ -1,7 +1,7 @@
 /*
  * The renderer of render/renderer.h on a Vulkan device (internal to
- * libfacet): the same network, the same results within the precision's
- * rounding, the whole graph on the GPU.
+ * libfacet): the same graph (render/renderer_graph.h), the same results
+ * within the precision's rounding, all of it on the GPU.
  *
  *   facet_vk_renderer_set_keyframe()  the keyframe goes up (3 x S x S floats),
  *                                     the ReferenceEncoder runs, its features
@@ -35,6 +35,14 @@ typedef struct FacetVkRenderer FacetVkRenderer;
  * with a message in error[0..error_size) (may be NULL). */
 int facet_vk_renderer_create(FacetVkRenderer **out, FacetVkDevice *dev, const FacetNetwork *net,
                              int size, char *error, size_t error_size);
+/* As facet_vk_renderer_create(), and also for rendering straight into
+ * pictures of `picture`'s format and size (no memory needed in it): the
+ * network's last step runs as a shader and only the finished picture comes
+ * back (facet_vk_renderer_render_picture()). */
+int facet_vk_renderer_create_for_picture(FacetVkRenderer **out, FacetVkDevice *dev,
+                                         const FacetNetwork *net, int size,
+                                         const FacetRenderPicture *picture, char *error,
+                                         size_t error_size);
 /* NULL-safe; sets *r = NULL. */
 void facet_vk_renderer_destroy(FacetVkRenderer **r);
 
@@ -44,8 +52,8 @@ int facet_vk_renderer_set_keyframe(FacetVkRenderer *r, const FacetTensor *rgb,
 int facet_vk_renderer_render(FacetVkRenderer *r, const FacetKeypointSet *kp_cur,
                              FacetTensor *rgb_out);
 
-/* As facet_vk_renderer_render(), then the frame becomes the picture `out`
- * asks for (render/picture_out.h). */
+/* Renders the frame into `out`, which must have the format and size the
+ * renderer was made for (else -EINVAL). */
 int facet_vk_renderer_render_picture(FacetVkRenderer *r, const FacetKeypointSet *kp_cur,
                                      FacetRenderPicture *out);
 

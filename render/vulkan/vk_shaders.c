@@ -23,6 +23,7 @@ static const char *const shader_names[FACET_VK_SHADER_COUNT] = {
     [FACET_VK_SHADER_MOTION_INPUTS] = "motion_inputs",
     [FACET_VK_SHADER_BLEND_FLOW] = "blend_flow",
     [FACET_VK_SHADER_UPSAMPLE_GRID] = "upsample_grid",
+    [FACET_VK_SHADER_PICTURE_OUT] = "picture_out",
 };
 
 const char *facet_vk_shader_name(FacetVkShader shader)
