@@ -1,6 +1,8 @@
 /*
  * The renderer (internal to libfacet): the receiver side of train/model.py's
- * FacetV1 on the CPU ops of render/ops.h.
+ * FacetV1 on the CPU ops of render/ops.h: the graph of renderer_graph.h run
+ * by the CPU executor (render/vulkan/vk_renderer.h runs the same graph on a
+ * Vulkan device; render/backend.h chooses between them).
  *
  *   facet_renderer_set_keyframe()  ReferenceEncoder, once per keyframe: the
  *                                  features f0 (S), f1 (S/2), f2 (S/4) and

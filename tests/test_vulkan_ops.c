@@ -22,6 +22,7 @@
 #include "vulkan_test_device.h"
 #include "render/vulkan/vk_graph.h"
 #include "render/vulkan/vk_memory.h"
+#include "render/picture_out.h"
 #include "render/vulkan/vk_ops.h"
 #include "render/vulkan/vk_shaders.h"
 
@@ -402,6 +403,73 @@ START_TEST(test_grid_sample)
 }
 END_TEST
 
+
+/* The picture step (render/picture_out.h) against its C kernel: I420 of
+ * odd sizes (chroma edges of one pixel), enlarging and shrinking, and
+ * RGB24; values past [0, 1] are clamped. Bytes may differ by one where a
+ * value lands on a rounding boundary (fp32) or by fp16 storage's rounding. */
+START_TEST(test_picture_out)
+{
+    for (size_t pi = 0; pi < 2; pi++) {
+        FacetVkDevice *dev = vulkan_test_open_device(&precisions[pi]);
+        if (!dev)
+            continue;
+        static const int shapes[][3] = {
+            {FACET_RENDER_PICTURE_I420, 16, 16}, {FACET_RENDER_PICTURE_I420, 37, 23},
+            {FACET_RENDER_PICTURE_I420, 11, 9}, {FACET_RENDER_PICTURE_RGB24, 29, 18}};
+        for (int s = 0; s < 4; s++) {
+            FacetTensor in = random_tensor(3, 16, 16, 1.2f);
+            FacetRenderPicture shape = { (FacetRenderPictureFormat)shapes[s][0], shapes[s][1],
+                                         shapes[s][2], { 0 }, { 0 } };
+            size_t bytes = facet_render_picture_packed_size(&shape);
+            uint8_t *ref = calloc(bytes, 1), *got = calloc(bytes + 4, 1);
+            ck_assert(ref && got);
+            /* The C kernel writes straight into the same packed layout. */
+            FacetRenderPicture cpu = shape;
+            size_t row = shape.format == FACET_RENDER_PICTURE_RGB24 ? 3 * (size_t)shape.width
+                                                                    : (size_t)shape.width;
+            row = (row + 3) & ~(size_t)3;
+            size_t crow = (((size_t)shape.width + 1) / 2 + 3) & ~(size_t)3;
+            cpu.data[0] = ref;
+            cpu.stride[0] = (ptrdiff_t)row;
+            if (shape.format == FACET_RENDER_PICTURE_I420) {
+                cpu.data[1] = ref + row * (size_t)shape.height;
+                cpu.data[2] = cpu.data[1] + crow * (size_t)((shape.height + 1) / 2);
+                cpu.stride[1] = cpu.stride[2] = (ptrdiff_t)crow;
+            }
+            ck_assert_int_eq(facet_picture_out(NULL, &in, &cpu), 0);
+
+            Rig rig;
+            rig_init(&rig, dev);
+            FacetVkTensor vin = rig_input(&rig, &in, FACET_VK_DATA);
+            uint32_t host = facet_vk_take(&rig.layout, FACET_VK_HOST, bytes / 4 + 1);
+            FacetVkGraph *g = rig_begin(&rig);
+            ck_assert_int_eq(facet_vk_op_picture_out(g, vin, host, shape.format, shape.width,
+                                                     shape.height), 0);
+            ck_assert_int_eq(facet_vk_graph_end(g), 0);
+            ck_assert_int_eq(facet_vk_graph_run(g), 0);
+            memcpy(got, facet_vk_memory_host(rig.mem) + host, bytes);
+            facet_vk_graph_destroy(&rig.graph);
+            facet_vk_memory_destroy(&rig.mem);
+            int worst = 0;
+            for (size_t i = 0; i < bytes; i++) {
+                int d = abs((int)got[i] - (int)ref[i]);
+                worst = d > worst ? d : worst;
+            }
+            int allowed = pi == 0 ? 1 : 2;
+            printf("  picture_out %s %dx%d %s: max byte difference %d (allowed %d)\n",
+                   shape.format == FACET_RENDER_PICTURE_RGB24 ? "rgb24" : "i420", shape.width,
+                   shape.height, precisions[pi].name, worst, allowed);
+            ck_assert_int_le(worst, allowed);
+            free(ref);
+            free(got);
+            facet_tensor_free(&in);
+        }
+        facet_vk_device_close(&dev);
+    }
+}
+END_TEST
+
 /* ---- contracts -------------------------------------------------------- */
 
 START_TEST(test_embedded_spirv)
@@ -553,6 +621,7 @@ static Suite *vulkan_ops_suite(void)
     tcase_add_test(tc, test_unary_ops);
     tcase_add_test(tc, test_binary_ops);
     tcase_add_test(tc, test_grid_sample);
+    tcase_add_test(tc, test_picture_out);
     tcase_add_test(tc, test_embedded_spirv);
     tcase_add_test(tc, test_device_selection);
     tcase_add_test(tc, test_bad_shapes);
