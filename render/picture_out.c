@@ -100,9 +100,18 @@ static uint8_t byte_of(float v)
     return (uint8_t)(v + 0.5f);
 }
 
-/* The clamped RGB at output pixel (x, y). */
+/* The clamped RGB at output pixel (x, y). At the tensor's own size the
+ * taps are the pixel itself with weight 0, so the value is read directly
+ * (the interpolation would give it exactly too). */
 static void sample(const FacetTensor *t, Tap tx, Tap ty, float rgb[3])
 {
+    if (tx.w == 0.0f && ty.w == 0.0f) {
+        size_t plane = (size_t)t->h * (size_t)t->w, i = (size_t)ty.i0 * (size_t)t->w + tx.i0;
+        rgb[0] = clamp01(t->data[i]);
+        rgb[1] = clamp01(t->data[i + plane]);
+        rgb[2] = clamp01(t->data[i + 2 * plane]);
+        return;
+    }
     size_t plane = (size_t)t->h * (size_t)t->w;
     size_t r0 = (size_t)ty.i0 * (size_t)t->w, r1 = (size_t)ty.i1 * (size_t)t->w;
     for (int c = 0; c < 3; c++) {
@@ -128,6 +137,9 @@ static float chroma_v(const float rgb[3])
     return 128.0f + 224.0f * (0.5f * rgb[0] - 0.418688f * rgb[1] - 0.081312f * rgb[2]);
 }
 
+/* Widths whose column taps a job keeps on its stack (24 KiB). */
+#define MAX_TAPS 2048
+
 typedef struct PictureJob {
     const FacetTensor *rgb;
     FacetRenderPicture *out;
@@ -146,6 +158,12 @@ static void picture_job(void *opaque, int job, int thread)
     int begin = job * pj->rows_per_job, end = begin + pj->rows_per_job;
     if (end > pairs)
         end = pairs;
+    /* The column taps, once per job. */
+    Tap xt[MAX_TAPS];
+    int cached = W <= MAX_TAPS;
+    for (int x = 0; cached && x < W && begin < end; x++)
+        xt[x] = tap(x, W, t->w);
+#define XTAP(x) (cached ? xt[x] : tap((x), W, t->w))
     for (int r = begin; r < end; r++) {
         int rows = 2 * r + 1 < H ? 2 : 1;
         Tap ty[2] = { tap(2 * r, H, t->h), tap(2 * r + 1 < H ? 2 * r + 1 : 2 * r, H, t->h) };
@@ -154,7 +172,7 @@ static void picture_job(void *opaque, int job, int thread)
                 uint8_t *dst = o->data[0] + (ptrdiff_t)(2 * r + k) * o->stride[0];
                 for (int x = 0; x < W; x++) {
                     float rgb[3];
-                    sample(t, tap(x, W, t->w), ty[k], rgb);
+                    sample(t, XTAP(x), ty[k], rgb);
                     dst[3 * x] = byte_of(rgb[0] * 255.0f);
                     dst[3 * x + 1] = byte_of(rgb[1] * 255.0f);
                     dst[3 * x + 2] = byte_of(rgb[2] * 255.0f);
@@ -173,7 +191,7 @@ static void picture_job(void *opaque, int job, int thread)
                 for (int j = 0; j < cols; j++) {
                     float rgb[3];
                     int x = 2 * cx + j;
-                    sample(t, tap(x, W, t->w), ty[k], rgb);
+                    sample(t, XTAP(x), ty[k], rgb);
                     (k ? y1 : y0)[x] = byte_of(luma(rgb));
                     sum[0] += rgb[0];
                     sum[1] += rgb[1];
@@ -185,6 +203,7 @@ static void picture_job(void *opaque, int job, int thread)
             v[cx] = byte_of(chroma_v(mean));
         }
     }
+#undef XTAP
 }
 
 int facet_picture_out(FacetThreadPool *pool, const FacetTensor *rgb, FacetRenderPicture *out)
