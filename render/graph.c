@@ -186,6 +186,10 @@ const char *facet_graph_op_name(FacetGraphOp op)
         [FACET_GRAPH_LOAD] = "load",
         [FACET_GRAPH_STORE] = "store",
         [FACET_GRAPH_PICTURE_OUT] = "picture_out",
+        [FACET_GRAPH_SUB] = "sub",
+        [FACET_GRAPH_FILL] = "fill",
+        [FACET_GRAPH_PIXEL_SHUFFLE] = "pixel_shuffle",
+        [FACET_GRAPH_FLOW_GRID] = "flow_grid",
     };
     return (unsigned)op < FACET_GRAPH_OP_COUNT ? names[op] : "?";
 }

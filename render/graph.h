@@ -65,6 +65,11 @@ typedef enum FacetGraphOp {
     FACET_GRAPH_PICTURE_OUT,      /* the picture (render/picture_out.h) of in[0] into
                                    * out[0] (HOST, packed; the CPU writes the caller's
                                    * picture); iparam: format, width, height */
+    FACET_GRAPH_SUB,              /* out[0] = in[0] - in[1] */
+    FACET_GRAPH_FILL,             /* out[0] = param, every element */
+    FACET_GRAPH_PIXEL_SHUFFLE,    /* out[0] = depth-to-space by 2 of in[0] */
+    FACET_GRAPH_FLOW_GRID,        /* out[0] (COORDS) = identity + in[0] resized (in[0]
+                                   * -1: the identity grid alone) */
     FACET_GRAPH_OP_COUNT
 } FacetGraphOp;
 

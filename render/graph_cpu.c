@@ -101,6 +101,14 @@ static int run_node(FacetGraphCpu *x, const FacetGraphNode *n)
             x->picture->width != n->iparam[1] || x->picture->height != n->iparam[2])
             return -EINVAL;
         return facet_picture_out(ws->pool, a, x->picture);
+    case FACET_GRAPH_SUB:
+        return ops->sub(ws, a, b, out);
+    case FACET_GRAPH_FILL:
+        return ops->fill(ws, out, n->param);
+    case FACET_GRAPH_PIXEL_SHUFFLE:
+        return ops->pixel_shuffle(ws, a, out);
+    case FACET_GRAPH_FLOW_GRID:
+        return ops->flow_grid(ws, a, out);
     default:
         return -EINVAL;
     }

@@ -171,6 +171,21 @@ typedef struct FacetRenderOps {
      * identity, upsampled nearest, added to the 2n x 2n identity grid (not
      * upsample2x: the identity grids of the two levels differ). */
     int (*upsample_grid)(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out);
+
+    /* The latent tier's ops (render/ops_latent.c, train/latent_model.py). */
+    /* out = a - b, elementwise; in place allowed. */
+    int (*sub)(FacetWorkspace *ws, const FacetTensor *a, const FacetTensor *b, FacetTensor *out);
+    /* Every element of t = value. */
+    int (*fill)(FacetWorkspace *ws, FacetTensor *t, float value);
+    /* Depth-to-space by 2 (F.pixel_shuffle(x, 2)): in is 4C x H x W, out
+     * C x 2H x 2W, out[c][2y + i][2x + j] = in[4c + 2i + j][y][x]. */
+    int (*pixel_shuffle)(FacetWorkspace *ws, const FacetTensor *in, FacetTensor *out);
+    /* latent_model.py's flow_grid: out (2 x H x W, planar x then y) = the
+     * identity grid of H x W (pixel centres, align_corners=False) plus the
+     * displacement `disp` (2 x h x w), resampled to H x W as grid_sample on
+     * the identity grid does when h x w differs (bilinear, border), taken
+     * as it is when it does not. disp NULL: the identity grid alone. */
+    int (*flow_grid)(FacetWorkspace *ws, const FacetTensor *disp, FacetTensor *out);
 } FacetRenderOps;
 
 /* facet_render_ops_init() flags. */
@@ -255,6 +270,8 @@ int facet_ops_check_tensor(const FacetTensor *t);
  * other. */
 void facet_render_ops_init_c(FacetRenderOps *ops);
 void facet_render_ops_init_motion(FacetRenderOps *ops);
+/* The latent tier's ops (ops_latent.c): one C version each, memory-bound. */
+void facet_render_ops_init_latent(FacetRenderOps *ops);
 
 /* The x86-64 AVX2+FMA kernels (ops_avx2.c): fills in the ops it has and
  * returns 1 when this CPU runs them; touches nothing and returns 0 when it

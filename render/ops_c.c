@@ -479,4 +479,5 @@ void facet_render_ops_init_c(FacetRenderOps *ops)
     ops->mul = mul_c;
     ops->mul_map = mul_map_c;
     facet_render_ops_init_motion(ops);
+    facet_render_ops_init_latent(ops);
 }

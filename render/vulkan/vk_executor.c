@@ -145,6 +145,18 @@ static void record_node(const FacetVkExecutor *x, FacetVkGraph *vg, const FacetG
     case FACET_GRAPH_PICTURE_OUT:
         facet_vk_op_picture_out(vg, a, out.offset, n->iparam[0], n->iparam[1], n->iparam[2]);
         return;
+    case FACET_GRAPH_SUB:
+        facet_vk_op_sub(vg, a, b, out);
+        return;
+    case FACET_GRAPH_FILL:
+        facet_vk_op_fill(vg, out, n->param);
+        return;
+    case FACET_GRAPH_PIXEL_SHUFFLE:
+        facet_vk_op_pixel_shuffle(vg, a, out);
+        return;
+    case FACET_GRAPH_FLOW_GRID:
+        facet_vk_op_flow_grid(vg, n->in[0] >= 0, a, out);
+        return;
     default:
         facet_vk_graph_fail(vg, -EINVAL);
         return;

@@ -96,4 +96,14 @@ int facet_vk_op_upsample_grid(FacetVkGraph *g, FacetVkTensor in, FacetVkTensor o
 int facet_vk_op_picture_out(FacetVkGraph *g, FacetVkTensor image, uint32_t host_offset,
                             int format, int width, int height);
 
+/* The latent tier's ops (vk_ops_latent.c), as their C kernels in ops.h:
+ * out = a - b; every element of t = value; depth-to-space by 2 (in 4C x h
+ * x w, out C x 2h x 2w); flow_grid: out (coords, 2 x H x W) = the identity
+ * grid plus `disp` (data, 2 x h x w) resampled to H x W, or the identity
+ * grid alone when has_disp is 0 (disp is then ignored). */
+int facet_vk_op_sub(FacetVkGraph *g, FacetVkTensor a, FacetVkTensor b, FacetVkTensor out);
+int facet_vk_op_fill(FacetVkGraph *g, FacetVkTensor t, float value);
+int facet_vk_op_pixel_shuffle(FacetVkGraph *g, FacetVkTensor in, FacetVkTensor out);
+int facet_vk_op_flow_grid(FacetVkGraph *g, int has_disp, FacetVkTensor disp, FacetVkTensor out);
+
 #endif /* FACET_RENDER_VULKAN_VK_OPS_H */

@@ -24,6 +24,10 @@ static const char *const shader_names[FACET_VK_SHADER_COUNT] = {
     [FACET_VK_SHADER_BLEND_FLOW] = "blend_flow",
     [FACET_VK_SHADER_UPSAMPLE_GRID] = "upsample_grid",
     [FACET_VK_SHADER_PICTURE_OUT] = "picture_out",
+    [FACET_VK_SHADER_SUB] = "sub",
+    [FACET_VK_SHADER_FILL] = "fill",
+    [FACET_VK_SHADER_PIXEL_SHUFFLE] = "pixel_shuffle",
+    [FACET_VK_SHADER_FLOW_GRID] = "flow_grid",
 };
 
 const char *facet_vk_shader_name(FacetVkShader shader)
