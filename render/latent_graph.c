@@ -79,24 +79,28 @@ int facet_latent_graph_build(FacetLatentGraph *lg, const FacetLatentNetwork *net
     int up = facet_graph_tensor(g, D, 3, H, W);
     int e0 = facet_graph_tensor(g, D, F, H2, W2);
     int e1 = facet_graph_tensor(g, D, F, H2, W2);
+    /* Once, at create: the identity grids never change (COORDS is never
+     * laid over). Then the no-reference state, what latent_model.py's
+     * no_reference() holds. */
+    lg->init_begin = g->node_count;
+    node(g, FACET_GRAPH_FLOW_GRID, -1, id_full, 0.0f);
+    node(g, FACET_GRAPH_FLOW_GRID, -1, id_half, 0.0f);
+    lg->init_end = lg->clear_begin = g->node_count;
+    node(g, FACET_GRAPH_FILL, -1, lg->small, 0.0f);
+    node(g, FACET_GRAPH_FILL, -1, lg->detail, 0.0f);
+    node(g, FACET_GRAPH_FILL, -1, lg->feat, 0.0f);
+    lg->clear_end = g->node_count;
+
     lg->reference_begin = g->node_count;
     facet_graph_unary(g, FACET_GRAPH_LOAD, lg->reference_in, lg->rgb);
     facet_graph_unary(g, FACET_GRAPH_AVGPOOL2X2, lg->rgb, half);
     facet_graph_unary(g, FACET_GRAPH_AVGPOOL2X2, half, lg->small);
-    node(g, FACET_GRAPH_FLOW_GRID, -1, id_full, 0.0f);
     facet_graph_binary(g, FACET_GRAPH_GRID_SAMPLE, r == 2 ? half : lg->small, id_full, up);
     facet_graph_binary(g, FACET_GRAPH_SUB, lg->rgb, up, lg->detail);
     facet_graph_conv2d(g, &net->encoder.c0, lg->detail, e0);
     facet_graph_conv2d(g, &net->encoder.c1, e0, e1);
     facet_graph_conv2d(g, &net->encoder.c2, e1, lg->feat);
     lg->reference_end = g->node_count;
-
-    /* No reference: what latent_model.py's no_reference() holds. */
-    lg->clear_begin = g->node_count;
-    node(g, FACET_GRAPH_FILL, -1, lg->small, 0.0f);
-    node(g, FACET_GRAPH_FILL, -1, lg->detail, 0.0f);
-    node(g, FACET_GRAPH_FILL, -1, lg->feat, 0.0f);
-    lg->clear_end = g->node_count;
 
     /* The frame. Alive all frame: heads, context at S/4, image. Then the
      * fusion input `cat` = [low at S/2 | warped feat | confidence at S/2 |
@@ -121,8 +125,6 @@ int facet_latent_graph_build(FacetLatentGraph *lg, const FacetLatentNetwork *net
     int m = facet_graph_tensor(g, D, c->motion_chs[0], H4, W4);
 
     lg->frame_begin = g->node_count;
-    node(g, FACET_GRAPH_FLOW_GRID, -1, id_full, 0.0f);
-    node(g, FACET_GRAPH_FLOW_GRID, -1, id_half, 0.0f);
     if (r == 2) {
         lg->low = low2;
         facet_graph_unary(g, FACET_GRAPH_LOAD, lg->low_in, low2);

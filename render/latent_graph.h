@@ -8,6 +8,9 @@
  * docs/latent-network.md maps it onto latent_model.py.
  *
  * Node ranges:
+ *   init       the identity grids of the bilinear resizes (once, at create;
+ *              directly followed by clear, so [init_begin, clear_end) is
+ *              one range)
  *   reference  LOAD of the reference picture, avg-pool, the bilinear
  *              upscale of the pooled picture (grid_sample on the identity
  *              grid), detail = reference - upscale, the encoder convs;
@@ -32,7 +35,8 @@
 typedef struct FacetLatentGraph {
     FacetGraph graph;
     int width, height, scale;
-    int reference_begin, reference_end, clear_begin, clear_end, frame_begin, frame_end;
+    int init_begin, init_end, clear_begin, clear_end, reference_begin, reference_end;
+    int frame_begin, frame_end;
     int store_node, picture_node;  /* picture_node -1 without a picture */
     /* HOST: the reference picture (3 x H x W), the low-resolution frame
      * (3 x H/r x W/r), the frame (3 x H x W), the packed picture. */

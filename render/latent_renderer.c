@@ -57,8 +57,9 @@ int facet_latent_renderer_create(FacetLatentRenderer **out, const FacetLatentNet
     facet_graph_need_scratch(g, &scratch);
     if (facet_workspace_reserve(&r->ws, scratch) < 0)
         goto error;
-    /* Frames before the first reference use the zeroed reference state. */
-    if ((ret = facet_latent_renderer_clear_reference(r)) < 0)
+    /* The identity grids, and the zeroed reference state that frames
+     * before the first reference use. */
+    if ((ret = facet_graph_cpu_run(&r->exec, r->lg.init_begin, r->lg.clear_end)) < 0)
         goto error;
     *out = r;
     return 0;

@@ -19,7 +19,7 @@ struct FacetVkLatentRenderer {
     FacetLatentGraph lg;
     FacetVkExecutor exec;
     FacetVkMemory *mem;
-    FacetVkGraph *reference_graph, *clear_graph, *frame_graph, *picture_graph;
+    FacetVkGraph *init_graph, *reference_graph, *clear_graph, *frame_graph, *picture_graph;
     FacetRenderPicture picture;
 };
 
@@ -79,13 +79,14 @@ int facet_vk_latent_renderer_create(FacetVkLatentRenderer **out, FacetVkDevice *
     what = "recording the graphs";
     const FacetLatentGraph *lg = &r->lg;
     if ((ret = record(r, &r->reference_graph, lg->reference_begin, lg->reference_end, -1)) < 0 ||
+        (ret = record(r, &r->init_graph, lg->init_begin, lg->clear_end, -1)) < 0 ||
         (ret = record(r, &r->clear_graph, lg->clear_begin, lg->clear_end, -1)) < 0 ||
         (ret = record(r, &r->frame_graph, lg->frame_begin, lg->frame_end, lg->store_node)) < 0 ||
         (picture && (ret = record(r, &r->picture_graph, lg->frame_begin, lg->frame_end,
                                   lg->picture_node)) < 0))
         goto error;
-    what = "clearing the reference";
-    if ((ret = facet_vk_graph_run(r->clear_graph)) < 0)
+    what = "the identity grids and the no-reference state";
+    if ((ret = facet_vk_graph_run(r->init_graph)) < 0)
         goto error;
     *out = r;
     return 0;
@@ -103,6 +104,7 @@ void facet_vk_latent_renderer_destroy(FacetVkLatentRenderer **pr)
     if (!pr || !*pr)
         return;
     FacetVkLatentRenderer *r = *pr;
+    facet_vk_graph_destroy(&r->init_graph);
     facet_vk_graph_destroy(&r->reference_graph);
     facet_vk_graph_destroy(&r->clear_graph);
     facet_vk_graph_destroy(&r->frame_graph);

@@ -1,8 +1,9 @@
 /*
  * The latent tier's network on a Vulkan device (internal to libfacet): the
  * graph of render/latent_graph.h (the one the CPU runs,
- * render/latent_renderer.h) recorded once by the Vulkan executor into four
- * command buffers (reference, clear, frame to floats, frame to a picture)
+ * render/latent_renderer.h) recorded once by the Vulkan executor into command
+ * buffers (init + clear, reference, clear, frame to floats, frame to a
+ * picture)
  * and re-submitted. The reference's outputs (small, detail, feat) stay on
  * the device; a frame sends 3 x H/r x W/r floats up and brings the frame
  * (or only the finished picture) back.
