@@ -203,6 +203,7 @@ DEFINE_UINT_OPTION(on_fps, fps, 1, 60)
 DEFINE_UINT_OPTION(on_threads, threads, 0, 64)
 DEFINE_UINT_OPTION(on_audio_bitrate, audio_bitrate, 6000, 256000)
 DEFINE_UINT_OPTION(on_loss_seed, loss_seed, 0, G_MAXUINT32)
+DEFINE_UINT_OPTION(on_drop_keyframe, drop_keyframe, 0, G_MAXUINT32)
 DEFINE_UINT_OPTION(on_latency, latency_ms, 0, 5000)
 DEFINE_DOUBLE_OPTION(on_keyframe_interval, keyframe_interval, 0.04, 3600.0)
 DEFINE_DOUBLE_OPTION(on_video_loss, video_loss, 0.0, 100.0)
@@ -265,6 +266,10 @@ static const GOptionEntry call_entries[] = {
                     "network (default 0)", "PERCENT"),
     CALLBACK_OPTION("loss-seed", on_loss_seed, "Seed of the --video-loss choices (default 1)",
                     "N"),
+    CALLBACK_OPTION("drop-keyframe", on_drop_keyframe,
+                    "Also drop the first video RTP packet of the N-th keyframe sent (1: the "
+                    "first), one keyframe loss at a known place whatever the timing (default 0: "
+                    "none)", "N"),
     CALLBACK_OPTION("duration", on_duration, "Hang up after this many seconds (default 0: never)",
                     "S"),
     CALLBACK_OPTION("timeout", on_timeout,

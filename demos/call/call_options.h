@@ -44,6 +44,7 @@ typedef struct CallOptions {
 
     gdouble video_loss;    /* percent of outgoing video RTP packets dropped */
     guint32 loss_seed;
+    guint drop_keyframe;   /* drop the first packet of this keyframe (1: the first); 0: none */
     gdouble duration;      /* seconds; 0: until interrupted or hung up */
     gdouble timeout;       /* seconds without a packet from the peer */
     gint latency_ms;       /* jitter buffer */

@@ -38,6 +38,8 @@ struct CallPipeline {
 
     GRand *loss_rand; /* used from the video RTP sender's streaming thread */
     gdouble loss_percent;
+    guint drop_keyframe;  /* --drop-keyframe */
+    guint keyframes_out;  /* keyframes that started going out (same thread) */
     gint peer_left;   /* atomic: BYE reported once */
     gint rtcp_ended;  /* atomic: RTCP senders that passed EOS, i.e. sent their BYE */
     gboolean receiving_ended;
@@ -128,7 +130,19 @@ static GstPadProbeReturn on_datagram(GstPad *pad, GstPadProbeInfo *info, gpointe
     return GST_PAD_PROBE_OK;
 }
 
-/* One outgoing video RTP packet: --video-loss decides; returns TRUE to send. */
+/* The S (start) and K (keyframe) bits of a video RTP packet's payload
+ * header (docs/rtp-payload.md). */
+#define PAYLOAD_START 0x80
+#define PAYLOAD_KEYFRAME 0x20
+
+static guint8 payload_flags(GstRTPBuffer *rtp)
+{
+    const guint8 *payload = gst_rtp_buffer_get_payload(rtp);
+    return gst_rtp_buffer_get_payload_len(rtp) >= 2 ? payload[0] : 0;
+}
+
+/* One outgoing video RTP packet: --video-loss and --drop-keyframe decide;
+ * returns TRUE to send. */
 static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
 {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -136,11 +150,17 @@ static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
 
     if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
         return TRUE;
+    /* Drawn for every packet, so that --drop-keyframe leaves the seeded
+     * choices of the other packets as they were. */
     dropped = self->loss_percent > 0.0 &&
               g_rand_double(self->loss_rand) * 100.0 < self->loss_percent;
+    guint8 flags = payload_flags(&rtp);
+    if ((flags & PAYLOAD_START) && (flags & PAYLOAD_KEYFRAME) &&
+        ++self->keyframes_out == self->drop_keyframe)
+        dropped = TRUE;
     call_stats_video_packet_out(self->stats, gst_rtp_buffer_get_timestamp(&rtp),
-                                gst_rtp_buffer_get_marker(&rtp), gst_buffer_get_size(buffer),
-                                dropped);
+                                gst_rtp_buffer_get_marker(&rtp), !!(flags & PAYLOAD_KEYFRAME),
+                                gst_buffer_get_size(buffer), dropped);
     gst_rtp_buffer_unmap(&rtp);
     return !dropped;
 }
@@ -485,6 +505,7 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     self->stats = stats;
     self->events = *events;
     self->loss_percent = options->video_loss;
+    self->drop_keyframe = options->drop_keyframe;
     self->loss_rand = g_rand_new_with_seed(options->loss_seed);
     self->pipeline = gst_pipeline_new("facet-call");
     self->backend = g_strdup("(decoder not open)");

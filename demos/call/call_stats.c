@@ -25,8 +25,24 @@ void call_stats_add(CallStats *stats, gsize field, guint64 amount)
     g_mutex_unlock(&stats->lock);
 }
 
+/* Counts the open frame once its packets have gone. A delta frame needs the
+ * last keyframe (never an earlier delta): decodable when it and that
+ * keyframe went out whole. */
+static void close_frame(CallStats *stats)
+{
+    CallCounters *c = &stats->counters;
+
+    c->video_frames_sent++;
+    c->video_frames_lost += stats->frame_dropped;
+    if (stats->frame_keyframe)
+        stats->reference_whole = !stats->frame_dropped;
+    if (!stats->frame_dropped && stats->reference_whole)
+        c->video_frames_decodable++;
+    stats->frame_open = FALSE;
+}
+
 void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboolean marker,
-                                 gsize size, gboolean dropped)
+                                 gboolean keyframe, gsize size, gboolean dropped)
 {
     CallCounters *c = &stats->counters;
 
@@ -34,28 +50,24 @@ void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboole
     /* A frame is the run of packets with one timestamp, closed by the
      * marker bit; a new timestamp also closes a frame whose last packet
      * never came this way. */
-    if (stats->frame_open && stats->frame_timestamp != rtp_timestamp) {
-        c->video_frames_sent++;
-        c->video_frames_lost += stats->frame_dropped;
-        stats->frame_open = FALSE;
-    }
+    if (stats->frame_open && stats->frame_timestamp != rtp_timestamp)
+        close_frame(stats);
     if (!stats->frame_open) {
         stats->frame_open = TRUE;
         stats->frame_timestamp = rtp_timestamp;
         stats->frame_dropped = FALSE;
+        stats->frame_keyframe = FALSE;
     }
     stats->frame_dropped |= dropped;
+    stats->frame_keyframe |= keyframe;
     if (dropped)
         c->video_packets_dropped++;
     else {
         c->video_bytes_sent += size;
         c->video_packets_sent++;
     }
-    if (marker) {
-        c->video_frames_sent++;
-        c->video_frames_lost += stats->frame_dropped;
-        stats->frame_open = FALSE;
-    }
+    if (marker)
+        close_frame(stats);
     g_mutex_unlock(&stats->lock);
 }
 
@@ -150,6 +162,7 @@ void call_stats_print_summary(CallStats *stats, gint64 video_packets_lost,
 
     call_stats_snapshot(stats, &c);
     printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_frames_lost=%" G_GUINT64_FORMAT
+           " video_frames_decodable=%" G_GUINT64_FORMAT
            " video_packets_dropped=%" G_GUINT64_FORMAT " video_frames_decoded=%" G_GUINT64_FORMAT
            " video_packets_lost=%" G_GINT64_FORMAT " video_bytes_sent=%" G_GUINT64_FORMAT
            " video_bytes_received=%" G_GUINT64_FORMAT " video_packets_sent=%" G_GUINT64_FORMAT
@@ -159,8 +172,8 @@ void call_stats_print_summary(CallStats *stats, gint64 video_packets_lost,
            " pli_received=%" G_GUINT64_FORMAT " keyframe_requests=%" G_GUINT64_FORMAT
            " keyframe_requests_answered=%" G_GUINT64_FORMAT " packets_malformed=%" G_GUINT64_FORMAT
            " packets_stranger=%" G_GUINT64_FORMAT " backend=%s\n",
-           c.video_frames_sent, c.video_frames_lost, c.video_packets_dropped,
-           c.video_frames_decoded, video_packets_lost, c.video_bytes_sent,
+           c.video_frames_sent, c.video_frames_lost, c.video_frames_decodable,
+           c.video_packets_dropped, c.video_frames_decoded, video_packets_lost, c.video_bytes_sent,
            c.video_bytes_received, c.video_packets_sent, c.video_packets_received,
            c.audio_bytes_sent, c.audio_bytes_received,
            c.audio_packets_received, c.keyframes_encoded, c.pli_sent, c.pli_received,

@@ -16,6 +16,7 @@ typedef struct CallCounters {
     guint64 audio_packets_received;
     guint64 video_frames_sent;     /* frames offered to the network (before --video-loss) */
     guint64 video_frames_lost;     /* of those, frames --video-loss took a packet of */
+    guint64 video_frames_decodable; /* frames sent whole after a keyframe sent whole */
     guint64 video_packets_dropped; /* by --video-loss */
     guint64 video_frames_decoded;  /* frames facetdec output */
     guint64 keyframes_encoded;     /* keyframes facetenc output */
@@ -36,6 +37,8 @@ typedef struct CallStats {
     gboolean frame_open;
     guint32 frame_timestamp;
     gboolean frame_dropped;
+    gboolean frame_keyframe;
+    gboolean reference_whole; /* the last keyframe went out whole */
 
     gboolean keyframe_request_pending;
 
@@ -51,10 +54,12 @@ void call_stats_add(CallStats *stats, gsize field, guint64 amount);
 #define CALL_STATS_ADD(stats, name, amount) \
     call_stats_add(stats, G_STRUCT_OFFSET(CallCounters, name), amount)
 
-/* One outgoing video RTP packet (RTP timestamp, marker bit, size), which
- * --video-loss dropped or not: counts bytes and whole frames. */
+/* One outgoing video RTP packet (RTP timestamp, marker bit, the payload
+ * header's K bit, size), which --video-loss dropped or not: counts bytes,
+ * whole frames, and the frames a receiver can decode (sent whole, and so was
+ * the keyframe before them). */
 void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboolean marker,
-                                 gsize size, gboolean dropped);
+                                 gboolean keyframe, gsize size, gboolean dropped);
 
 /* A force-key-unit request reached the encoder / the encoder output a
  * frame: pairs requests with the keyframes that answer them. */

@@ -223,22 +223,34 @@ START_TEST(test_frames_and_losses_counted)
     CallCounters c;
 
     call_stats_init(&stats);
-    /* Frame 1: three packets, the middle one dropped. */
-    call_stats_video_packet_out(&stats, 1000, FALSE, 1200, FALSE);
-    call_stats_video_packet_out(&stats, 1000, FALSE, 1200, TRUE);
-    call_stats_video_packet_out(&stats, 1000, TRUE, 400, FALSE);
+    /* Frame 1, a keyframe: three packets, the middle one dropped. */
+    call_stats_video_packet_out(&stats, 1000, FALSE, TRUE, 1200, FALSE);
+    call_stats_video_packet_out(&stats, 1000, FALSE, TRUE, 1200, TRUE);
+    call_stats_video_packet_out(&stats, 1000, TRUE, TRUE, 400, FALSE);
     /* Frame 2: one packet. Frame 3: its last packet (with the marker)
-     * dropped, which the next timestamp closes. */
-    call_stats_video_packet_out(&stats, 4600, TRUE, 40, FALSE);
-    call_stats_video_packet_out(&stats, 8200, FALSE, 1200, FALSE);
-    call_stats_video_packet_out(&stats, 8200, TRUE, 100, TRUE);
-    call_stats_video_packet_out(&stats, 11800, TRUE, 30, FALSE);
+     * dropped, which the next timestamp closes. Both deltas of the lost
+     * keyframe: not decodable. */
+    call_stats_video_packet_out(&stats, 4600, TRUE, FALSE, 40, FALSE);
+    call_stats_video_packet_out(&stats, 8200, FALSE, FALSE, 1200, FALSE);
+    call_stats_video_packet_out(&stats, 8200, TRUE, FALSE, 100, TRUE);
+    call_stats_video_packet_out(&stats, 11800, TRUE, FALSE, 30, FALSE);
     call_stats_snapshot(&stats, &c);
     ck_assert_uint_eq(c.video_frames_sent, 4);
     ck_assert_uint_eq(c.video_frames_lost, 2);
+    ck_assert_uint_eq(c.video_frames_decodable, 0);
     ck_assert_uint_eq(c.video_packets_dropped, 2);
     ck_assert_uint_eq(c.video_packets_sent, 5);
     ck_assert_uint_eq(c.video_bytes_sent, 1200 + 400 + 40 + 1200 + 30);
+    /* A keyframe sent whole (its one packet) makes it and the deltas after
+     * it decodable, except a delta that lost a packet. */
+    call_stats_video_packet_out(&stats, 15400, TRUE, TRUE, 900, FALSE);
+    call_stats_video_packet_out(&stats, 19000, TRUE, FALSE, 30, FALSE);
+    call_stats_video_packet_out(&stats, 22600, TRUE, FALSE, 30, TRUE);
+    call_stats_video_packet_out(&stats, 26200, TRUE, FALSE, 30, FALSE);
+    call_stats_snapshot(&stats, &c);
+    ck_assert_uint_eq(c.video_frames_sent, 8);
+    ck_assert_uint_eq(c.video_frames_lost, 3);
+    ck_assert_uint_eq(c.video_frames_decodable, 3);
 
     /* Two requests before one keyframe are answered once; a keyframe nobody
      * asked for answers nothing. */
