@@ -17,6 +17,26 @@ int facet_sequence_header_validate(const FacetSequenceHeader *header)
     if (header->fps_num < 1 || header->fps_num > FACET_MAX_FPS_TERM ||
         header->fps_den < 1 || header->fps_den > FACET_MAX_FPS_TERM)
         return -EBADMSG;
+    if (header->mode == FACET_MODE_ID_LATENT) {
+        /* The latent network sizes itself from the picture; a latent
+         * stream names its model, scale and base codec, and no keypoints. */
+        if (header->model_id == 0 || header->model_size != 0 || header->keypoint_count != 0)
+            return -EBADMSG;
+        if (header->scale != 2 && header->scale != 4)
+            return -EBADMSG;
+        if (header->base_codec != FACET_BASE_ID_AV1 && header->base_codec != FACET_BASE_ID_VP8)
+            return -EBADMSG;
+        if (header->width < FACET_LATENT_MIN_SIDE ||
+            header->width > FACET_LATENT_MAX_SIDE_BITSTREAM ||
+            header->height < FACET_LATENT_MIN_SIDE ||
+            header->height > FACET_LATENT_MAX_SIDE_BITSTREAM)
+            return -EBADMSG;
+        return 0;
+    }
+    /* Other modes follow from model_id (the reader checks a coded mode
+     * against it); they have no scale and no base codec. */
+    if (header->scale != 0 || header->base_codec != 0)
+        return -EBADMSG;
     if (header->model_id == 0) {
         /* Intra-only: no network, so no network size and no keypoints. */
         if (header->model_size != 0 || header->keypoint_count != 0)
@@ -64,6 +84,18 @@ static int read_sequence_header(FacetByteReader *reader, FacetSequenceHeader *he
     header->keypoint_count = facet_read_u8(&field_reader);
     header->fps_num = facet_read_u32(&field_reader);
     header->fps_den = facet_read_u32(&field_reader);
+    if (header_size >= FACET_SEQUENCE_HEADER_V1_1_SIZE) {
+        /* 1.1: the mode and the latent tier's fields. */
+        header->mode = facet_read_u8(&field_reader);
+        header->scale = facet_read_u8(&field_reader);
+        header->base_codec = facet_read_u8(&field_reader);
+        if (header->mode != FACET_MODE_ID_LATENT &&
+            header->mode != (header->model_id ? FACET_MODE_ID_KEYPOINTS
+                                              : FACET_MODE_ID_INTRA_ONLY))
+            return -EBADMSG;
+    } else {
+        header->mode = header->model_id ? FACET_MODE_ID_KEYPOINTS : FACET_MODE_ID_INTRA_ONLY;
+    }
     if (field_reader.error)
         return -EBADMSG;
     return facet_sequence_header_validate(header);
@@ -118,6 +150,49 @@ static int parse_keyframe_payloads(FacetByteReader *reader, FacetPacketView *vie
     return read_extensions(reader, view);
 }
 
+static int parse_latent_payloads(FacetByteReader *reader, FacetPacketView *view)
+{
+    view->base_data = read_sized_block(reader, 1, FACET_MAX_BASE_PAYLOAD, &view->base_size);
+    if (!view->base_data)
+        return -EBADMSG;
+    return read_extensions(reader, view);
+}
+
+size_t facet_reference_fragment_size(uint32_t total, int count, int index)
+{
+    if (total < 1 || total > FACET_MAX_REFERENCE_SIZE || count < 1 ||
+        count > FACET_MAX_REFERENCE_FRAGMENTS || index < 0 || index >= count)
+        return 0;
+    size_t chunk = (total + (size_t)count - 1) / (size_t)count;
+    if (chunk > FACET_MAX_REFERENCE_FRAGMENT)
+        return 0;
+    size_t start = chunk * (size_t)index;
+    if (start >= total)
+        return 0; /* more fragments than bytes: an empty piece */
+    size_t end = start + chunk < total ? start + chunk : total;
+    return end - start;
+}
+
+/* A reference fragment's header after its frame header (the reference id
+ * is in keyframe_id): index, count, intra codec, total size, the piece. */
+static int parse_reference_fields(FacetByteReader *reader, FacetPacketView *view)
+{
+    view->fragment_index = facet_read_u8(reader);
+    view->fragment_count = facet_read_u8(reader);
+    view->intra_codec = facet_read_u8(reader);
+    view->reference_size = facet_read_varint(reader);
+    if (reader->error)
+        return -EBADMSG;
+    if (view->intra_codec != FACET_INTRA_ID_AV1 && view->intra_codec != FACET_INTRA_ID_JPEG)
+        return -EBADMSG;
+    size_t expected = facet_reference_fragment_size(view->reference_size, view->fragment_count,
+                                                    view->fragment_index);
+    if (expected == 0)
+        return -EBADMSG;
+    view->fragment_data = read_sized_block(reader, expected, expected, &view->fragment_size);
+    return view->fragment_data ? 0 : -EBADMSG;
+}
+
 static int parse_delta_payloads(FacetByteReader *reader, FacetPacketView *view)
 {
     view->keypoint_data = read_sized_block(reader, 1, FACET_MAX_KEYPOINT_PAYLOAD,
@@ -137,17 +212,27 @@ static int parse_headers(FacetByteReader *reader, const uint8_t *data, size_t si
         return -EBADMSG;
     facet_byte_reader_init(reader, data, size);
     uint8_t type = facet_read_u8(reader);
-    if (type != FACET_PACKET_TYPE_KEYFRAME && type != FACET_PACKET_TYPE_DELTA)
+    if (type < FACET_PACKET_TYPE_KEYFRAME || type > FACET_PACKET_TYPE_REFERENCE)
         return -EBADMSG;
     view->type = (FacetPacketType)type;
-    if (type == FACET_PACKET_TYPE_KEYFRAME) {
+    if (type == FACET_PACKET_TYPE_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_KEYFRAME) {
         int ret = read_sequence_header(reader, &view->sequence);
         if (ret < 0)
             return ret;
+        /* A latent keyframe starts a latent stream, a keyframe any other. */
+        if ((view->sequence.mode == FACET_MODE_ID_LATENT) !=
+            (type == FACET_PACKET_TYPE_LATENT_KEYFRAME))
+            return -EBADMSG;
     }
     view->frame_number = facet_read_varint(reader);
     view->keyframe_id = facet_read_u16(reader);
-    return reader->error ? -EBADMSG : 0;
+    if (reader->error)
+        return -EBADMSG;
+    /* A reference's fragment fields are part of its header (peek reports
+     * them); its piece of picture is read with them, bounds checked. */
+    if (type == FACET_PACKET_TYPE_REFERENCE)
+        return parse_reference_fields(reader, view);
+    return 0;
 }
 
 int facet_packet_parse_headers(const uint8_t *data, size_t size, FacetPacketView *view)
@@ -162,9 +247,18 @@ int facet_packet_parse(const uint8_t *data, size_t size, FacetPacketView *view)
     int ret = parse_headers(&reader, data, size, view);
     if (ret < 0)
         return ret;
-    if (view->type == FACET_PACKET_TYPE_KEYFRAME)
+    switch (view->type) {
+    case FACET_PACKET_TYPE_KEYFRAME:
         return parse_keyframe_payloads(&reader, view);
-    return parse_delta_payloads(&reader, view);
+    case FACET_PACKET_TYPE_DELTA:
+        return parse_delta_payloads(&reader, view);
+    case FACET_PACKET_TYPE_LATENT_KEYFRAME:
+    case FACET_PACKET_TYPE_LATENT_FRAME:
+        return parse_latent_payloads(&reader, view);
+    case FACET_PACKET_TYPE_REFERENCE:
+    default:
+        return read_extensions(&reader, view);
+    }
 }
 
 static size_t extensions_size(const FacetExtensionRecord *extensions, int count)
@@ -210,6 +304,30 @@ static int write_extensions(FacetByteWriter *writer, const FacetExtensionRecord 
     return 0;
 }
 
+/* Keypoint and intra-only streams keep the v1.0 layout (19 bytes) so that
+ * 1.0 decoders read them; latent streams need the 1.1 fields. */
+static void write_sequence_header(FacetByteWriter *writer, const FacetSequenceHeader *header)
+{
+    int latent = header->mode == FACET_MODE_ID_LATENT;
+    facet_write_bytes(writer, FACET_BITSTREAM_MAGIC, 4);
+    facet_write_u8(writer, header->version_major);
+    facet_write_u8(writer, header->version_minor);
+    facet_write_u16(writer, latent ? FACET_SEQUENCE_HEADER_V1_1_SIZE
+                                   : FACET_SEQUENCE_HEADER_V1_0_SIZE);
+    facet_write_u32(writer, header->model_id);
+    facet_write_u16(writer, header->width);
+    facet_write_u16(writer, header->height);
+    facet_write_u16(writer, header->model_size);
+    facet_write_u8(writer, header->keypoint_count);
+    facet_write_u32(writer, header->fps_num);
+    facet_write_u32(writer, header->fps_den);
+    if (latent) {
+        facet_write_u8(writer, header->mode);
+        facet_write_u8(writer, header->scale);
+        facet_write_u8(writer, header->base_codec);
+    }
+}
+
 static int finish_packet(FacetByteWriter *writer)
 {
     if (writer->error)
@@ -236,18 +354,11 @@ int facet_keyframe_packet_write(FacetByteWriter *writer, const FacetSequenceHead
         (has_keypoints && (keypoint_size < 1 || keypoint_size > FACET_MAX_KEYPOINT_PAYLOAD)))
         return -EINVAL;
 
+    if (header->mode == FACET_MODE_ID_LATENT)
+        return -EINVAL;
+
     facet_write_u8(writer, FACET_PACKET_TYPE_KEYFRAME);
-    facet_write_bytes(writer, FACET_BITSTREAM_MAGIC, 4);
-    facet_write_u8(writer, header->version_major);
-    facet_write_u8(writer, header->version_minor);
-    facet_write_u16(writer, FACET_SEQUENCE_HEADER_V1_0_SIZE);
-    facet_write_u32(writer, header->model_id);
-    facet_write_u16(writer, header->width);
-    facet_write_u16(writer, header->height);
-    facet_write_u16(writer, header->model_size);
-    facet_write_u8(writer, header->keypoint_count);
-    facet_write_u32(writer, header->fps_num);
-    facet_write_u32(writer, header->fps_den);
+    write_sequence_header(writer, header);
     facet_write_varint(writer, frame_number);
     facet_write_u16(writer, keyframe_id);
     facet_write_u8(writer, intra_codec);
@@ -275,4 +386,75 @@ int facet_delta_packet_write(FacetByteWriter *writer, uint32_t frame_number,
     facet_write_bytes(writer, keypoint_data, keypoint_size);
     int ret = write_extensions(writer, extensions, extension_count);
     return ret < 0 ? ret : finish_packet(writer);
+}
+
+size_t facet_latent_packet_size_bound(size_t base_size)
+{
+    /* type, sequence header (1.1), frame number, keyframe id, length. */
+    return 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_1_SIZE + FACET_VARINT_MAX_BYTES + 2 +
+           FACET_VARINT_MAX_BYTES + base_size;
+}
+
+size_t facet_reference_packet_size_bound(size_t fragment_size)
+{
+    return 1 + FACET_VARINT_MAX_BYTES + 2 + 3 + FACET_VARINT_MAX_BYTES + fragment_size;
+}
+
+static int write_latent_packet(FacetByteWriter *writer, const FacetSequenceHeader *header,
+                               uint32_t frame_number, uint16_t keyframe_id,
+                               const uint8_t *base_data, size_t base_size)
+{
+    if (!base_data || base_size < 1 || base_size > FACET_MAX_BASE_PAYLOAD)
+        return -EINVAL;
+    if (header) {
+        if (header->mode != FACET_MODE_ID_LATENT || header->version_minor < 1 ||
+            facet_sequence_header_validate(header) < 0)
+            return -EINVAL;
+        facet_write_u8(writer, FACET_PACKET_TYPE_LATENT_KEYFRAME);
+        write_sequence_header(writer, header);
+    } else {
+        facet_write_u8(writer, FACET_PACKET_TYPE_LATENT_FRAME);
+    }
+    facet_write_varint(writer, frame_number);
+    facet_write_u16(writer, keyframe_id);
+    facet_write_varint(writer, (uint32_t)base_size);
+    facet_write_bytes(writer, base_data, base_size);
+    return finish_packet(writer);
+}
+
+int facet_latent_keyframe_packet_write(FacetByteWriter *writer,
+                                       const FacetSequenceHeader *header,
+                                       uint32_t frame_number, uint16_t keyframe_id,
+                                       const uint8_t *base_data, size_t base_size)
+{
+    if (!header)
+        return -EINVAL;
+    return write_latent_packet(writer, header, frame_number, keyframe_id, base_data, base_size);
+}
+
+int facet_latent_frame_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                    uint16_t keyframe_id, const uint8_t *base_data,
+                                    size_t base_size)
+{
+    return write_latent_packet(writer, NULL, frame_number, keyframe_id, base_data, base_size);
+}
+
+int facet_reference_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                 uint16_t reference_id, uint8_t intra_codec, int index,
+                                 int count, uint32_t total, const uint8_t *fragment)
+{
+    size_t size = facet_reference_fragment_size(total, count, index);
+    if (size == 0 || !fragment ||
+        (intra_codec != FACET_INTRA_ID_AV1 && intra_codec != FACET_INTRA_ID_JPEG))
+        return -EINVAL;
+    facet_write_u8(writer, FACET_PACKET_TYPE_REFERENCE);
+    facet_write_varint(writer, frame_number);
+    facet_write_u16(writer, reference_id);
+    facet_write_u8(writer, (uint8_t)index);
+    facet_write_u8(writer, (uint8_t)count);
+    facet_write_u8(writer, intra_codec);
+    facet_write_varint(writer, total);
+    facet_write_varint(writer, (uint32_t)size);
+    facet_write_bytes(writer, fragment, size);
+    return finish_packet(writer);
 }

@@ -16,11 +16,15 @@
 
 #define FACET_BITSTREAM_MAGIC "FCET"
 #define FACET_BITSTREAM_VERSION_MAJOR 1
-#define FACET_BITSTREAM_VERSION_MINOR 0
+/* 1.1 adds the latent tier: mode, scale and base codec in the sequence
+ * header, and the packet types latent keyframe, latent frame, reference. */
+#define FACET_BITSTREAM_VERSION_MINOR 1
 
 /* Bytes of the v1.0 sequence header fields that follow header_size. Newer
  * minor versions append fields; older decoders skip them via header_size. */
 #define FACET_SEQUENCE_HEADER_V1_0_SIZE 19
+/* 1.1: u8 mode, u8 scale, u8 base_codec after the v1.0 fields. */
+#define FACET_SEQUENCE_HEADER_V1_1_SIZE 22
 #define FACET_SEQUENCE_HEADER_MAX_SIZE 1024
 
 #define FACET_MIN_MODEL_SIZE 32
@@ -38,6 +42,25 @@
 #define FACET_INTRA_ID_AV1 1
 #define FACET_INTRA_ID_JPEG 2
 
+/* Stream modes as coded in a v1.1 sequence header (the public
+ * FacetStreamMode values). */
+#define FACET_MODE_ID_INTRA_ONLY 0
+#define FACET_MODE_ID_KEYPOINTS 1
+#define FACET_MODE_ID_LATENT 2
+
+/* Base codecs of the latent tier's low-resolution stream. */
+#define FACET_BASE_ID_AV1 1
+#define FACET_BASE_ID_VP8 2
+
+/* Latent streams: picture sides 32..4096 (the network's own limit), the
+ * low-resolution payload of one frame, a reference's pieces. */
+#define FACET_LATENT_MIN_SIDE 32
+#define FACET_LATENT_MAX_SIDE_BITSTREAM 4096
+#define FACET_MAX_BASE_PAYLOAD (4u * 1024u * 1024u)
+#define FACET_MAX_REFERENCE_FRAGMENTS 255
+#define FACET_MAX_REFERENCE_FRAGMENT 16384
+#define FACET_MAX_REFERENCE_SIZE (FACET_MAX_REFERENCE_FRAGMENTS * FACET_MAX_REFERENCE_FRAGMENT)
+
 typedef struct FacetSequenceHeader {
     uint8_t version_major;
     uint8_t version_minor;
@@ -48,6 +71,10 @@ typedef struct FacetSequenceHeader {
     uint8_t keypoint_count; /* K; 0 when model_id == 0 */
     uint32_t fps_num;
     uint32_t fps_den;
+    /* v1.1 (header_size >= 22); derived from model_id in a shorter header. */
+    uint8_t mode;           /* FACET_MODE_ID_* */
+    uint8_t scale;          /* r: 2 or 4 in latent mode, else 0 */
+    uint8_t base_codec;     /* FACET_BASE_ID_* in latent mode, else 0 */
 } FacetSequenceHeader;
 
 /* An extension record: skippable data that older decoders ignore. */
@@ -68,6 +95,17 @@ typedef struct FacetPacketView {
     size_t intra_size;
     const uint8_t *keypoint_data; /* NULL when the stream has no keypoints */
     size_t keypoint_size;
+    /* Latent keyframes and frames: one temporal unit of the base codec. */
+    const uint8_t *base_data;
+    size_t base_size;
+    /* References (keyframe_id holds the reference id): this piece of an
+     * intra picture of total_size bytes cut into fragment_count pieces of
+     * ceil(total_size / fragment_count) bytes (the last one shorter). */
+    uint8_t fragment_index;
+    uint8_t fragment_count;
+    uint32_t reference_size;
+    const uint8_t *fragment_data;
+    size_t fragment_size;
     int extension_count;
     FacetExtensionRecord extensions[FACET_MAX_EXTENSION_RECORDS];
 } FacetPacketView;
@@ -112,5 +150,29 @@ int facet_delta_packet_write(FacetByteWriter *writer, uint32_t frame_number,
                              uint16_t keyframe_id, const uint8_t *keypoint_data,
                              size_t keypoint_size, const FacetExtensionRecord *extensions,
                              int extension_count);
+
+/* The latent tier's packets (docs/bitstream.md, version 1.1). */
+size_t facet_latent_packet_size_bound(size_t base_size);
+size_t facet_reference_packet_size_bound(size_t fragment_size);
+
+/* A low-resolution keyframe (header->mode must be latent; carries the
+ * sequence header) or frame. Returns 0, -EINVAL, -ENOSPC. */
+int facet_latent_keyframe_packet_write(FacetByteWriter *writer,
+                                       const FacetSequenceHeader *header,
+                                       uint32_t frame_number, uint16_t keyframe_id,
+                                       const uint8_t *base_data, size_t base_size);
+int facet_latent_frame_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                    uint16_t keyframe_id, const uint8_t *base_data,
+                                    size_t base_size);
+
+/* The size of fragment `index` of a reference of `total` bytes cut into
+ * `count` pieces; 0 when the arguments are out of range. */
+size_t facet_reference_fragment_size(uint32_t total, int count, int index);
+
+/* Fragment `index` of reference `reference_id`: `fragment` must be the
+ * facet_reference_fragment_size() bytes of the whole at that place. */
+int facet_reference_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                 uint16_t reference_id, uint8_t intra_codec, int index,
+                                 int count, uint32_t total, const uint8_t *fragment);
 
 #endif /* FACET_CODEC_BITSTREAM_H */

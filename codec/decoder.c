@@ -22,6 +22,7 @@
 #include "codec/decoder_internal.h"
 #include "codec/frame_tensor.h"
 #include "codec/intra.h"
+#include "codec/latent.h"
 #include "codec/log.h"
 #include "codec/model_path.h"
 #include "keypoints/keypoint_coding.h"
@@ -46,6 +47,7 @@ struct FacetDecoder {
     DecoderModel *model;              /* NULL: keyframes only */
     FacetRenderBackend *renderer;     /* the back end, also without a model */
     FacetIntraDecoder *intra;
+    FacetLatentDecoder *latent;       /* latent streams */
     struct SwsContext *convert_cache;
 
     int has_stream;                   /* a keyframe was decoded at least once */
@@ -151,7 +153,16 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     dec->settings.model_path = NULL; /* the caller's strings are not kept */
     dec->settings.device = NULL;
     dec->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
+    dec->settings.latent_model_path = NULL;
     int ret = facet_intra_decoder_open(&dec->intra, settings->threads);
+    if (ret == 0) {
+        char *latent_path = NULL;
+        ret = facet_latent_model_path_resolve(settings->latent_model_path, &latent_path);
+        if (ret == 0)
+            ret = facet_latent_decoder_open(&dec->latent, latent_path, settings->threads,
+                                            settings->output_format, &dec->logger);
+        free(latent_path);
+    }
     if (ret == 0)
         ret = open_model(dec, settings);
     if (ret == 0)
@@ -256,6 +267,9 @@ static void set_stream_info(FacetDecoder *dec, const FacetSequenceHeader *sequen
         .keypoint_count = sequence->keypoint_count,
         .version_major = sequence->version_major,
         .version_minor = sequence->version_minor,
+        .mode = (FacetStreamMode)sequence->mode,
+        .scale = sequence->scale,
+        .base_codec = sequence->base_codec,
     };
     dec->has_stream = 1;
 }
@@ -359,6 +373,24 @@ static int decode_delta(FacetDecoder *dec, const FacetPacketView *view, int64_t 
     return 0;
 }
 
+static int decode_latent(FacetDecoder *dec, const FacetPacketView *view, int64_t pts)
+{
+    FacetPicture picture;
+    int ret = facet_latent_decode(dec->latent, dec->intra, view, pts, &picture);
+    if (ret < 0)
+        return ret;
+    if (view->type == FACET_PACKET_TYPE_LATENT_KEYFRAME) {
+        set_stream_info(dec, facet_latent_decoder_sequence(dec->latent));
+        /* The keypoint tier's reference is of another stream now. */
+        dec->has_reference = 0;
+    }
+    if (!picture.buffer)
+        return 0;
+    dec->frame = picture;
+    dec->has_frame = 1;
+    return 0;
+}
+
 int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet)
 {
     if (!decoder || !packet || !packet->data || packet->size == 0)
@@ -370,6 +402,8 @@ int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet)
     int ret = facet_packet_parse(packet->data, packet->size, &view);
     if (ret < 0)
         return ret;
+    if (view.type >= FACET_PACKET_TYPE_LATENT_KEYFRAME)
+        return decode_latent(decoder, &view, packet->pts);
     if (view.type == FACET_PACKET_TYPE_KEYFRAME)
         return decode_keyframe(decoder, &view, packet->pts);
     return decode_delta(decoder, &view, packet->pts);
@@ -421,6 +455,7 @@ int facet_decoder_flush(FacetDecoder *decoder)
     decoder->has_reference = 0;
     if (decoder->model)
         decoder->model->renderer_ready = 0;
+    facet_latent_decoder_flush(decoder->latent);
     facet_picture_unref(&decoder->frame);
     decoder->has_frame = 0;
     return 0;
@@ -432,6 +467,7 @@ void facet_decoder_close(FacetDecoder **decoder)
         return;
     FacetDecoder *dec = *decoder;
     facet_intra_decoder_close(&dec->intra);
+    facet_latent_decoder_close(&dec->latent);
     facet_render_backend_close(&dec->renderer);
     close_model(&dec->model);
     facet_convert_cache_free(&dec->convert_cache);

@@ -17,6 +17,7 @@
 #include "codec/convert.h"
 #include "codec/frame_tensor.h"
 #include "codec/intra.h"
+#include "codec/latent.h"
 #include "codec/log.h"
 #include "codec/model_path.h"
 #include "keypoints/detector.h"
@@ -44,6 +45,7 @@ struct FacetEncoder {
     FacetLogger logger;
     FacetSequenceHeader sequence;
     EncoderModel *model;       /* NULL: intra-only */
+    FacetLatentEncoder *latent;/* the latent tier: everything else is unused */
     int keyframe_requested;
     FacetIntraEncoder *intra;
     FacetPicture i420;         /* conversion target for RGB input */
@@ -52,6 +54,8 @@ struct FacetEncoder {
     uint16_t keyframe_id;      /* of the last keyframe, wraps at 2^16 */
     int has_packet;
     FacetPacket packet;        /* waiting for facet_encoder_receive_packet() */
+    int has_second;            /* latent: a reference fragment after `packet` */
+    FacetPacket second;
 };
 
 void facet_encoder_default_settings(FacetEncoderSettings *settings)
@@ -65,6 +69,10 @@ void facet_encoder_default_settings(FacetEncoderSettings *settings)
     settings->keyframe_quality = 60;
     settings->intra_codec = FACET_INTRA_CODEC_AUTO;
     settings->threads = 0;
+    settings->mode = FACET_STREAM_MODE_KEYPOINTS;
+    settings->bitrate = 20000;
+    settings->scale = 0;
+    settings->reference_interval = 30.0;
 }
 
 static int validate_settings(const FacetEncoderSettings *s)
@@ -84,6 +92,15 @@ static int validate_settings(const FacetEncoderSettings *s)
         s->intra_codec != FACET_INTRA_CODEC_JPEG)
         return FACET_ERR(EINVAL);
     if (s->threads < 0 || s->threads > MAX_THREADS)
+        return FACET_ERR(EINVAL);
+    if (s->mode != FACET_STREAM_MODE_INTRA_ONLY && s->mode != FACET_STREAM_MODE_KEYPOINTS &&
+        s->mode != FACET_STREAM_MODE_LATENT)
+        return FACET_ERR(EINVAL);
+    if (s->mode == FACET_STREAM_MODE_LATENT &&
+        (s->bitrate < 1000 || s->bitrate > 100000000 ||
+         (s->scale != 0 && s->scale != 2 && s->scale != 4) ||
+         !isfinite(s->reference_interval) || s->reference_interval <= 0.0 ||
+         s->reference_interval > 3600.0))
         return FACET_ERR(EINVAL);
     return 0;
 }
@@ -170,6 +187,17 @@ int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *setti
     /* Start below zero so the first keyframe gets id 0. */
     enc->keyframe_id = UINT16_MAX;
 
+    if (settings->mode == FACET_STREAM_MODE_LATENT) {
+        enc->settings.latent_model_path = NULL;
+        ret = facet_latent_encoder_open(&enc->latent, settings, &enc->logger);
+        if (ret == 0)
+            ret = facet_picture_alloc(&enc->i420, FACET_PIXEL_FORMAT_I420, settings->width,
+                                      settings->height);
+        if (ret < 0)
+            goto error;
+        *encoder = enc;
+        return 0;
+    }
     ret = facet_intra_encoder_open(&enc->intra, settings->intra_codec, settings->width,
                                    settings->height, settings->keyframe_quality,
                                    settings->threads);
@@ -377,9 +405,23 @@ int facet_encoder_send_frame(FacetEncoder *encoder, const FacetPicture *picture)
             return ret;
         i420 = &encoder->i420;
     }
-    ret = encode_frame(encoder, i420, picture->pts);
-    if (ret < 0)
-        return ret;
+    if (encoder->latent) {
+        FacetPacket packets[2];
+        int count = 0;
+        ret = facet_latent_encode(encoder->latent, i420, encoder->frame_number, picture->pts,
+                                  packets, &count);
+        if (ret < 0)
+            return ret;
+        encoder->packet = packets[0];
+        if (count == 2) {
+            encoder->second = packets[1];
+            encoder->has_second = 1;
+        }
+    } else {
+        ret = encode_frame(encoder, i420, picture->pts);
+        if (ret < 0)
+            return ret;
+    }
     encoder->has_packet = 1;
     encoder->frame_number++;
     return 0;
@@ -394,6 +436,22 @@ int facet_encoder_receive_packet(FacetEncoder *encoder, FacetPacket *packet)
     *packet = encoder->packet;
     memset(&encoder->packet, 0, sizeof(encoder->packet));
     encoder->has_packet = 0;
+    if (encoder->has_second) {
+        encoder->packet = encoder->second;
+        memset(&encoder->second, 0, sizeof(encoder->second));
+        encoder->has_second = 0;
+        encoder->has_packet = 1;
+    }
+    return 0;
+}
+
+int facet_encoder_request_reference(FacetEncoder *encoder)
+{
+    if (!encoder)
+        return FACET_ERR(EINVAL);
+    if (!encoder->latent)
+        return facet_encoder_request_keyframe(encoder);
+    facet_latent_encoder_request_reference(encoder->latent);
     return 0;
 }
 
@@ -403,6 +461,8 @@ int facet_encoder_request_keyframe(FacetEncoder *encoder)
         return FACET_ERR(EINVAL);
     /* Without a model every frame is a keyframe anyway. */
     encoder->keyframe_requested = 1;
+    if (encoder->latent)
+        facet_latent_encoder_request_keyframe(encoder->latent);
     return 0;
 }
 
@@ -412,6 +472,8 @@ void facet_encoder_close(FacetEncoder **encoder)
         return;
     FacetEncoder *enc = *encoder;
     facet_intra_encoder_close(&enc->intra);
+    facet_latent_encoder_close(&enc->latent);
+    facet_packet_unref(&enc->second);
     close_model(&enc->model);
     facet_picture_unref(&enc->i420);
     facet_packet_unref(&enc->packet);

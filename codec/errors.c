@@ -47,6 +47,11 @@ const char *facet_strerror(int error)
         return "value out of range";
     case FACET_ERR(EIO):
         return "the intra codec failed";
+    case FACET_ERR(EPIPE):
+        return "a low-resolution packet was lost: the chain of inter frames is broken until "
+               "the next low-resolution keyframe (request a keyframe)";
+    case FACET_ERR(EALREADY):
+        return "a duplicated or late packet, older than the last frame decoded: dropped";
     default:
         return "unknown error";
     }

@@ -3,6 +3,7 @@
  * are read by the decoder's own parser (codec/bitstream.c), so the two
  * cannot disagree about what a valid header is. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "codec/bitstream.h"
@@ -20,9 +21,16 @@ static void clear_info(FacetPacketInfo *info)
 
 static FacetStreamMode stream_mode(const FacetSequenceHeader *sequence)
 {
-    /* Version 1.0 has no mode field: a model means keypoint mode. */
-    return sequence->model_id ? FACET_STREAM_MODE_KEYPOINTS : FACET_STREAM_MODE_INTRA_ONLY;
+    /* The parser derives the mode of a v1.0 header (a model means keypoint
+     * mode) and reads a v1.1 header's; the values are the public ones. */
+    return (FacetStreamMode)sequence->mode;
 }
+
+/* The size of a v1.0 FacetPacketInfo: a program built against that header
+ * gets the members it knows, and nothing is written past them. */
+#define PACKET_INFO_V1_0_SIZE offsetof(FacetPacketInfo, scale)
+#define HAS_MEMBER(info, member) \
+    ((info)->struct_size >= offsetof(FacetPacketInfo, member) + sizeof((info)->member))
 
 int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info)
 {
@@ -30,7 +38,7 @@ int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info)
     int ret;
 
     /* A struct from an older header would be written past its end. */
-    if (!info || info->struct_size < sizeof(*info))
+    if (!info || info->struct_size < PACKET_INFO_V1_0_SIZE)
         return FACET_ERR(EINVAL);
     clear_info(info);
     if (!data || size == 0)
@@ -51,8 +59,18 @@ int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info)
     info->type = view.type;
     info->frame_number = view.frame_number;
     info->keyframe_id = view.keyframe_id;
-    if (view.type == FACET_PACKET_TYPE_KEYFRAME) {
+    if (view.type == FACET_PACKET_TYPE_REFERENCE && HAS_MEMBER(info, reference_size)) {
+        info->reference_id = view.keyframe_id;
+        info->fragment_index = view.fragment_index;
+        info->fragment_count = view.fragment_count;
+        info->reference_size = view.reference_size;
+    }
+    if (view.type == FACET_PACKET_TYPE_KEYFRAME || view.type == FACET_PACKET_TYPE_LATENT_KEYFRAME) {
         const FacetSequenceHeader *sequence = &view.sequence;
+        if (HAS_MEMBER(info, base_codec)) {
+            info->scale = sequence->scale;
+            info->base_codec = sequence->base_codec;
+        }
         info->flags = FACET_PACKET_FLAG_KEYFRAME;
         info->has_sequence_header = 1;
         info->mode = stream_mode(sequence);

@@ -155,7 +155,8 @@ START_TEST(test_keyframe_round_trip)
     ck_assert_uint_eq(buffer[0], FACET_PACKET_TYPE_KEYFRAME);
     ck_assert_mem_eq(buffer + 1, "FCET", 4);
     ck_assert_uint_eq(buffer[5], 1);
-    ck_assert_uint_eq(buffer[6], 0);
+    ck_assert_uint_eq(buffer[6], header.version_minor);
+    /* Keypoint streams keep the v1.0 layout of the sequence fields. */
     ck_assert_uint_eq((buffer[7] << 8) | buffer[8], FACET_SEQUENCE_HEADER_V1_0_SIZE);
     ck_assert_uint_eq(buffer[9], 0xa1);
     ck_assert_uint_eq((buffer[13] << 8) | buffer[14], 640);

@@ -5,6 +5,7 @@
  * same code as the peek.
  */
 #include <check.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +117,8 @@ START_TEST(test_bad_arguments)
     ck_assert_int_eq(facet_packet_peek(packet.data, packet.size, NULL), FACET_ERR(EINVAL));
     /* A struct_size of an older (smaller) struct, or none at all: nothing
      * is written. */
-    static const size_t small_sizes[] = { 0, 1, sizeof(size_t), sizeof(FacetPacketInfo) - 1 };
+    static const size_t small_sizes[] = { 0, 1, sizeof(size_t),
+                                          offsetof(FacetPacketInfo, scale) - 1 };
     for (size_t i = 0; i < sizeof(small_sizes) / sizeof(small_sizes[0]); i++) {
         memset(&info, 0xa5, sizeof(info));
         info.struct_size = small_sizes[i];
@@ -220,18 +222,23 @@ END_TEST
 
 START_TEST(test_newer_minor_version_is_read)
 {
-    /* A v1.1 header with 5 more sequence bytes: skipped through header_size. */
+    /* A v1.2 header: the 1.1 fields (mode keypoints, no scale, no base
+     * codec) and 5 more bytes, skipped through header_size. */
     Buffer packet = model_keyframe();
-    Buffer longer = { .size = packet.size + 5 };
+    Buffer longer = { .size = packet.size + 8 };
     memcpy(longer.data, packet.data, OFFSET_FRAME_NUMBER);
-    memset(longer.data + OFFSET_FRAME_NUMBER, 0xee, 5);
-    memcpy(longer.data + OFFSET_FRAME_NUMBER + 5, packet.data + OFFSET_FRAME_NUMBER,
+    longer.data[OFFSET_FRAME_NUMBER] = 1;
+    longer.data[OFFSET_FRAME_NUMBER + 1] = 0;
+    longer.data[OFFSET_FRAME_NUMBER + 2] = 0;
+    memset(longer.data + OFFSET_FRAME_NUMBER + 3, 0xee, 5);
+    memcpy(longer.data + OFFSET_FRAME_NUMBER + 8, packet.data + OFFSET_FRAME_NUMBER,
            packet.size - OFFSET_FRAME_NUMBER);
-    longer.data[OFFSET_VERSION_MINOR] = 1;
-    longer.data[OFFSET_HEADER_SIZE + 1] += 5;
+    longer.data[OFFSET_VERSION_MINOR] = 2;
+    longer.data[OFFSET_HEADER_SIZE + 1] += 8;
     FacetPacketInfo info;
     ck_assert_int_eq(peek(longer.data, longer.size, &info), 0);
-    ck_assert_int_eq(info.version_minor, 1);
+    ck_assert_int_eq(info.version_minor, 2);
+    ck_assert_int_eq(info.mode, FACET_STREAM_MODE_KEYPOINTS);
     ck_assert_uint_eq(info.frame_number, 123456);
     ck_assert_uint_eq(info.keyframe_id, 77);
     ck_assert_int_eq(info.width, 640);
@@ -479,6 +486,212 @@ START_TEST(test_agrees_with_the_parser)
 }
 END_TEST
 
+/* ---- The latent tier (bitstream 1.1) ---------------------------------- */
+
+static const uint8_t base_bytes[] = { 0x12, 0x00, 0x32, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01 };
+
+static FacetSequenceHeader latent_header(void)
+{
+    FacetSequenceHeader header = model_header();
+    header.model_size = 0;
+    header.keypoint_count = 0;
+    header.mode = FACET_MODE_ID_LATENT;
+    header.scale = 4;
+    header.base_codec = FACET_BASE_ID_AV1;
+    return header;
+}
+
+static Buffer latent_keyframe(const FacetSequenceHeader *header)
+{
+    Buffer packet = { .size = 0 };
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, packet.data, sizeof(packet.data));
+    ck_assert_int_eq(facet_latent_keyframe_packet_write(&writer, header, 1000, 9, base_bytes,
+                                                        sizeof(base_bytes)),
+                     0);
+    packet.size = writer.pos;
+    return packet;
+}
+
+static Buffer reference_fragment(int index, int count, uint32_t total)
+{
+    static uint8_t whole[4096];
+    Buffer packet = { .size = 0 };
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, packet.data, sizeof(packet.data));
+    ck_assert_int_eq(facet_reference_packet_write(&writer, 1001, 3, FACET_INTRA_ID_AV1, index,
+                                                  count, total, whole),
+                     0);
+    packet.size = writer.pos;
+    return packet;
+}
+
+START_TEST(test_latent_packets)
+{
+    FacetSequenceHeader header = latent_header();
+    Buffer packet = latent_keyframe(&header);
+    FacetPacketInfo info;
+    ck_assert_int_eq(peek(packet.data, packet.size, &info), 0);
+    ck_assert_int_eq(info.type, FACET_PACKET_TYPE_LATENT_KEYFRAME);
+    ck_assert_uint_eq(info.flags, FACET_PACKET_FLAG_KEYFRAME);
+    ck_assert_int_eq(info.has_sequence_header, 1);
+    ck_assert_int_eq(info.mode, FACET_STREAM_MODE_LATENT);
+    ck_assert_int_eq(info.scale, 4);
+    ck_assert_int_eq(info.base_codec, FACET_BASE_CODEC_AV1);
+    ck_assert_uint_eq(info.model_id, 0xa1b2c3d4u);
+    ck_assert_int_eq(info.version_minor, 1);
+    ck_assert_uint_eq(info.frame_number, 1000);
+    ck_assert_uint_eq(info.keyframe_id, 9);
+
+    Buffer frame = { .size = 0 };
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, frame.data, sizeof(frame.data));
+    ck_assert_int_eq(facet_latent_frame_packet_write(&writer, 1001, 9, base_bytes,
+                                                     sizeof(base_bytes)), 0);
+    frame.size = writer.pos;
+    ck_assert_int_eq(peek(frame.data, frame.size, &info), 0);
+    ck_assert_int_eq(info.type, FACET_PACKET_TYPE_LATENT_FRAME);
+    ck_assert_uint_eq(info.flags, 0);
+    ck_assert_int_eq(info.has_sequence_header, 0);
+    ck_assert_uint_eq(info.frame_number, 1001);
+    ck_assert_uint_eq(info.keyframe_id, 9);
+
+    Buffer fragment = reference_fragment(2, 3, 700);
+    ck_assert_int_eq(peek(fragment.data, fragment.size, &info), 0);
+    ck_assert_int_eq(info.type, FACET_PACKET_TYPE_REFERENCE);
+    ck_assert_uint_eq(info.reference_id, 3);
+    ck_assert_uint_eq(info.keyframe_id, 3);
+    ck_assert_int_eq(info.fragment_index, 2);
+    ck_assert_int_eq(info.fragment_count, 3);
+    ck_assert_uint_eq(info.reference_size, 700);
+    ck_assert_uint_eq(info.frame_number, 1001);
+}
+END_TEST
+
+START_TEST(test_v1_0_struct_size)
+{
+    /* A program built against the 1.0 header: its members are filled, not
+     * one byte past them. */
+    FacetSequenceHeader header = latent_header();
+    Buffer packet = latent_keyframe(&header);
+    FacetPacketInfo info;
+    memset(&info, 0xa5, sizeof(info));
+    info.struct_size = offsetof(FacetPacketInfo, scale);
+    ck_assert_int_eq(facet_packet_peek(packet.data, packet.size, &info), 0);
+    ck_assert_int_eq(info.mode, FACET_STREAM_MODE_LATENT);
+    ck_assert_int_eq(info.scale, (int)0xa5a5a5a5);
+    ck_assert_uint_eq(info.reference_size, 0xa5a5a5a5u);
+}
+END_TEST
+
+START_TEST(test_malformed_latent_headers)
+{
+    FacetPacketInfo info;
+    FacetSequenceHeader good = latent_header();
+    /* Fields a latent header must not hold, each refused by the writer and,
+     * patched into a packet, by the parser. */
+    FacetSequenceHeader bad[6];
+    for (int i = 0; i < 6; i++)
+        bad[i] = good;
+    bad[0].scale = 3;
+    bad[1].base_codec = 7;
+    bad[2].keypoint_count = 10;
+    bad[3].width = 16;
+    bad[4].model_id = 0;
+    bad[5].height = 5000;
+    for (int i = 0; i < 6; i++) {
+        Buffer packet = { .size = 0 };
+        FacetByteWriter writer;
+        facet_byte_writer_init(&writer, packet.data, sizeof(packet.data));
+        ck_assert_int_eq(facet_latent_keyframe_packet_write(&writer, &bad[i], 1, 1, base_bytes,
+                                                            sizeof(base_bytes)),
+                         FACET_ERR(EINVAL));
+    }
+    Buffer packet = latent_keyframe(&good);
+    size_t mode = 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE;
+    static const struct { size_t offset; uint8_t value; } patches[] = {
+        { 0, 1 },          /* a latent header in a keypoint keyframe */
+        { 0, 6 },          /* unknown packet type */
+        { 0, 0 },
+        { 0, 255 },
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE, 1 }, /* mode keypoints, scale 4 */
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE, 3 }, /* unknown mode */
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE + 1, 0 }, /* scale 0 */
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE + 1, 8 },
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE + 2, 0 }, /* no base codec */
+        { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE + 2, 3 },
+    };
+    (void)mode;
+    for (size_t i = 0; i < sizeof(patches) / sizeof(patches[0]); i++) {
+        Buffer bad_packet = packet;
+        bad_packet.data[patches[i].offset] = patches[i].value;
+        ck_assert_msg(peek(bad_packet.data, bad_packet.size, &info) == FACET_ERR(EBADMSG),
+                      "patch %zu", i);
+    }
+    /* A 1.1 keypoint keyframe cannot be cut to 21 bytes of fields and call
+     * itself latent: a latent keyframe with a v1.0-sized header. */
+    Buffer shortened = packet;
+    shortened.data[8] = FACET_SEQUENCE_HEADER_V1_0_SIZE;
+    ck_assert_int_eq(peek(shortened.data, shortened.size, &info), FACET_ERR(EBADMSG));
+    /* Every cut of each latent packet is refused by peek (headers) and the
+     * parser (payloads). */
+    Buffer fragment = reference_fragment(0, 2, 300);
+    const Buffer *all[] = { &packet, &fragment };
+    for (int p = 0; p < 2; p++) {
+        for (size_t cut = 1; cut < all[p]->size; cut++) {
+            FacetPacketView view;
+            ck_assert_int_eq(facet_packet_parse(all[p]->data, cut, &view), FACET_ERR(EBADMSG));
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_malformed_reference_fields)
+{
+    FacetPacketInfo info;
+    /* Writer: index past count, count 0 or over 255, too large a total,
+     * pieces over 16 KiB, more pieces than bytes. */
+    static const struct { int index, count; uint32_t total; } bad[] = {
+        { 3, 3, 700 }, { 0, 0, 700 }, { 0, 256, 700 }, { -1, 3, 700 },
+        { 0, 1, FACET_MAX_REFERENCE_FRAGMENT + 1 }, { 0, 3, 0 },
+        { 4, 5, 4 }, { 0, 1, FACET_MAX_REFERENCE_SIZE + 1 },
+    };
+    static uint8_t whole[FACET_MAX_REFERENCE_FRAGMENT + 1];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint8_t data[FACET_MAX_REFERENCE_FRAGMENT + 64];
+        FacetByteWriter writer;
+        facet_byte_writer_init(&writer, data, sizeof(data));
+        ck_assert_msg(facet_reference_packet_write(&writer, 1, 1, FACET_INTRA_ID_AV1, bad[i].index,
+                                                   bad[i].count, bad[i].total, whole) ==
+                          FACET_ERR(EINVAL), "case %zu", i);
+    }
+    /* Parser: each header byte patched to values a valid fragment cannot
+     * hold. Layout: type, frame_number (varint, 2 bytes for 1001),
+     * reference id (2), index, count, intra codec, total (varint), size. */
+    Buffer good = reference_fragment(1, 3, 700);
+    size_t index = 1 + 2 + 2, count = index + 1, codec = count + 1, total = codec + 1;
+    static const struct { size_t field; uint8_t value; } patches[] = {
+        { 0, 3 },  /* count 3 -> index 3 */
+        { 1, 0 },  /* count 0 */
+        { 1, 1 },  /* count 1: the piece is the wrong size */
+        { 2, 0 },  /* intra codec 0 */
+        { 2, 9 },
+    };
+    const size_t offsets[] = { index, count, codec };
+    for (size_t i = 0; i < sizeof(patches) / sizeof(patches[0]); i++) {
+        Buffer bad_packet = good;
+        bad_packet.data[offsets[patches[i].field]] = patches[i].value;
+        ck_assert_msg(peek(bad_packet.data, bad_packet.size, &info) == FACET_ERR(EBADMSG),
+                      "patch %zu", i);
+    }
+    /* A total whose pieces would pass 16 KiB: total 0x7f -> varint
+     * continuation is a different packet; patch the size field instead. */
+    Buffer bad_size = good;
+    bad_size.data[total + 2] ^= 0x01; /* the piece's length */
+    ck_assert_int_eq(peek(bad_size.data, bad_size.size, &info), FACET_ERR(EBADMSG));
+}
+END_TEST
+
 static Suite *packet_peek_suite(void)
 {
     Suite *s = suite_create("packet_peek");
@@ -496,6 +709,10 @@ static Suite *packet_peek_suite(void)
     tcase_add_test(tc, test_oversized_packet);
     tcase_add_test(tc, test_every_header_byte_mutated);
     tcase_add_test(tc, test_agrees_with_the_parser);
+    tcase_add_test(tc, test_latent_packets);
+    tcase_add_test(tc, test_v1_0_struct_size);
+    tcase_add_test(tc, test_malformed_latent_headers);
+    tcase_add_test(tc, test_malformed_reference_fields);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -60,8 +60,15 @@ static void usage(FILE *out)
             "      --model PATH         model file (default: $FACET_MODEL, else the\n"
             "                           installed model, else intra-only)\n"
             "      --intra-only         every frame a keyframe, no model\n"
-            "  facet decode [--model PATH] [--backend auto|cpu|vulkan] [--device D]\n"
-            "               INPUT.fct OUTPUT.y4m\n"
+            "      --mode keypoints|latent  the tier (default keypoints)\n"
+            "      --bitrate K          latent: target kbit/s, references included\n"
+            "                           (default 20)\n"
+            "      --scale 0|2|4        latent: low-resolution scale, 0 = auto (default)\n"
+            "      --reference-interval S  latent: seconds between references (30)\n"
+            "      --latent-model PATH  latent model (default: $FACET_LATENT_MODEL, else\n"
+            "                           the installed one)\n"
+            "  facet decode [--model PATH] [--latent-model PATH] [--backend auto|cpu|vulkan]\n"
+            "               [--device D] INPUT.fct OUTPUT.y4m\n"
             "      --backend B          where the renderer runs: auto (default: Vulkan\n"
             "                           on a GPU, else the CPU), cpu or vulkan\n"
             "      --device D           Vulkan device: index or piece of its name\n"
@@ -95,11 +102,56 @@ static int command_encode(int argc, char **argv)
         { "keyframe-interval", required_argument, NULL, 'k' },
         { "model", required_argument, NULL, 'm' },
         { "intra-only", no_argument, NULL, 'i' },
+        { "mode", required_argument, NULL, 'M' },
+        { "bitrate", required_argument, NULL, 'B' },
+        { "scale", required_argument, NULL, 'S' },
+        { "reference-interval", required_argument, NULL, 'R' },
+        { "latent-model", required_argument, NULL, 'L' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
     while ((opt = getopt_long(argc, argv, "q:c:n:s:k:m:i", options, NULL)) != -1) {
         switch (opt) {
+        case 'M':
+            if (!strcmp(optarg, "keypoints"))
+                settings.mode = FACET_STREAM_MODE_KEYPOINTS;
+            else if (!strcmp(optarg, "latent"))
+                settings.mode = FACET_STREAM_MODE_LATENT;
+            else {
+                fprintf(stderr, "facet encode: --mode wants keypoints or latent, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'B': {
+            char *end;
+            double kbits = strtod(optarg, &end);
+            if (*end != '\0' || !(kbits >= 1.0 && kbits <= 100000.0)) {
+                fprintf(stderr, "facet encode: --bitrate wants kbit/s, 1..100000\n");
+                return 2;
+            }
+            settings.bitrate = (int)(kbits * 1000.0 + 0.5);
+            break;
+        }
+        case 'S':
+            if (parse_int(optarg, 0, 4, &settings.scale) < 0 || settings.scale == 1 ||
+                settings.scale == 3) {
+                fprintf(stderr, "facet encode: --scale wants 0, 2 or 4\n");
+                return 2;
+            }
+            break;
+        case 'R': {
+            char *end;
+            settings.reference_interval = strtod(optarg, &end);
+            if (*end != '\0' || !(settings.reference_interval > 0.0)) {
+                fprintf(stderr, "facet encode: --reference-interval wants seconds > 0\n");
+                return 2;
+            }
+            break;
+        }
+        case 'L':
+            settings.latent_model_path = optarg;
+            break;
         case 'm':
             settings.model_path = optarg;
             break;
@@ -191,22 +243,31 @@ static int command_encode(int argc, char **argv)
         double start = now_seconds();
         ret = facet_encoder_send_frame(encoder, &picture);
         facet_picture_unref(&picture);
-        FacetPacket packet;
-        if (ret == 0)
-            ret = facet_encoder_receive_packet(encoder, &packet);
-        coding_seconds += now_seconds() - start;
         if (ret < 0) {
             report_error("encoding failed", ret);
             goto done;
         }
-        ret = fct_write_packet(file, &packet);
-        bytes += packet.size;
-        keyframes += (packet.flags & FACET_PACKET_FLAG_KEYFRAME) != 0;
-        facet_packet_unref(&packet);
-        if (ret < 0) {
-            perror(output);
-            goto done;
+        /* One packet a frame; two in the latent tier when a reference
+         * fragment rides along. */
+        for (int n = 0;; n++) {
+            FacetPacket packet;
+            ret = facet_encoder_receive_packet(encoder, &packet);
+            if (ret == FACET_ERR(EAGAIN) && n > 0)
+                break;
+            if (ret < 0) {
+                report_error("encoding failed", ret);
+                goto done;
+            }
+            ret = fct_write_packet(file, &packet);
+            bytes += packet.size;
+            keyframes += (packet.flags & FACET_PACKET_FLAG_KEYFRAME) != 0;
+            facet_packet_unref(&packet);
+            if (ret < 0) {
+                perror(output);
+                goto done;
+            }
         }
+        coding_seconds += now_seconds() - start;
         frames++;
     }
     if (frames == 0) {
@@ -216,6 +277,8 @@ static int command_encode(int argc, char **argv)
     double seconds = (double)frames * settings.fps_den / settings.fps_num;
     printf("encoded %ld frames (%ld keyframes) of %dx%d at %d/%d fps\n", frames, keyframes,
            settings.width, settings.height, settings.fps_num, settings.fps_den);
+    if (settings.mode == FACET_STREAM_MODE_LATENT)
+        printf("latent tier: target %.1f kbit/s\n", settings.bitrate / 1000.0);
     printf("size: %llu bytes, %.1f bytes/frame, %.1f kbit/s\n", (unsigned long long)bytes,
            (double)bytes / (double)frames, (double)bytes * 8.0 / seconds / 1000.0);
     printf("encoding: %.2f ms/frame\n", coding_seconds * 1000.0 / (double)frames);
@@ -233,10 +296,11 @@ done:
 
 static int command_decode(int argc, char **argv)
 {
-    const char *model_path = NULL, *device = NULL;
+    const char *model_path = NULL, *device = NULL, *latent_model_path = NULL;
     FacetBackend backend = FACET_BACKEND_AUTO;
     static const struct option options[] = {
         { "model", required_argument, NULL, 'm' },
+        { "latent-model", required_argument, NULL, 'L' },
         { "backend", required_argument, NULL, 'b' },
         { "device", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 },
@@ -246,6 +310,9 @@ static int command_decode(int argc, char **argv)
         switch (opt) {
         case 'm':
             model_path = optarg;
+            break;
+        case 'L':
+            latent_model_path = optarg;
             break;
         case 'b':
             if (!strcmp(optarg, "auto")) {
@@ -295,6 +362,7 @@ static int command_decode(int argc, char **argv)
     FacetDecoderSettings settings;
     facet_decoder_default_settings(&settings);
     settings.model_path = model_path;
+    settings.latent_model_path = latent_model_path;
     settings.backend = backend;
     settings.device = device;
     int ret = facet_decoder_open(&decoder, &settings);
@@ -325,8 +393,14 @@ static int command_decode(int argc, char **argv)
         ret = facet_decoder_send_packet(decoder, &packet);
         facet_packet_unref(&packet);
         FacetPicture picture;
-        if (ret == 0)
+        if (ret == 0) {
             ret = facet_decoder_receive_frame(decoder, &picture);
+            /* A latent reference fragment is taken without a frame. */
+            if (ret == FACET_ERR(EAGAIN)) {
+                decoding_seconds += now_seconds() - start;
+                continue;
+            }
+        }
         decoding_seconds += now_seconds() - start;
         if (ret < 0) {
             /* A real receiver drops the frame and waits for the next

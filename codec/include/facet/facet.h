@@ -66,6 +66,10 @@ FACET_API unsigned facet_version_int(void);
  * model_path settings. Static storage, never NULL. */
 FACET_API const char *facet_default_model_path(void);
 
+/* Path of the latent tier's model `cmake --install` installs, the default
+ * of the latent_model_path settings. Static storage, never NULL. */
+FACET_API const char *facet_default_latent_model_path(void);
+
 /* Returns a static message for an error code returned by this library
  * (negative errno). Unknown codes get a generic message, never NULL. */
 FACET_API const char *facet_strerror(int error);
@@ -139,6 +143,10 @@ FACET_API void facet_packet_unref(FacetPacket *packet);
 typedef enum FacetPacketType {
     FACET_PACKET_TYPE_KEYFRAME = 1, /* sequence header + intra picture: decodable alone */
     FACET_PACKET_TYPE_DELTA = 2,    /* keypoints coded against the keyframe it names */
+    /* Latent tier (bitstream 1.1): */
+    FACET_PACKET_TYPE_LATENT_KEYFRAME = 3, /* sequence header + low-resolution keyframe */
+    FACET_PACKET_TYPE_LATENT_FRAME = 4,    /* one low-resolution inter frame */
+    FACET_PACKET_TYPE_REFERENCE = 5,       /* one fragment of a reference picture at S */
 } FacetPacketType;
 
 /* How a stream codes its frames, from its sequence header. Version 1.0
@@ -147,7 +155,16 @@ typedef enum FacetPacketType {
 typedef enum FacetStreamMode {
     FACET_STREAM_MODE_INTRA_ONLY = 0, /* model_id 0: every frame is a keyframe */
     FACET_STREAM_MODE_KEYPOINTS = 1,  /* keyframes, then delta packets of keypoints */
+    /* A low-resolution stream of a base codec upsampled by a network
+     * guided by reference pictures (bitstream 1.1). */
+    FACET_STREAM_MODE_LATENT = 2,
 } FacetStreamMode;
+
+/* Base codecs of the latent tier's low-resolution stream. */
+typedef enum FacetBaseCodec {
+    FACET_BASE_CODEC_AV1 = 1,
+    FACET_BASE_CODEC_VP8 = 2, /* declared by the bitstream; not supported yet (ENOSYS) */
+} FacetBaseCodec;
 
 /* What facet_packet_peek() reads from a packet's headers.
  *
@@ -182,6 +199,17 @@ typedef struct FacetPacketInfo {
     int keypoint_count;     /* K; 0 without a model */
     int version_major;      /* bitstream version of the sequence header */
     int version_minor;
+    /* Appended in 1.1 (the latent tier). Read from the sequence header: */
+    int scale;              /* r: 2 or 4 in latent mode, else 0 */
+    int base_codec;         /* FacetBaseCodec in latent mode, else 0 */
+    /* A reference fragment (FACET_PACKET_TYPE_REFERENCE): its reference id
+     * (also in keyframe_id), the fragment's index and the fragment count
+     * (index < count <= 255), and the size of the whole intra picture. 0
+     * for other packets. */
+    uint32_t reference_id;
+    int fragment_index;
+    int fragment_count;
+    uint32_t reference_size;
 } FacetPacketInfo;
 
 /* Reads the headers of one whole packet (`size` bytes at `data`: what the
@@ -194,8 +222,9 @@ typedef struct FacetPacketInfo {
  * decode. No state, no allocation; any thread.
  *
  * Returns 0 and fills *info; FACET_ERR(EINVAL) for a NULL or empty packet,
- * a NULL info or a struct_size below sizeof(FacetPacketInfo) of this
- * version; FACET_ERR(EBADMSG) for a malformed header, an unknown packet
+ * a NULL info or a struct_size below sizeof(FacetPacketInfo) of version
+ * 1.0 (up to version_minor; the 1.1 members are written only when
+ * struct_size covers them); FACET_ERR(EBADMSG) for a malformed header, an unknown packet
  * type or a packet over FACET_MAX_PACKET_SIZE; FACET_ERR(ENOTSUP) for a
  * sequence header of a newer major version (then only `type`,
  * version_major and version_minor are filled: nothing after the version
@@ -242,6 +271,29 @@ typedef struct FacetEncoderSettings {
      * model id). NULL: messages go to stderr. Default NULL. */
     void (*log_callback)(void *opaque, const char *message);
     void *log_opaque;
+    /* Which tier codes the stream. FACET_STREAM_MODE_KEYPOINTS (default)
+     * and FACET_STREAM_MODE_INTRA_ONLY: the keypoint tier, or intra-only,
+     * as model_path says. FACET_STREAM_MODE_LATENT: the latent tier (a
+     * low-resolution AV1 stream and rare references, docs/latent-tier.md);
+     * width and height 32..4096; then keyframe_quality and intra_codec
+     * apply to the references, keyframe_interval and model_path are not
+     * used. */
+    FacetStreamMode mode;
+    /* Latent tier: target rate in bit/s, references included.
+     * 1000..100000000. Default 20000. */
+    int bitrate;
+    /* Latent tier: the low-resolution stream's scale r per side: 2, 4, or
+     * 0 (auto: 2 when bitrate / (width * height) >= 0.25 bit/s per pixel,
+     * else 4; e.g. 256x256 takes r = 2 from 16.4 kbit/s). Default 0. */
+    int scale;
+    /* Latent tier: seconds between references when none is requested.
+     * > 0 and <= 3600. Default 30. */
+    double reference_interval;
+    /* Latent tier: model file of the latent network (its id goes into the
+     * stream). NULL: $FACET_LATENT_MODEL, else the installed default
+     * (facet_default_latent_model_path()). The string is copied. Default
+     * NULL. */
+    const char *latent_model_path;
 } FacetEncoderSettings;
 
 typedef struct FacetEncoder FacetEncoder;
@@ -258,7 +310,8 @@ FACET_API int facet_encoder_open(FacetEncoder **encoder,
 
 /* Sends one frame (the caller keeps ownership of `picture`). Its size must
  * be the size in the settings; format I420 or RGB24. Each frame yields
- * exactly one packet. Returns 0, FACET_ERR(EAGAIN) while a packet waits in
+ * exactly one packet; in the latent tier one or two (the low-resolution
+ * frame, then maybe a reference fragment): receive until EAGAIN. Returns 0, FACET_ERR(EAGAIN) while a packet waits in
  * facet_encoder_receive_packet(), FACET_ERR(EINVAL) for a bad picture,
  * FACET_ERR(ENOMEM), or FACET_ERR(EIO) when the intra codec failed (close
  * the encoder then). */
@@ -270,8 +323,15 @@ FACET_API int facet_encoder_send_frame(FacetEncoder *encoder,
  * is ready (send another frame). */
 FACET_API int facet_encoder_receive_packet(FacetEncoder *encoder, FacetPacket *packet);
 
-/* Makes the next frame sent a keyframe (a receiver lost its reference). */
+/* Makes the next frame sent a keyframe (a receiver lost its reference).
+ * Latent tier: a low-resolution keyframe (small; the answer to a broken
+ * chain, FACET_ERR(EPIPE) at the decoder), not a new reference. */
 FACET_API int facet_encoder_request_keyframe(FacetEncoder *encoder);
+
+/* Latent tier: starts a new reference with the next frame (a receiver has
+ * none, or the picture changed); its fragments follow over the next
+ * frames. Other modes: the same as facet_encoder_request_keyframe(). */
+FACET_API int facet_encoder_request_reference(FacetEncoder *encoder);
 
 /* Closes an encoder, frees everything it owns and sets *encoder to NULL.
  * Safe with NULL or *encoder == NULL. */
@@ -318,7 +378,7 @@ typedef struct FacetDecoderSettings {
      * model id). NULL: messages go to stderr. Default NULL. */
     void (*log_callback)(void *opaque, const char *message);
     void *log_opaque;
-    /* Renderer back end. The choice and the device are logged once, at
+    /* Renderer back end (the latent tier renders on the CPU for now). The choice and the device are logged once, at
      * open. Default FACET_BACKEND_AUTO. */
     FacetBackend backend;
     /* Vulkan device: a decimal index into the Vulkan device list or a
@@ -330,6 +390,11 @@ typedef struct FacetDecoderSettings {
      * environment keeps tensors in fp32 on devices with fp16 storage. Not
      * kept after open. Default NULL. */
     const char *device;
+    /* Model file of the latent network, for latent streams. NULL:
+     * $FACET_LATENT_MODEL, else the installed default when it exists, else
+     * none (latent streams answer FACET_ERR(ENOTSUP)); "": none. Opened at
+     * the first latent keyframe. The string is copied. Default NULL. */
+    const char *latent_model_path;
 } FacetDecoderSettings;
 
 /* What the decoder learnt from the stream's sequence header. */
@@ -343,6 +408,9 @@ typedef struct FacetStreamInfo {
     int keypoint_count;     /* K; 0 without a model */
     int version_major;
     int version_minor;
+    FacetStreamMode mode;
+    int scale;              /* latent: r */
+    int base_codec;         /* latent: FacetBaseCodec */
 } FacetStreamInfo;
 
 typedef struct FacetDecoder FacetDecoder;
@@ -356,14 +424,26 @@ FACET_API int facet_decoder_open(FacetDecoder **decoder,
                                  const FacetDecoderSettings *settings);
 
 /* Sends one whole packet (the caller keeps ownership of packet->data).
- * Returns 0 when the packet was decoded and a frame is ready;
+ * Returns 0 when the packet was decoded and a frame is ready (but for a
+ * latent reference fragment: 0, taken, no frame: receive answers EAGAIN);
  * FACET_ERR(EAGAIN) while a frame waits in facet_decoder_receive_frame();
  * FACET_ERR(EINVAL) for bad arguments; FACET_ERR(EBADMSG) for a malformed
  * packet; FACET_ERR(ENOTSUP) for a newer major version or a feature this
  * build lacks; FACET_ERR(ENOENT) for a delta packet whose keyframe this
  * decoder never got (ask the sender for a keyframe); FACET_ERR(ENOSYS) when
- * this FFmpeg has no decoder for the stream's intra codec. After an error
- * the decoder stays usable: the next keyframe resynchronises it. */
+ * this FFmpeg has no decoder for the stream's intra codec (or a latent
+ * stream's base codec: VP8 is not supported yet). Latent tier:
+ * FACET_ERR(EPIPE) for a low-resolution frame after a gap in the frame
+ * numbers (a packet was lost: the chain of inter frames is broken) and for
+ * every later one until the next low-resolution keyframe (ask the sender
+ * with facet_encoder_request_keyframe(): RTCP PLI); FACET_ERR(EALREADY)
+ * for a low-resolution frame older than the last one decoded (duplicated
+ * or late: dropped, the chain is intact); FACET_ERR(ENOENT) for a frame or
+ * reference fragment before any low-resolution keyframe. Before a whole
+ * reference has arrived latent frames are rendered without one (never a
+ * frozen or black picture); a new reference replaces the old only once
+ * all its fragments arrived and it decoded. After an error the decoder
+ * stays usable: the next keyframe resynchronises it. */
 FACET_API int facet_decoder_send_packet(FacetDecoder *decoder, const FacetPacket *packet);
 
 /* Receives the decoded frame into *picture (caller owns it afterwards;

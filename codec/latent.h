@@ -1,0 +1,63 @@
+/*
+ * The latent tier inside the codec (internal to libfacet): the encoder's
+ * and the decoder's halves that facet_encoder_* and facet_decoder_* hand a
+ * latent stream to. docs/latent-tier.md describes both.
+ */
+#ifndef FACET_CODEC_LATENT_H
+#define FACET_CODEC_LATENT_H
+
+#include <stdint.h>
+
+#include "codec/bitstream.h"
+#include "codec/intra.h"
+#include "codec/log.h"
+#include "facet/facet.h"
+
+/* The side the network runs at for a picture side: the nearest multiple of
+ * 32 (at least 32); the picture is scaled to it and back. */
+int facet_latent_work_side(int side);
+
+/* scale = 0 (auto): r = 2 when the target gives at least
+ * FACET_LATENT_AUTO_R2_BITS_PER_PIXEL bits per second per output pixel,
+ * else 4. */
+#define FACET_LATENT_AUTO_R2_BITS_PER_PIXEL 0.25
+int facet_latent_auto_scale(int bitrate, int width, int height);
+
+typedef struct FacetLatentEncoder FacetLatentEncoder;
+
+/* Opens the latent half of an encoder from validated settings. 0,
+ * -EINVAL (a scale the model lacks, a size the tier cannot code), -ENOENT
+ * / -EBADMSG (model file), -ENOSYS (no libaom-av1), -ENOMEM. */
+int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettings *settings,
+                              const FacetLogger *logger);
+/* One I420 frame of the stream size in, one or two packets out: the
+ * low-resolution frame, then maybe a reference fragment. */
+int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
+                        uint32_t frame_number, int64_t pts, FacetPacket packets[2],
+                        int *count);
+void facet_latent_encoder_request_keyframe(FacetLatentEncoder *enc);
+void facet_latent_encoder_request_reference(FacetLatentEncoder *enc);
+void facet_latent_encoder_close(FacetLatentEncoder **enc);
+
+typedef struct FacetLatentDecoder FacetLatentDecoder;
+
+/* model_path: the resolved latent model (NULL: none; latent streams are
+ * then refused with ENOTSUP). The model opens at the first latent
+ * keyframe. */
+int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
+                              FacetPixelFormat format, const FacetLogger *logger);
+/* Decodes a parsed latent packet (types 3..5). *out gets a picture for a
+ * low-resolution keyframe or frame; a reference fragment gives none (0,
+ * out->buffer NULL). */
+int facet_latent_decode(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
+                        const FacetPacketView *view, int64_t pts, FacetPicture *out);
+/* The sequence header of the stream (valid once a keyframe decoded). */
+const FacetSequenceHeader *facet_latent_decoder_sequence(const FacetLatentDecoder *dec);
+void facet_latent_decoder_flush(FacetLatentDecoder *dec);
+void facet_latent_decoder_close(FacetLatentDecoder **dec);
+
+/* Resolves a latent model setting: NULL -> $FACET_LATENT_MODEL, else the
+ * installed default when it exists, else none; "" -> none. */
+int facet_latent_model_path_resolve(const char *setting, char **path);
+
+#endif /* FACET_CODEC_LATENT_H */
