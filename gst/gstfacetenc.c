@@ -7,14 +7,15 @@
  * asks for one) and, in between, a few dozen bytes of keypoints per frame.
  * Without a model every frame is a keyframe (intra-only).
  *
- * Modes: the keypoint tier is the default and the only neural mode of this
- * build. With the shipped model at 256x256 and the defaults (a keyframe
- * every 2 s at keyframe-quality 60) it runs at about 27-33 kbit/s: the
- * keyframes, about 4.4 KB each, dominate; the deltas take 26-37 bytes.
- * keyframe-interval=5 keyframe-quality=20 goes down to 8-15 kbit/s.
+ * Modes: the keypoint tier is the default and the only mode of this element
+ * (besides intra-only). With the shipped model at 256x256 and the defaults
+ * (a keyframe every 2 s at keyframe-quality 60) it runs at about 27-33
+ * kbit/s: the keyframes, about 4.4 KB each, dominate; the deltas take 26-37
+ * bytes. keyframe-interval=5 keyframe-quality=20 goes down to 8-15 kbit/s.
  * Intra-only takes about 1 Mbit/s. README.md has the measurements. A
  * latent tier (a low-resolution AV1 stream that the decoder upsamples
- * guided by the reference) is in development.
+ * guided by the reference) is in development: the library and `facet encode
+ * --mode latent` have a first version; this element does not offer it yet.
  *
  * The output is one packet per buffer (stream-format=packet, preferred:
  * what RTP and facetdec take) or, when downstream asks for
@@ -525,11 +526,12 @@ static void gst_facet_enc_class_init(GstFacetEncClass *klass)
     gst_element_class_set_static_metadata(element_class, "Facet video encoder",
         "Codec/Encoder/Video",
         "Neural talking-head video encoder. Keypoint tier (the default, and the only "
-        "neural mode of this build): an intra keyframe every keyframe-interval seconds "
+        "mode of this element besides intra-only): an intra keyframe every "
+        "keyframe-interval seconds "
         "plus 26-37 bytes of keypoints per frame: about 30 kbit/s at 256x256 with the "
         "defaults, 8-15 kbit/s with keyframe-interval=5 keyframe-quality=20; intra-only "
         "without a model (about 1 Mbit/s). A latent tier (low-resolution AV1 with "
-        "reference-guided upsampling) is in development",
+        "reference-guided upsampling) is in development, not yet in this element",
         "The Facet authors");
 
     encoder_class->start = GST_DEBUG_FUNCPTR(gst_facet_enc_start);
