@@ -1,7 +1,8 @@
 /*
- * libFuzzer target over the decoder with the shipped model loaded, so that
+ * libFuzzer target over the decoder with the shipped models loaded, so that
  * delta packets reach the renderer with whatever keypoints the bytes decode
- * to. Input: packets framed as in fuzz_decoder.c (2-byte big-endian length,
+ * to, and latent packets the AV1 decoder, the reference assembly and the
+ * latent network. Input: packets framed as in fuzz_decoder.c (2-byte big-endian length,
  * bytes), without its leading format byte. Loading the model costs far more
  * than decoding a packet, so one decoder serves every input and is flushed
  * in between (a flush forgets the reference, as a new stream would).
@@ -39,6 +40,8 @@ static FacetDecoder *shared_decoder(void)
          * not depend on whether a GPU happens to be there. */
         settings.backend = FACET_BACKEND_CPU;
         settings.model_path = FACET_SOURCE_DIR "/models/facet-256.safetensors";
+        /* And the latent tier's, so latent streams reach its network. */
+        settings.latent_model_path = FACET_SOURCE_DIR "/models/facet-latent.safetensors";
         settings.log_callback = discard_log;
         if (facet_decoder_open(&decoder, &settings) < 0)
             abort(); /* the fuzzer is useless without its model */

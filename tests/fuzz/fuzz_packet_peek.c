@@ -31,9 +31,18 @@ static void check_sequence_limits(const FacetPacketInfo *info)
     check(info->height >= 1 && info->height <= FACET_MAX_DIMENSION);
     check(info->fps_num >= 1 && info->fps_num <= 1000000);
     check(info->fps_den >= 1 && info->fps_den <= 1000000);
-    if (info->mode == FACET_STREAM_MODE_INTRA_ONLY) {
+    if (info->mode == FACET_STREAM_MODE_LATENT) {
+        check(info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME && info->model_id != 0);
+        check(info->model_size == 0 && info->keypoint_count == 0);
+        check(info->scale == 2 || info->scale == 4);
+        check(info->base_codec == FACET_BASE_CODEC_AV1 || info->base_codec == FACET_BASE_CODEC_VP8);
+        check(info->width >= 32 && info->width <= 4096 && info->height >= 32 &&
+              info->height <= 4096);
+    } else if (info->mode == FACET_STREAM_MODE_INTRA_ONLY) {
+        check(info->type == FACET_PACKET_TYPE_KEYFRAME && info->scale == 0);
         check(info->model_id == 0 && info->model_size == 0 && info->keypoint_count == 0);
     } else {
+        check(info->type == FACET_PACKET_TYPE_KEYFRAME && info->scale == 0);
         check(info->mode == FACET_STREAM_MODE_KEYPOINTS && info->model_id != 0);
         check(info->model_size >= 32 && info->model_size <= 1024 && info->model_size % 32 == 0);
         check(info->keypoint_count >= 1 && info->keypoint_count <= 64);
@@ -72,16 +81,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               info->keyframe_id == view.keyframe_id);
     }
     if (ret == 0) {
-        check(info->type == FACET_PACKET_TYPE_KEYFRAME || info->type == FACET_PACKET_TYPE_DELTA);
+        check(info->type >= FACET_PACKET_TYPE_KEYFRAME &&
+              info->type <= FACET_PACKET_TYPE_REFERENCE);
         check(info->keyframe_id <= UINT16_MAX);
-        check(info->has_sequence_header == (info->type == FACET_PACKET_TYPE_KEYFRAME));
+        check(info->has_sequence_header == (info->type == FACET_PACKET_TYPE_KEYFRAME ||
+                                            info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME));
+        if (info->type == FACET_PACKET_TYPE_REFERENCE) {
+            check(info->reference_id == info->keyframe_id);
+            check(info->fragment_count >= 1 && info->fragment_count <= 255);
+            check(info->fragment_index >= 0 && info->fragment_index < info->fragment_count);
+            check(info->reference_size >= 1 &&
+                  info->reference_size <= (uint32_t)info->fragment_count * 16384u);
+        } else {
+            check(info->fragment_count == 0 && info->reference_size == 0);
+        }
         check((info->flags == FACET_PACKET_FLAG_KEYFRAME) == info->has_sequence_header);
         if (info->has_sequence_header)
             check_sequence_limits(info);
         else
             check(info->model_id == 0 && info->width == 0 && info->version_major == 0);
     } else if (ret == FACET_ERR(ENOTSUP)) {
-        check(info->type == FACET_PACKET_TYPE_KEYFRAME);
+        check(info->type == FACET_PACKET_TYPE_KEYFRAME ||
+              info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME);
         check(info->version_major > 1 && info->width == 0 && info->frame_number == 0);
     } else {
         check(info->type == 0 && info->frame_number == 0 && info->has_sequence_header == 0);
