@@ -421,6 +421,179 @@ START_TEST(test_mutated_keyframes)
 }
 END_TEST
 
+/* ---- The latent tier: every class of bad latent packet ---------------- */
+
+#define LATENT_MODEL FACET_SOURCE_DIR "/models/facet-latent.safetensors"
+
+typedef struct LatentStream {
+    FacetPacket packets[64];
+    int count;
+} LatentStream;
+
+/* A latent stream of `frames` frames of a synthetic picture at side x side,
+ * at a rate that sends its reference within them. */
+static void latent_stream(LatentStream *stream, int side, int frames)
+{
+    memset(stream, 0, sizeof(*stream));
+    FacetEncoderSettings es;
+    facet_encoder_default_settings(&es);
+    es.width = side;
+    es.height = side;
+    es.mode = FACET_STREAM_MODE_LATENT;
+    es.bitrate = 400000;
+    es.scale = 4;
+    es.keyframe_quality = 20;
+    es.threads = 1;
+    es.latent_model_path = LATENT_MODEL;
+    FacetEncoder *encoder = NULL;
+    ck_assert_int_eq(facet_encoder_open(&encoder, &es), 0);
+    for (int i = 0; i < frames; i++) {
+        FacetPicture picture = test_picture_make(FACET_PIXEL_FORMAT_I420, side, side, i);
+        ck_assert_int_eq(facet_encoder_send_frame(encoder, &picture), 0);
+        facet_picture_unref(&picture);
+        while (stream->count < 64 &&
+               facet_encoder_receive_packet(encoder, &stream->packets[stream->count]) == 0)
+            stream->count++;
+    }
+    facet_encoder_close(&encoder);
+}
+
+static void free_latent_stream(LatentStream *stream)
+{
+    for (int i = 0; i < stream->count; i++)
+        facet_packet_unref(&stream->packets[i]);
+}
+
+static FacetDecoder *latent_decoder(void)
+{
+    FacetDecoderSettings ds;
+    facet_decoder_default_settings(&ds);
+    ds.model_path = "";
+    ds.latent_model_path = LATENT_MODEL;
+    ds.threads = 1;
+    FacetDecoder *dec = NULL;
+    ck_assert_int_eq(facet_decoder_open(&dec, &ds), 0);
+    return dec;
+}
+
+static int send_latent(FacetDecoder *dec, const uint8_t *data, size_t size)
+{
+    FacetPacket packet = { .data = (uint8_t *)data, .size = size };
+    int ret = facet_decoder_send_packet(dec, &packet);
+    FacetPicture picture;
+    if (ret == 0 && facet_decoder_receive_frame(dec, &picture) == 0)
+        facet_picture_unref(&picture);
+    return ret;
+}
+
+static int find_type(const LatentStream *stream, int type, int nth)
+{
+    for (int i = 0; i < stream->count; i++)
+        if (stream->packets[i].data[0] == type && nth-- == 0)
+            return i;
+    return -1;
+}
+
+START_TEST(test_latent_packets)
+{
+    LatentStream small, large;
+    latent_stream(&small, 64, 4);
+    latent_stream(&large, 128, 4);
+    int key = find_type(&small, FACET_PACKET_TYPE_LATENT_KEYFRAME, 0);
+    int frame = find_type(&small, FACET_PACKET_TYPE_LATENT_FRAME, 0);
+    int fragment = find_type(&small, FACET_PACKET_TYPE_REFERENCE, 0);
+    int large_frame = find_type(&large, FACET_PACKET_TYPE_LATENT_FRAME, 0);
+    int large_fragment = find_type(&large, FACET_PACKET_TYPE_REFERENCE, 0);
+    ck_assert(key == 0 && frame > 0 && fragment > 0 && large_frame > 0 && large_fragment > 0);
+    const FacetPacket *k = &small.packets[key], *f = &small.packets[frame];
+    FacetDecoder *dec = latent_decoder();
+
+    /* Before any latent keyframe: a frame or a fragment has nothing to
+     * belong to. */
+    ck_assert_int_eq(send_latent(dec, f->data, f->size), FACET_ERR(ENOENT));
+    ck_assert_int_eq(send_latent(dec, small.packets[fragment].data,
+                                 small.packets[fragment].size), FACET_ERR(ENOENT));
+    /* Every cut of each class: malformed (the payload's own length runs
+     * past the end) or, cut inside the AV1 unit's length, refused. */
+    const FacetPacket *classes[] = { k, f, &small.packets[fragment] };
+    for (int c = 0; c < 3; c++)
+        for (size_t cut = 1; cut < classes[c]->size; cut++) {
+            int ret = send_latent(dec, classes[c]->data, cut);
+            ck_assert_msg(ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOENT),
+                          "class %d cut %zu: %d", c, cut, ret);
+        }
+    /* A keyframe whose AV1 unit is garbage from its first OBU on. (Damage
+     * inside a tile's entropy-coded data decodes to a damaged picture:
+     * AV1 carries no checksum.) */
+    uint8_t copy[65536];
+    ck_assert_uint_lt(k->size, sizeof(copy));
+    memcpy(copy, k->data, k->size);
+    FacetPacketView view;
+    ck_assert_int_eq(facet_packet_parse(copy, k->size, &view), 0);
+    memset((uint8_t *)view.base_data, 0xff, view.base_size);
+    ck_assert_int_eq(send_latent(dec, copy, k->size), FACET_ERR(EBADMSG));
+
+    /* The real stream decodes. */
+    ck_assert_int_eq(send_latent(dec, k->data, k->size), 0);
+    /* A low-resolution keyframe of the wrong size: this stream's header,
+     * the AV1 keyframe of a stream twice as large. Refused; the chain is
+     * broken after it. */
+    FacetPacketView small_view, large_view;
+    ck_assert_int_eq(facet_packet_parse(k->data, k->size, &small_view), 0);
+    ck_assert_int_eq(facet_packet_parse(large.packets[0].data, large.packets[0].size,
+                                        &large_view), 0);
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, copy, sizeof(copy));
+    ck_assert_int_eq(facet_latent_keyframe_packet_write(&writer, &small_view.sequence, 1, 1,
+                                                        large_view.base_data,
+                                                        large_view.base_size), 0);
+    ck_assert_int_eq(send_latent(dec, copy, writer.pos), FACET_ERR(EBADMSG));
+    ck_assert_int_eq(send_latent(dec, f->data, f->size), FACET_ERR(EPIPE));
+    ck_assert_int_eq(send_latent(dec, k->data, k->size), 0);
+    ck_assert_int_eq(send_latent(dec, f->data, f->size), 0);
+    /* A reference of the wrong size (another stream's, whole): refused
+     * when complete, the stream goes on. */
+    int n = 0;
+    for (int i = 0; i < large.count; i++) {
+        if (large.packets[i].data[0] != FACET_PACKET_TYPE_REFERENCE)
+            continue;
+        int ret = send_latent(dec, large.packets[i].data, large.packets[i].size);
+        ck_assert(ret == 0 || ret == FACET_ERR(EBADMSG));
+        n += ret == FACET_ERR(EBADMSG);
+    }
+    ck_assert_int_eq(n, 1);
+    /* A reference whose payload is garbage: refused when complete. */
+    const FacetPacket *g = &small.packets[fragment];
+    memcpy(copy, g->data, g->size);
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    ck_assert_int_eq(facet_packet_peek(copy, g->size, &info), 0);
+    if (info.fragment_count == 1) {
+        copy[3] ^= 0x40; /* another reference id */
+        FacetPacketView fragment_view;
+        ck_assert_int_eq(facet_packet_parse(copy, g->size, &fragment_view), 0);
+        memset((uint8_t *)fragment_view.fragment_data, 0xff, fragment_view.fragment_size);
+        ck_assert_int_eq(send_latent(dec, copy, g->size), FACET_ERR(EBADMSG));
+    }
+    /* Random bytes behind each latent type byte. */
+    uint32_t state = 12345;
+    for (int trial = 0; trial < 300; trial++) {
+        size_t size = 1 + trial % 200;
+        for (size_t i = 0; i < size; i++) {
+            state = state * 1664525u + 1013904223u;
+            copy[i] = (uint8_t)(state >> 24);
+        }
+        copy[0] = (uint8_t)(3 + trial % 3);
+        int ret = send_latent(dec, copy, size);
+        ck_assert_int_lt(ret, 1);
+    }
+    /* Still usable. */
+    ck_assert_int_eq(send_latent(dec, k->data, k->size), 0);
+    facet_decoder_close(&dec);
+    free_latent_stream(&small);
+    free_latent_stream(&large);
+}
+END_TEST
+
 static Suite *malformed_suite(void)
 {
     Suite *suite = suite_create("malformed");
@@ -439,6 +612,7 @@ static Suite *malformed_suite(void)
     tcase_add_test(tc, test_delta_with_corrupt_keypoints);
     tcase_add_test(tc, test_random_bytes);
     tcase_add_test(tc, test_mutated_keyframes);
+    tcase_add_test(tc, test_latent_packets);
     suite_add_tcase(suite, tc);
     return suite;
 }
