@@ -244,6 +244,84 @@ START_TEST(test_sequence_header_limits)
 }
 END_TEST
 
+START_TEST(test_latent_round_trip)
+{
+    uint8_t buffer[1024];
+    static const uint8_t unit[] = { 0x12, 0x00, 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x24, 0x99 };
+    FacetSequenceHeader header = {
+        .version_major = FACET_BITSTREAM_VERSION_MAJOR,
+        .version_minor = FACET_BITSTREAM_VERSION_MINOR,
+        .model_id = 0x1234abcdu,
+        .width = 512,
+        .height = 288,
+        .fps_num = 30,
+        .fps_den = 1,
+        .mode = FACET_MODE_ID_LATENT,
+        .scale = 2,
+        .base_codec = FACET_BASE_ID_AV1,
+    };
+    FacetByteWriter writer;
+    FacetPacketView view;
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_latent_keyframe_packet_write(&writer, &header, 70000, 5, unit,
+                                                        sizeof(unit)), 0);
+    ck_assert_uint_le(writer.pos, facet_latent_packet_size_bound(sizeof(unit)));
+    ck_assert_int_eq(facet_packet_parse(buffer, writer.pos, &view), 0);
+    ck_assert_int_eq(view.type, FACET_PACKET_TYPE_LATENT_KEYFRAME);
+    ck_assert_uint_eq(view.sequence.mode, FACET_MODE_ID_LATENT);
+    ck_assert_uint_eq(view.sequence.scale, 2);
+    ck_assert_uint_eq(view.sequence.base_codec, FACET_BASE_ID_AV1);
+    ck_assert_uint_eq(view.sequence.model_id, 0x1234abcdu);
+    ck_assert_uint_eq(view.frame_number, 70000);
+    ck_assert_uint_eq(view.keyframe_id, 5);
+    ck_assert_uint_eq(view.base_size, sizeof(unit));
+    ck_assert_mem_eq(view.base_data, unit, sizeof(unit));
+    /* The documented offsets of a 1.1 latent header. */
+    ck_assert_uint_eq(buffer[6], 1);
+    ck_assert_uint_eq((buffer[7] << 8) | buffer[8], FACET_SEQUENCE_HEADER_V1_1_SIZE);
+    ck_assert_uint_eq(buffer[28], FACET_MODE_ID_LATENT);
+    ck_assert_uint_eq(buffer[29], 2);
+    ck_assert_uint_eq(buffer[30], FACET_BASE_ID_AV1);
+    /* A latent header cannot go into a keypoint keyframe. */
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_keyframe_packet_write(&writer, &header, 1, 1, FACET_INTRA_ID_AV1, unit,
+                                                 sizeof(unit), NULL, 0, NULL, 0),
+                     FACET_ERR(EINVAL));
+
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_latent_frame_packet_write(&writer, 70001, 5, unit, sizeof(unit)), 0);
+    ck_assert_int_eq(facet_packet_parse(buffer, writer.pos, &view), 0);
+    ck_assert_int_eq(view.type, FACET_PACKET_TYPE_LATENT_FRAME);
+    ck_assert_uint_eq(view.frame_number, 70001);
+    ck_assert_mem_eq(view.base_data, unit, sizeof(unit));
+
+    /* A reference of 1000 bytes in 3 pieces: 334, 334, 332. */
+    static uint8_t whole[1000];
+    for (int i = 0; i < 1000; i++)
+        whole[i] = (uint8_t)(i * 7);
+    size_t got = 0;
+    for (int index = 0; index < 3; index++) {
+        size_t piece = facet_reference_fragment_size(1000, 3, index);
+        ck_assert_uint_eq(piece, index < 2 ? 334 : 332);
+        facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+        ck_assert_int_eq(facet_reference_packet_write(&writer, 9, 2, FACET_INTRA_ID_JPEG, index, 3,
+                                                      1000, whole + 334 * index), 0);
+        ck_assert_uint_le(writer.pos, facet_reference_packet_size_bound(piece));
+        ck_assert_int_eq(facet_packet_parse(buffer, writer.pos, &view), 0);
+        ck_assert_int_eq(view.type, FACET_PACKET_TYPE_REFERENCE);
+        ck_assert_uint_eq(view.keyframe_id, 2);
+        ck_assert_uint_eq(view.fragment_index, index);
+        ck_assert_uint_eq(view.fragment_count, 3);
+        ck_assert_uint_eq(view.reference_size, 1000);
+        ck_assert_uint_eq(view.intra_codec, FACET_INTRA_ID_JPEG);
+        ck_assert_uint_eq(view.fragment_size, piece);
+        ck_assert_mem_eq(view.fragment_data, whole + 334 * index, piece);
+        got += piece;
+    }
+    ck_assert_uint_eq(got, 1000);
+}
+END_TEST
+
 static Suite *bitstream_suite(void)
 {
     Suite *suite = suite_create("bitstream");
@@ -255,6 +333,7 @@ static Suite *bitstream_suite(void)
     tcase_add_test(tc, test_delta_round_trip);
     tcase_add_test(tc, test_writer_rejects_invalid_fields);
     tcase_add_test(tc, test_sequence_header_limits);
+    tcase_add_test(tc, test_latent_round_trip);
     suite_add_tcase(suite, tc);
     return suite;
 }
