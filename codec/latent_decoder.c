@@ -51,6 +51,7 @@ struct FacetLatentDecoder {
     uint8_t received[FACET_MAX_REFERENCE_FRAGMENTS];
     int has_reference;
     uint16_t reference_id;
+    int reference_id_known;             /* since the last keyframe */
 };
 
 int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
@@ -249,15 +250,16 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
     } else {
         if (!dec->has_stream)
             return FACET_ERR(ENOENT);
-        if (!dec->chain || view->keyframe_id != dec->keyframe_id)
-            return FACET_ERR(EPIPE);
         int32_t step = (int32_t)(view->frame_number - dec->last_frame);
         if (step <= 0)
             return FACET_ERR(EALREADY); /* duplicated or late: dropped */
-        if (step != 1) {
+        if (!dec->chain)
+            return FACET_ERR(EPIPE);
+        if (step != 1 || view->keyframe_id != dec->keyframe_id) {
+            /* Frames lost, or a keyframe this decoder never got. */
             dec->chain = 0;
-            facet_log(&dec->logger, "low-resolution frames %u..%u are missing: request a "
-                      "keyframe", (unsigned)(dec->last_frame + 1),
+            facet_log(&dec->logger, "low-resolution frames %u..%u (or their keyframe) are "
+                      "missing: request a keyframe", (unsigned)(dec->last_frame + 1),
                       (unsigned)(view->frame_number - 1));
             return FACET_ERR(EPIPE);
         }
@@ -276,6 +278,10 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
         dec->sequence = view->sequence;
         dec->has_stream = 1;
         dec->keyframe_id = view->keyframe_id;
+        /* A restarted sender numbers its references from 0 again: after a
+         * keyframe, fragments of the id in use are assembled again rather
+         * than taken for duplicates (a true duplicate only costs work). */
+        dec->reference_id_known = 0;
     }
     dec->chain = 1;
     dec->last_frame = view->frame_number;
@@ -290,7 +296,7 @@ static int decode_reference(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
     if (!dec->has_stream || !dec->renderer)
         return FACET_ERR(ENOENT);
     /* A fragment of the reference in use (a duplicate) changes nothing. */
-    if (dec->has_reference && view->keyframe_id == dec->reference_id)
+    if (dec->has_reference && dec->reference_id_known && view->keyframe_id == dec->reference_id)
         return 0;
     if (dec->assembling && (view->keyframe_id != dec->assembling_id ||
                             view->fragment_count != dec->fragment_count ||
@@ -344,6 +350,7 @@ static int decode_reference(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
         return ret;
     dec->has_reference = 1;
     dec->reference_id = id;
+    dec->reference_id_known = 1;
     return 0;
 }
 

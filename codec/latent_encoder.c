@@ -222,13 +222,11 @@ static int start_reference(FacetLatentEncoder *enc, const FacetPicture *work)
     return 0;
 }
 
-static int write_packet(FacetPacket *packet, size_t capacity, uint32_t frame_number,
-                        int64_t pts, uint32_t flags, FacetByteWriter *writer, uint8_t *data)
+static void set_packet(FacetPacket *packet, uint32_t frame_number, int64_t pts,
+                       uint32_t flags, const FacetByteWriter *writer, uint8_t *data)
 {
-    (void)capacity;
     *packet = (FacetPacket){ .data = data, .size = writer->pos, .pts = pts,
                              .frame_number = frame_number, .flags = flags };
-    return 0;
 }
 
 static int next_fragment(FacetLatentEncoder *enc, uint32_t frame_number, int64_t pts,
@@ -252,7 +250,7 @@ static int next_fragment(FacetLatentEncoder *enc, uint32_t frame_number, int64_t
         free(data);
         return ret;
     }
-    write_packet(packet, capacity, frame_number, pts, 0, &writer, data);
+    set_packet(packet, frame_number, pts, 0, &writer, data);
     enc->credit -= (double)writer.pos;
     if (++enc->next_fragment == enc->fragment_count) {
         free(enc->reference);
@@ -331,8 +329,8 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
         free(data);
         return ret;
     }
-    write_packet(&packets[0], capacity, frame_number, pts,
-                 keyframe ? FACET_PACKET_FLAG_KEYFRAME : 0, &writer, data);
+    set_packet(&packets[0], frame_number, pts, keyframe ? FACET_PACKET_FLAG_KEYFRAME : 0,
+               &writer, data);
     *count = 1;
     enc->keyframe_id = keyframe_id;
     enc->started = 1;

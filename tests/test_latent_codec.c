@@ -243,6 +243,14 @@ START_TEST(test_lost_low_resolution_packet)
     }
     ck_assert_int_eq(broken, 4);
     ck_assert_int_eq(after, 10);
+    /* The lost packet arriving late, after the new chain: dropped, the
+     * chain is intact. */
+    for (int i = 0; i < stream.count; i++)
+        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME &&
+            stream.packets[i].pts == 30) {
+            FacetPicture picture;
+            ck_assert_int_eq(decode_one(dec, &stream.packets[i], &picture), FACET_ERR(EALREADY));
+        }
     /* The requested keyframe is a low-resolution keyframe, small: well
      * under the reference (no new reference was sent for it). */
     ck_assert_int_eq(keyframes, 2);
