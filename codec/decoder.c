@@ -31,6 +31,7 @@
 #include "render/thread_pool.h"
 
 #define MAX_THREADS 64
+#define MAX_MODEL_SEARCHES 8 /* distinct model ids looked up per decoder */
 
 /* What rendering needs; present when a model was loaded. */
 typedef struct DecoderModel {
@@ -60,6 +61,18 @@ struct FacetDecoder {
     int has_frame;
     FacetPicture frame;               /* waiting for facet_decoder_receive_frame() */
 
+    /* Left to the implicit default, which found no model: a keypoint
+     * stream's model is looked up by its id (codec/model_path.h), once per
+     * id, and the renderer re-opened with it on the caller's device. */
+    int may_find_model;
+    char *device;
+    uint32_t searched_model_ids[MAX_MODEL_SEARCHES];
+    int model_searches;
+    /* Deltas refused for want of the stream's model are said once per
+     * pair of stream model id and loaded model id (0: none). */
+    int refusal_logged;
+    uint32_t refused_stream_model_id, refused_loaded_model_id;
+
 };
 
 void facet_decoder_default_settings(FacetDecoderSettings *settings)
@@ -84,28 +97,37 @@ static void close_model(DecoderModel **model)
     *model = NULL;
 }
 
+/* Loads the model at `path` into *model (left NULL on failure). */
+static int load_model(FacetDecoder *dec, const char *path, int threads, DecoderModel **model)
+{
+    DecoderModel *m = calloc(1, sizeof(*m));
+    if (!m)
+        return FACET_ERR(ENOMEM);
+    char error[512];
+    int ret = facet_network_open(&m->network, path, error, sizeof(error));
+    if (ret < 0) {
+        facet_log(&dec->logger, "%s", error);
+    } else {
+        ret = facet_thread_pool_create(&m->pool, threads);
+        if (ret < 0)
+            facet_log(&dec->logger, "cannot start worker threads: %s", facet_strerror(ret));
+    }
+    if (ret < 0)
+        close_model(&m);
+    *model = m;
+    return ret;
+}
+
 static int open_model(FacetDecoder *dec, const FacetDecoderSettings *settings)
 {
     char *path = NULL;
     int ret = facet_model_path_resolve(settings->model_path, &path);
+    if (ret == 0 && !path && !settings->model_path)
+        dec->may_find_model = 1; /* "" is no model, and no search */
     if (ret < 0 || !path)
         return ret;
-    DecoderModel *m = calloc(1, sizeof(*m));
-    if (!m) {
-        free(path);
-        return FACET_ERR(ENOMEM);
-    }
-    dec->model = m;
-    char error[512];
-    ret = facet_network_open(&m->network, path, error, sizeof(error));
+    ret = load_model(dec, path, settings->threads, &dec->model);
     free(path);
-    if (ret < 0) {
-        facet_log(&dec->logger, "%s", error);
-        return ret;
-    }
-    ret = facet_thread_pool_create(&m->pool, settings->threads);
-    if (ret < 0)
-        facet_log(&dec->logger, "cannot start worker threads: %s", facet_strerror(ret));
     return ret;
 }
 
@@ -154,6 +176,15 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     dec->settings.device = NULL;
     dec->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
     dec->settings.latent_model_path = NULL;
+    if (settings->device) {
+        size_t size = strlen(settings->device) + 1;
+        dec->device = malloc(size);
+        if (!dec->device) {
+            free(dec);
+            return FACET_ERR(ENOMEM);
+        }
+        memcpy(dec->device, settings->device, size);
+    }
     int ret = facet_intra_decoder_open(&dec->intra, settings->threads);
     if (ret == 0) {
         char *latent_path = NULL;
@@ -173,6 +204,58 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
     }
     *decoder = dec;
     return 0;
+}
+
+/* For a decoder left to its implicit default, without the model of this
+ * keypoint stream: looks the model up by the stream's model id (once per
+ * id) and renders with it from this keyframe on. Not finding or not loading
+ * one is not the keyframe's error; the stream's deltas say what is missing. */
+static void find_model(FacetDecoder *dec, const FacetSequenceHeader *sequence)
+{
+    uint32_t id = sequence->model_id;
+    if (!dec->may_find_model || id == 0 || sequence->keypoint_count == 0 ||
+        (dec->model && facet_network_model_id(dec->model->network) == id) ||
+        dec->model_searches == MAX_MODEL_SEARCHES)
+        return;
+    for (int i = 0; i < dec->model_searches; i++)
+        if (dec->searched_model_ids[i] == id)
+            return;
+    dec->searched_model_ids[dec->model_searches++] = id;
+    char *path = NULL;
+    int ret = facet_model_path_find(id, &path);
+    if (ret < 0 || !path) {
+        if (ret < 0)
+            facet_log(&dec->logger, "cannot look for model %08x: %s", (unsigned)id,
+                      facet_strerror(ret));
+        return;
+    }
+    DecoderModel *m = NULL;
+    FacetRenderBackend *renderer = NULL;
+    ret = load_model(dec, path, dec->settings.threads, &m);
+    if (ret == 0) {
+        FacetRenderBackendSettings rs = {
+            .kind = (FacetRenderBackendKind)dec->settings.backend,
+            .device = dec->device,
+            .pool = m->pool,
+            .log = log_renderer,
+            .log_opaque = &dec->logger,
+        };
+        ret = facet_render_backend_open(&renderer, m->network, &rs);
+    }
+    if (ret < 0) {
+        facet_log(&dec->logger, "stream of model %08x: cannot use %s: %s", (unsigned)id, path,
+                  facet_strerror(ret));
+        close_model(&m);
+        free(path);
+        return;
+    }
+    facet_render_backend_close(&dec->renderer);
+    close_model(&dec->model);
+    dec->renderer = renderer;
+    dec->model = m;
+    facet_log(&dec->logger, "stream of model %08x: loaded %s (found by its model id)",
+              (unsigned)id, path);
+    free(path);
 }
 
 /* Loads a keyframe into the renderer when the stream was coded with the
@@ -294,6 +377,7 @@ static int decode_keyframe(FacetDecoder *dec, const FacetPacketView *view, int64
                                  sequence->height, &picture);
     if (ret < 0)
         return ret;
+    find_model(dec, sequence);
     ret = prepare_reference(dec, sequence, &picture, &keypoints);
     if (ret < 0) {
         facet_picture_unref(&picture);
@@ -330,15 +414,24 @@ static int decode_delta(FacetDecoder *dec, const FacetPacketView *view, int64_t 
         return FACET_ERR(EBADMSG);
 
     DecoderModel *m = dec->model;
-    if (!m) {
-        facet_log(&dec->logger, "delta frame of a stream coded with model %08x, but no model "
-                  "is loaded", (unsigned)dec->info.model_id);
-        return FACET_ERR(ENOTSUP);
-    }
-    if (dec->info.model_id != facet_network_model_id(m->network)) {
-        facet_log(&dec->logger, "delta frame of a stream coded with model %08x, but the "
-                  "loaded model is %08x", (unsigned)dec->info.model_id,
-                  (unsigned)facet_network_model_id(m->network));
+    uint32_t loaded_id = m ? facet_network_model_id(m->network) : 0;
+    if (!m || dec->info.model_id != loaded_id) {
+        /* Said once per stream model and loaded model, not per delta. */
+        if (dec->refusal_logged && dec->refused_stream_model_id == dec->info.model_id &&
+            dec->refused_loaded_model_id == loaded_id)
+            return FACET_ERR(ENOTSUP);
+        dec->refusal_logged = 1;
+        dec->refused_stream_model_id = dec->info.model_id;
+        dec->refused_loaded_model_id = loaded_id;
+        if (!m)
+            facet_log(&dec->logger, "delta frames of a stream coded with model %08x, but no "
+                      "model is loaded: only its keyframes decode. Set model_path to a model "
+                      "with id %08x, or put one in a folder of FACET_MODEL_PATH",
+                      (unsigned)dec->info.model_id, (unsigned)dec->info.model_id);
+        else
+            facet_log(&dec->logger, "delta frames of a stream coded with model %08x, but the "
+                      "loaded model is %08x: only its keyframes decode",
+                      (unsigned)dec->info.model_id, (unsigned)loaded_id);
         return FACET_ERR(ENOTSUP);
     }
     if (!m->renderer_ready)
@@ -470,6 +563,7 @@ void facet_decoder_close(FacetDecoder **decoder)
     facet_latent_decoder_close(&dec->latent);
     facet_render_backend_close(&dec->renderer);
     close_model(&dec->model);
+    free(dec->device);
     facet_convert_cache_free(&dec->convert_cache);
     facet_picture_unref(&dec->frame);
     free(dec);

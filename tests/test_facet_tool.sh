@@ -62,4 +62,33 @@ grep -qi "vulkan" "$work/err.txt" || fail "forced Vulkan: the message does not s
 # The CPU back end decodes what the default does, bit for bit.
 "$facet" decode --backend cpu "$work/out.fct" "$work/cpu.y4m" >/dev/null
 cmp -s "$work/out.y4m" "$work/cpu.y4m" || fail "--backend cpu differs from the default"
+
+# A keypoint stream decoded without its model: the keyframes decode, the
+# error is said once with what to do, and a count of the repeats follows.
+# The model is relabelled so that no folder the decoder searches by default
+# holds it; in a folder of FACET_MODEL_PATH it is found by its model id.
+models=$(cd "$(dirname "$0")/../models" && pwd)
+mkdir "$work/models"
+perl -0777 -pe 's/"model_id":"[0-9a-fA-F]{8}"/"model_id":"0badf00d"/' \
+    "$models/facet-256.safetensors" > "$work/models/relabelled.safetensors"
+ffmpeg -v error -f lavfi -i testsrc=size=96x64:rate=25 -frames:v 30 -pix_fmt yuv420p "$work/kp.y4m"
+"$facet" encode --model "$work/models/relabelled.safetensors" --keyframe-interval 0.6 \
+    "$work/kp.y4m" "$work/kp.fct" | grep -q "encoded 30 frames (2 keyframes)" || fail "keypoint encode"
+set +e
+env -u FACET_MODEL -u FACET_MODEL_PATH "$facet" decode --backend cpu "$work/kp.fct" \
+    "$work/kp.y4m" >"$work/kp.txt" 2>"$work/kp-err.txt"
+rc=$?
+set -e
+cat "$work/kp-err.txt"
+[ $rc -eq 1 ] || fail "decode without the model: exit status $rc"
+grep -q "decoded 2 of 30 packets" "$work/kp.txt" || fail "decode without the model: summary"
+[ "$(grep -c "no model is loaded" "$work/kp-err.txt")" -eq 1 ] || fail "the missing model is not said once"
+[ "$(grep -c "facet decode: packet" "$work/kp-err.txt")" -eq 1 ] || fail "the error is not printed once"
+grep -q -- "--model PATH (a model with id 0badf00d)" "$work/kp-err.txt" || fail "no hint"
+grep -q "27 more packets failed the same way" "$work/kp-err.txt" || fail "no count of the repeats"
+[ "$(wc -l < "$work/kp-err.txt")" -le 6 ] || fail "decode without the model: too many lines"
+env -u FACET_MODEL FACET_MODEL_PATH="$work/models" "$facet" decode --backend cpu "$work/kp.fct" \
+    "$work/kp.y4m" 2>"$work/kp-err.txt" | grep -q "decoded 30 of 30 packets" ||
+    fail "FACET_MODEL_PATH: the model is not found by its id"
+grep -q "loaded $work/models/relabelled.safetensors" "$work/kp-err.txt" || fail "the found model is not named"
 echo "facet tool: all checks passed"

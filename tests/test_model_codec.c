@@ -16,6 +16,7 @@
 #include "facet/facet.h"
 #include "test_clip.h"
 #include "test_pictures.h"
+#include "test_temp_dir.h"
 #include "video_reader.h"
 
 #define MODEL_PATH FACET_SOURCE_DIR "/models/facet-256.safetensors"
@@ -241,6 +242,153 @@ START_TEST(test_stream_of_another_model)
 }
 END_TEST
 
+/* Messages of a decoder left to its implicit default: how many said a
+ * model is missing, and the last that said one was loaded. */
+static int missing_messages, loaded_messages;
+static char loaded_message[1024];
+
+static void count_log(void *opaque, const char *message)
+{
+    (void)opaque;
+    if (strstr(message, "no model is loaded") || strstr(message, "the loaded model is"))
+        missing_messages++;
+    if (strstr(message, "loaded ") && strstr(message, "found by its model id")) {
+        loaded_messages++;
+        snprintf(loaded_message, sizeof(loaded_message), "%s", message);
+    }
+    snprintf(last_message, sizeof(last_message), "%s", message);
+}
+
+static FacetDecoder *open_counting_decoder(const char *model_path)
+{
+    missing_messages = loaded_messages = 0;
+    loaded_message[0] = '\0';
+    FacetDecoderSettings s;
+    facet_decoder_default_settings(&s);
+    s.model_path = model_path;
+    s.threads = 1;
+    s.backend = FACET_BACKEND_CPU;
+    s.log_callback = count_log;
+    FacetDecoder *dec = NULL;
+    ck_assert_int_eq(facet_decoder_open(&dec, &s), 0);
+    return dec;
+}
+
+/* test_temp_dir/copy.safetensors, a copy of the shipped model. */
+static void copy_model(char *path, size_t path_size)
+{
+    snprintf(path, path_size, "%s/copy.safetensors", test_temp_dir);
+    FILE *in = fopen(MODEL_PATH, "rb");
+    FILE *out = fopen(path, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    char bytes[65536];
+    size_t got;
+    while ((got = fread(bytes, 1, sizeof(bytes), in)) > 0)
+        ck_assert_uint_eq(fwrite(bytes, 1, got, out), got);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+/* The search is for a decoder left to its implicit default only. */
+static int default_model_installed(void)
+{
+    return access(facet_default_model_path(), R_OK) == 0;
+}
+
+START_TEST(test_model_found_by_id)
+{
+    unsetenv("FACET_MODEL");
+    char copy[PATH_MAX + 32], search_path[2 * PATH_MAX];
+    copy_model(copy, sizeof(copy));
+    /* A folder that does not exist and an empty item are passed over. */
+    snprintf(search_path, sizeof(search_path), "/nonexistent-facet-models::%s", test_temp_dir);
+    setenv("FACET_MODEL_PATH", search_path, 1);
+    FacetPacket keyframe, delta;
+    model_stream(&keyframe, &delta);
+    FacetDecoder *dec = open_counting_decoder(NULL);
+    ck_assert_int_eq(decode_one(dec, &keyframe), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(decode_one(dec, &delta) == 0, "delta %d: %s", i, last_message);
+    /* A second keyframe of the same model: no second search or load. */
+    ck_assert_int_eq(decode_one(dec, &keyframe), 0);
+    ck_assert_int_eq(decode_one(dec, &delta), 0);
+    ck_assert_int_eq(missing_messages, 0);
+    if (!default_model_installed()) {
+        /* FACET_MODEL_PATH comes before the source tree's models/. */
+        ck_assert_int_eq(loaded_messages, 1);
+        ck_assert_msg(strstr(loaded_message, copy), "message: %s", loaded_message);
+    }
+    facet_decoder_close(&dec);
+    facet_packet_unref(&keyframe);
+    facet_packet_unref(&delta);
+}
+END_TEST
+
+START_TEST(test_missing_model_said_once)
+{
+    unsetenv("FACET_MODEL");
+    char copy[PATH_MAX + 32];
+    copy_model(copy, sizeof(copy));
+    FacetPacket keyframe, delta;
+    model_stream(&keyframe, &delta);
+    /* Relabelled as coded with a model no folder holds (model_id is at
+     * bytes 9..12 of a keyframe, docs/bitstream.md). */
+    keyframe.data[12] ^= 0x5a;
+    const char *search_paths[] = { "", test_temp_dir };
+    for (size_t p = 0; p < sizeof(search_paths) / sizeof(search_paths[0]); p++) {
+        setenv("FACET_MODEL_PATH", search_paths[p], 1);
+        FacetDecoder *dec = open_counting_decoder(default_model_installed() ? "" : NULL);
+        for (int gop = 0; gop < 3; gop++) {
+            ck_assert_int_eq(decode_one(dec, &keyframe), 0);
+            for (int i = 0; i < 20; i++)
+                ck_assert_int_eq(decode_one(dec, &delta), FACET_ERR(ENOTSUP));
+        }
+        ck_assert_int_eq(missing_messages, 1);
+        ck_assert_int_eq(loaded_messages, 0);
+        ck_assert_msg(strstr(last_message, "FACET_MODEL_PATH"), "message: %s", last_message);
+        facet_decoder_close(&dec);
+    }
+
+    /* With a model loaded, another model's stream is said once too. */
+    FacetDecoder *dec = open_counting_decoder(MODEL_PATH);
+    for (int gop = 0; gop < 2; gop++) {
+        ck_assert_int_eq(decode_one(dec, &keyframe), 0);
+        for (int i = 0; i < 10; i++)
+            ck_assert_int_eq(decode_one(dec, &delta), FACET_ERR(ENOTSUP));
+    }
+    ck_assert_int_eq(missing_messages, 1);
+    facet_decoder_close(&dec);
+    facet_packet_unref(&keyframe);
+    facet_packet_unref(&delta);
+}
+END_TEST
+
+START_TEST(test_no_model_never_searches)
+{
+    char copy[PATH_MAX + 32];
+    copy_model(copy, sizeof(copy));
+    setenv("FACET_MODEL_PATH", test_temp_dir, 1);
+    FacetPacket keyframe, delta;
+    model_stream(&keyframe, &delta);
+    /* model_path "" is intra-only, whatever the search path holds. */
+    FacetDecoder *dec = open_counting_decoder("");
+    ck_assert_int_eq(decode_one(dec, &keyframe), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(decode_one(dec, &delta), FACET_ERR(ENOTSUP));
+    ck_assert_int_eq(loaded_messages, 0);
+    ck_assert_int_eq(missing_messages, 1);
+    facet_decoder_close(&dec);
+    facet_packet_unref(&keyframe);
+    facet_packet_unref(&delta);
+}
+END_TEST
+
+static void setup_temp_dir(void)
+{
+    test_temp_dir_make("facet-model-search");
+}
+
 static Suite *model_codec_suite(void)
 {
     Suite *suite = suite_create("model_codec");
@@ -251,6 +399,13 @@ static Suite *model_codec_suite(void)
     tcase_add_test(tc, test_missing_and_corrupt_model);
     tcase_add_test(tc, test_stream_of_another_model);
     suite_add_tcase(suite, tc);
+    /* The decoder's search for a stream's model (FACET_MODEL_PATH). */
+    TCase *search = tcase_create("model_search");
+    tcase_add_unchecked_fixture(search, setup_temp_dir, test_temp_dir_remove);
+    tcase_add_test(search, test_model_found_by_id);
+    tcase_add_test(search, test_missing_model_said_once);
+    tcase_add_test(search, test_no_model_never_searches);
+    suite_add_tcase(suite, search);
     return suite;
 }
 

@@ -69,6 +69,10 @@ static void usage(FILE *out)
             "                           the installed one)\n"
             "  facet decode [--model PATH] [--latent-model PATH] [--backend auto|cpu|vulkan]\n"
             "               [--device D] INPUT.fct OUTPUT.y4m\n"
+            "      --model PATH         model file (default: $FACET_MODEL, else the\n"
+            "                           installed model, else the stream's model found\n"
+            "                           by its id in $FACET_MODEL_PATH's folders, the\n"
+            "                           installed models and the source tree's models/)\n"
             "      --backend B          where the renderer runs: auto (default: Vulkan\n"
             "                           on a GPU, else the CPU), cpu or vulkan\n"
             "      --device D           Vulkan device: index or piece of its name\n"
@@ -379,6 +383,11 @@ static int command_decode(int argc, char **argv)
     long frames = 0, errors = 0, packets = 0;
     double decoding_seconds = 0.0;
     int header_written = 0;
+    /* Each error is printed once, with its first packet; its repeats are
+     * counted and reported at the end. */
+    int seen_errors[8];
+    long repeats[8] = { 0 };
+    int seen_count = 0;
     for (;;) {
         FacetPacket packet;
         int got = fct_read_packet(in, &packet, &why);
@@ -405,8 +414,25 @@ static int command_decode(int argc, char **argv)
         if (ret < 0) {
             /* A real receiver drops the frame and waits for the next
              * keyframe; do the same and report it. */
-            fprintf(stderr, "facet decode: packet %ld: %s\n", packets, facet_strerror(ret));
             errors++;
+            int seen = 0;
+            while (seen < seen_count && seen_errors[seen] != ret)
+                seen++;
+            if (seen < seen_count) {
+                repeats[seen]++;
+                continue;
+            }
+            if (seen_count < (int)(sizeof(seen_errors) / sizeof(seen_errors[0])))
+                seen_errors[seen_count++] = ret;
+            fprintf(stderr, "facet decode: packet %ld: %s\n", packets, facet_strerror(ret));
+            FacetStreamInfo info;
+            if (ret == FACET_ERR(ENOTSUP) && !model_path &&
+                facet_decoder_get_stream_info(decoder, &info) == 0 &&
+                info.mode == FACET_STREAM_MODE_KEYPOINTS && info.model_id != 0)
+                fprintf(stderr,
+                        "facet decode: decode with --model PATH (a model with id %08x), or set "
+                        "FACET_MODEL_PATH to a folder that holds one\n",
+                        (unsigned)info.model_id);
             continue;
         }
         if (!header_written) {
@@ -427,6 +453,10 @@ static int command_decode(int argc, char **argv)
         }
         frames++;
     }
+    for (int i = 0; i < seen_count; i++)
+        if (repeats[i] > 0)
+            fprintf(stderr, "facet decode: %ld more packet%s failed the same way (%s)\n",
+                    repeats[i], repeats[i] == 1 ? "" : "s", facet_strerror(seen_errors[i]));
     printf("decoded %ld of %ld packets", frames, packets);
     if (frames > 0)
         printf(", %.2f ms/frame", decoding_seconds * 1000.0 / (double)frames);

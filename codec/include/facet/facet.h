@@ -368,10 +368,14 @@ typedef struct FacetDecoderSettings {
      * frames of streams coded with a model.
      * NULL: the file named by the FACET_MODEL environment variable, else the
      * installed default model (facet_default_model_path()) when that file
-     * exists, else none: keyframes decode, delta frames answer
-     * FACET_ERR(ENOTSUP). "": none. Any other path must load, or opening
-     * fails with FACET_ERR(ENOENT) / FACET_ERR(EBADMSG) and a message naming
-     * the file. The string is copied. Default NULL. */
+     * exists, else none; with none, a keyframe that names a model id looks
+     * for the *.safetensors file of that model_id in each folder of
+     * FACET_MODEL_PATH (colon-separated), the installed models folder and
+     * the source tree's models/, and loads the first that matches (logged,
+     * once per id). Without one keyframes decode, delta frames answer
+     * FACET_ERR(ENOTSUP) (logged once). "": none, and no search. Any other
+     * path must load, or opening fails with FACET_ERR(ENOENT) /
+     * FACET_ERR(EBADMSG) and a message naming the file. The string is copied. Default NULL. */
     const char *model_path;
     /* Receives a message for every error the library reports, with the
      * details an errno code cannot carry (which file, which tensor, which
