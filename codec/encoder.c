@@ -73,6 +73,7 @@ void facet_encoder_default_settings(FacetEncoderSettings *settings)
     settings->bitrate = 20000;
     settings->scale = 0;
     settings->reference_interval = 30.0;
+    settings->base_codec = FACET_BASE_CODEC_AV1;
 }
 
 static int validate_settings(const FacetEncoderSettings *s)
@@ -100,7 +101,8 @@ static int validate_settings(const FacetEncoderSettings *s)
         (s->bitrate < 1000 || s->bitrate > 100000000 ||
          (s->scale != 0 && s->scale != 2 && s->scale != 4) ||
          !isfinite(s->reference_interval) || s->reference_interval <= 0.0 ||
-         s->reference_interval > 3600.0))
+         s->reference_interval > 3600.0 ||
+         (s->base_codec != FACET_BASE_CODEC_AV1 && s->base_codec != FACET_BASE_CODEC_VP8)))
         return FACET_ERR(EINVAL);
     return 0;
 }

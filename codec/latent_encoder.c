@@ -111,6 +111,10 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
                   s->width, s->height);
         return FACET_ERR(EINVAL);
     }
+    if (s->base_codec == FACET_BASE_CODEC_VP8) {
+        facet_log(logger, "the latent tier's VP8 base is not supported yet: use AV1");
+        return FACET_ERR(ENOSYS);
+    }
     char *path = NULL;
     int ret = facet_latent_model_path_resolve(s->latent_model_path, &path);
     if (ret < 0)

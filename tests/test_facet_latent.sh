@@ -46,4 +46,12 @@ rc=$?
 set -e
 [ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "decode without the latent model: exit $rc"
 grep -qi "latent" "$work/err.txt" || fail "decode without the latent model: no message"
+# VP8 as the base codec: declared, refused with a clear error.
+set +e
+"$facet" encode --mode latent --base vp8 --latent-model "$model" "$work/in.y4m" \
+    "$work/x.fct" >"$work/err.txt" 2>&1
+rc=$?
+set -e
+[ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "--base vp8: exit $rc"
+grep -q "VP8" "$work/err.txt" || fail "--base vp8: no message"
 echo "facet latent tier: all checks passed"

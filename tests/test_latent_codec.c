@@ -417,6 +417,7 @@ START_TEST(test_encoder_settings)
     ck_assert_int_eq(s.bitrate, 20000);
     ck_assert_int_eq(s.scale, 0);
     ck_assert(s.reference_interval == 30.0);
+    ck_assert_int_eq(s.base_codec, FACET_BASE_CODEC_AV1);
     FacetEncoder *enc = NULL;
     settings_for(&s, 500); /* below 1 kbit/s */
     ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
@@ -425,6 +426,14 @@ START_TEST(test_encoder_settings)
     ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
     settings_for(&s, 12000);
     s.width = 16; /* the tier codes 32..4096 */
+    ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
+    settings_for(&s, 12000);
+    s.base_codec = FACET_BASE_CODEC_VP8; /* declared, not supported yet */
+    last_message[0] = '\0';
+    ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(ENOSYS));
+    ck_assert_ptr_nonnull(strstr(last_message, "VP8"));
+    settings_for(&s, 12000);
+    s.base_codec = 9;
     ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
     settings_for(&s, 12000);
     s.latent_model_path = "/nonexistent/latent.safetensors";

@@ -65,6 +65,8 @@ static void usage(FILE *out)
             "                           (default 20)\n"
             "      --scale 0|2|4        latent: low-resolution scale, 0 = auto (default)\n"
             "      --reference-interval S  latent: seconds between references (30)\n"
+            "      --base av1|vp8       latent: the low-resolution codec (av1; vp8 is\n"
+            "                           not supported yet)\n"
             "      --latent-model PATH  latent model (default: $FACET_LATENT_MODEL, else\n"
             "                           the installed one)\n"
             "  facet decode [--model PATH] [--latent-model PATH] [--backend auto|cpu|vulkan]\n"
@@ -111,11 +113,22 @@ static int command_encode(int argc, char **argv)
         { "scale", required_argument, NULL, 'S' },
         { "reference-interval", required_argument, NULL, 'R' },
         { "latent-model", required_argument, NULL, 'L' },
+        { "base", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
     while ((opt = getopt_long(argc, argv, "q:c:n:s:k:m:i", options, NULL)) != -1) {
         switch (opt) {
+        case 'A':
+            if (!strcmp(optarg, "av1"))
+                settings.base_codec = FACET_BASE_CODEC_AV1;
+            else if (!strcmp(optarg, "vp8"))
+                settings.base_codec = FACET_BASE_CODEC_VP8;
+            else {
+                fprintf(stderr, "facet encode: --base wants av1 or vp8, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'M':
             if (!strcmp(optarg, "keypoints"))
                 settings.mode = FACET_STREAM_MODE_KEYPOINTS;

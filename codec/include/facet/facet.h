@@ -294,6 +294,10 @@ typedef struct FacetEncoderSettings {
      * (facet_default_latent_model_path()). The string is copied. Default
      * NULL. */
     const char *latent_model_path;
+    /* Latent tier: the low-resolution stream's codec. Default
+     * FACET_BASE_CODEC_AV1; FACET_BASE_CODEC_VP8 is not supported yet:
+     * opening answers FACET_ERR(ENOSYS) and says so. */
+    FacetBaseCodec base_codec;
 } FacetEncoderSettings;
 
 typedef struct FacetEncoder FacetEncoder;
