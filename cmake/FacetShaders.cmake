@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Compiles render/shaders/*.comp to SPIR-V with glslc at build time, in two
 # variants each (fp32, and fp16 storage with -DFACET_FP16), embeds them as C
 # arrays (spirv_to_c.cmake) and writes the table render/vulkan/shaders.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Turns a SPIR-V binary into a C source holding it as a uint32_t array
 # (xxd is not a build dependency). Run as
 #   cmake -DINPUT=x.spv -DOUTPUT=x.c -DSYMBOL=name -P spirv_to_c.cmake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The latent tier's low-resolution AV1 stream; see base_codec.h. */
 #include "codec/base_codec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's base codec (internal to libfacet): one inter-coded
  * low-resolution AV1 stream through libavcodec, libaom-av1 in realtime

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Packet parsing and writing; the layout is specified in docs/bitstream.md. */
 #include "codec/bitstream.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Packet layout of the Facet bitstream, as written down in docs/bitstream.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bounds-checked big-endian and LEB128 field access; see bytestream.h. */
 #include "codec/bytestream.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Bounds-checked byte readers and writers for the bitstream's fixed fields.
  *

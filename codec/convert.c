@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Colour conversion through libswscale; see convert.h. */
 #include "codec/convert.h"
 

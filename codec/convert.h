@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pixel format conversion between the public formats (I420 <-> RGB24). */
 #ifndef FACET_CODEC_CONVERT_H
 #define FACET_CODEC_CONVERT_H

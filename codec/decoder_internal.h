@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the tests reach inside a FacetDecoder (internal to libfacet: only
  * the static library's users see it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The encoder: one frame in, one packet out, no lookahead (a call cannot
  * wait for future frames).

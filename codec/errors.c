@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Version queries and error messages. */
 #include "facet/facet.h"
 

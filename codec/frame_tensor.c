@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Conversion between stream pictures and network tensors; see frame_tensor.h. */
 #include "codec/frame_tensor.h"
 

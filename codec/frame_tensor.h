@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Pictures into the network: the network sees RGB in [0, 1] at its model
  * size S x S; the stream carries I420 at any size. The whole picture is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keyframe (intra) picture coding through libavcodec.
  *

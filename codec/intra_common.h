@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers shared by the intra encoder and decoder (internal). */
 #ifndef FACET_CODEC_INTRA_COMMON_H
 #define FACET_CODEC_INTRA_COMMON_H

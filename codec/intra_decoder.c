@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keyframe (intra) picture decoding through libavcodec: AV1 (libdav1d, else
  * libaom-av1) and JPEG (mjpeg), with the limits of docs/intra-coding.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keyframe (intra) picture encoding through libavcodec: AV1 (libaom-av1,
  * else libsvtav1) and JPEG (mjpeg). docs/intra-coding.md describes the

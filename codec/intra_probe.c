@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Intra payload inspection: reads the picture size an AV1 or JPEG payload
  * declares, checking its structure, without decoding it. The decoder uses it

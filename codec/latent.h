@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier inside the codec (internal to libfacet): the encoder's
  * and the decoder's halves that facet_encoder_* and facet_decoder_* hand a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's decoder: the low-resolution AV1 stream (libdav1d
  * through libavcodec), references assembled from their fragments, and the

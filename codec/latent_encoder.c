@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's encoder: the frame at the work size (sides multiples
  * of 32) -> area downscale by r -> one realtime AV1 stream at the target

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Error messages with details, sent to the application's log callback. */
 #ifndef FACET_CODEC_LOG_H
 #define FACET_CODEC_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Model file selection; see model_path.h and the settings in facet.h. */
 #define _GNU_SOURCE /* asprintf */
 #include "codec/model_path.h"

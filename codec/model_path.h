@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Which model file an encoder or decoder uses (see model_path in facet.h). */
 #ifndef FACET_CODEC_MODEL_PATH_H
 #define FACET_CODEC_MODEL_PATH_H

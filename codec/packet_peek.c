@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet_packet_peek(): a packet's headers for programs that route packets
  * (the GStreamer elements, a depayloader) without decoding them. The bytes
  * are read by the decoder's own parser (codec/bitstream.c), so the two

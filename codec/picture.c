@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Picture and packet memory owned by the library. */
 #include "facet/facet.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The .fct file, in memory and on FILE streams; see fct.h. */
 #include "container/fct.h"
 

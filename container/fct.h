@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The .fct file (docs/bitstream.md, "The .fct file"): a Facet stream stored
  * as a 12-byte file header ("FACETFCT", u8 version 1, three zero bytes)

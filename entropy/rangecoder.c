@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Adaptive multi-symbol range coder; the format is docs/entropy-coding.md. */
 #include "entropy/rangecoder.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Adaptive multi-symbol range coder (internal to libfacet).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The video/x-facet caps the elements and the plugin's typefinder share. */
 #ifndef GST_FACET_CAPS_H
 #define GST_FACET_CAPS_H

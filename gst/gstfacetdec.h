@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facetdec: GstVideoDecoder over libfacet's decoder. */
 #ifndef GST_FACET_DEC_H
 #define GST_FACET_DEC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facetenc: GstVideoEncoder over libfacet's encoder. */
 #ifndef GST_FACET_ENC_H
 #define GST_FACET_ENC_H

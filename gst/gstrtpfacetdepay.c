@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /**
  * SECTION:element-rtpfacetdepay
  * @title: rtpfacetdepay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rtpfacetdepay: RTP packets back into whole Facet frames
  * (docs/rtp-payload.md). */
 #ifndef GST_RTP_FACET_DEPAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rtpfacetpay: Facet frames into RTP packets (docs/rtp-payload.md). */
 #ifndef GST_RTP_FACET_PAY_H
 #define GST_RTP_FACET_PAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The two-byte payload header of the Facet RTP payload format
  * (docs/rtp-payload.md), shared by rtpfacetpay and rtpfacetdepay. */
 #ifndef GST_RTP_FACET_HEADER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The keypoint detector; see detector.h and docs/renderer.md. */
 #include "keypoints/detector.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The keypoint detector (internal to libfacet): train/model.py's
  * KeypointDetector on the CPU ops of render/ops.h.

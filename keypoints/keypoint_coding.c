@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keypoint quantisation and coding; the format is docs/entropy-coding.md. */
 #include "keypoints/keypoint_coding.h"
 

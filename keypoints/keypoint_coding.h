@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keypoint quantisation and entropy coding (internal to libfacet).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PSNR, SSIM and MS-SSIM on 8-bit I420 pictures; see metrics.h. */
 #include "metrics.h"
 

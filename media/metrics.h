@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Picture quality metrics for `facet eval` and the bandwidth demo: PSNR, SSIM and MS-SSIM. */
 #ifndef FACET_MEDIA_METRICS_H
 #define FACET_MEDIA_METRICS_H

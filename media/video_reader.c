@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Video input for the facet tool through libavformat/libavcodec. */
 #include "video_reader.h"
 

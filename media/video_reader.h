@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reads any video FFmpeg can open as I420 pictures (optionally scaled). */
 #ifndef FACET_MEDIA_VIDEO_READER_H
 #define FACET_MEDIA_VIDEO_READER_H

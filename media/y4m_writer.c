@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* YUV4MPEG2 output; see y4m_writer.h. */
 #include "y4m_writer.h"
 

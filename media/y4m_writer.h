@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Writes I420 pictures as a YUV4MPEG2 (.y4m) stream. */
 #ifndef FACET_MEDIA_Y4M_WRITER_H
 #define FACET_MEDIA_Y4M_WRITER_H

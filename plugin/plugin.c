@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The facet plugin (libgstfacet.so): registers facetenc, facetdec,
  * rtpfacetpay, rtpfacetdepay and a typefinder for .fct files. */
 #include <errno.h>

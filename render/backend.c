@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The back-end choice, the device and the fallback; see backend.h and
  * docs/vulkan.md. The only file outside render/vulkan/ that knows whether
  * this build has Vulkan. */

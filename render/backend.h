@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The renderer behind one interface, whatever runs it (internal to
  * libfacet). The codec holds one FacetRenderBackend and never knows which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Building a graph; see graph.h. */
 #include "render/graph.h"
 

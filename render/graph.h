@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A network as a graph of ops over tensors (internal to libfacet): built
  * once per network, size and output by one builder (render/renderer_graph.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The CPU executor of a graph: each node is one call of the op table
  * (ops.h), whose kernels spread their work over the workspace's thread
  * pool; see graph.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Hourglass U-Net; see hourglass.h. */
 #include "render/hourglass.h"
 

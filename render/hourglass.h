@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The U-Net "Hourglass" of train/model.py (internal to libfacet), shared by
  * the keypoint detector and DenseMotion.

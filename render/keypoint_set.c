@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keypoint-set checks and the per-keypoint motion both renderers (CPU and
  * Vulkan) derive from a keyframe's and a frame's keypoints. */
 #include "render/keypoint_set.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The keypoints the networks exchange: K positions with 2x2 Jacobians, in
  * floating point. The detector (keypoints/) produces them, the renderer

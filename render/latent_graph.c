@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The latent tier's network as a graph; see latent_graph.h and
  * docs/latent-network.md. */
 #include "render/latent_graph.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network as one graph (internal to libfacet): the
  * builder of train/latent_model.py's LatentUpsampler for width x height

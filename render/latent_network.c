@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loading the latent tier's network; see latent_network.h and
  * docs/latent-network.md. */
 #define _POSIX_C_SOURCE 200809L /* strdup */

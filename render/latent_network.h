@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network as loaded from a model file (internal to
  * libfacet): the weights of train/latent_model.py's LatentUpsampler

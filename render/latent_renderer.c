@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The latent network on the CPU: the graph of latent_graph.c run by the CPU
  * executor; see latent_renderer.h and docs/latent-network.md. */
 #include "render/latent_renderer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network on the CPU kernels (internal to libfacet): the
  * graph of render/latent_graph.h run by the CPU executor (graph.h) on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Conv layers from a model file, and the arena; see layers.h. */
 #include "render/layers.h"
 

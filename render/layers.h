@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the networks' loaders and buffers share (internal to libfacet): a
  * conv layer loaded from a model file with the shape its config implies,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loading the Facet v1 network; see network.h and docs/renderer.md. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "render/network.h"

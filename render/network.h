@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Facet v1 network as loaded from a model file (internal to libfacet).
  *

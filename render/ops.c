@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Picks the kernels of the op table; see ops.h. */
 #include "render/ops.h"
 

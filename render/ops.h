@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The op table of the neural runtime (internal to libfacet).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * x86-64 kernels of the op table for CPUs with AVX2 and FMA; see ops.h and
  * docs/render-ops.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Portable C kernels of the op table: the reference the optimised kernels
  * are tested against, and the path on CPUs without them; see ops.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What every kernel table shares (ops.h): the workspace, conv2d layers and
  * their padded input layout, the argument checks and the job split. The C

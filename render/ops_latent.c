@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ops the latent tier's network adds (ops.h: sub, fill, pixel_shuffle,
  * flow_grid; train/latent_model.py). Each is one pass over memory with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DenseMotion's per-keypoint ops and the grid upsampling of the decoder
  * (ops.h: motion_inputs, blend_flow, upsample_grid). About 1 % of a frame:

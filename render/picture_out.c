@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The network's output as a picture; see picture_out.h. The shader
  * render/shaders/picture_out.comp does the same float operations. */
 #include "render/picture_out.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The network's last step (internal to libfacet): its 3 x S x S float
  * output (RGB in [0, 1]) becomes the picture the caller asked for, I420 or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The renderer on the CPU: the graph of renderer_graph.c run by the CPU
  * executor (graph.h) on the op table; see renderer.h and docs/renderer.md. */
 #include "render/renderer.h"

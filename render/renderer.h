@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The renderer (internal to libfacet): the receiver side of train/model.py's
  * FacetV1 on the CPU ops of render/ops.h: the graph of renderer_graph.h run

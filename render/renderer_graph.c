@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Facet v1's receiver as a graph; see renderer_graph.h and docs/renderer.md. */
 #include "render/renderer_graph.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Facet v1's receiver network as one graph (internal to libfacet): the
  * builder of train/model.py's ReferenceEncoder, DenseMotion and Decoder

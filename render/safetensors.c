@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* safetensors model files; see safetensors.h and docs/model-file.md. */
 #define _POSIX_C_SOURCE 200809L /* open, fstat, strerror_r */
 

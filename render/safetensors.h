@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Model files: the safetensors format (docs/model-file.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tensor memory; see tensor.h. */
 #include "render/tensor.h"
 

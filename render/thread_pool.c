@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Parallel-for over a fixed set of pthreads; see thread_pool.h. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "render/thread_pool.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small parallel-for over a fixed set of threads (internal to libfacet).
  *

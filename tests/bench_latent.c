@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Speed of the latent tier's network per frame (not a test):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Speed of the render ops: milliseconds and GFLOP/s per op and size, for the
  * C reference and the optimised kernels. Not a test (prints numbers only).

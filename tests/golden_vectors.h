@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading tests/golden/network.safetensors (train/export.py's PyTorch
  * outputs) in the suites that compare a renderer with it: test_network (the
  * CPU sub-networks) and test_vulkan_renderer. Every failure fails the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Every public entry point with every bad argument, in the manner of
  * libopus' test_opus_api.c: each must answer FACET_ERR(EINVAL) (or the

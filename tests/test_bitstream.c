@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Byte-level field access and the packet layout of docs/bitstream.md. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The packaged talking-head clip; see test_clip.h. */
 #include "test_clip.h"
 

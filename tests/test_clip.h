@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Real frames for the suites that need them: the webcam picture in the
  * corner of movie-hello.mp4, the screen recording of Debian's
  * forensics-samples-files package (scripts/setup installs it), a talking

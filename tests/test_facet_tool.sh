@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The `facet` command end to end: encode a generated clip, decode it, check
 # the quality eval prints, and check that damaged input files give a clear
 # error and a non-zero exit instead of a crash.

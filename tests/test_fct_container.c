@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The .fct container (container/fct.h): every malformed file and record
  * class gets its code or message, in memory and on FILE streams, and what is

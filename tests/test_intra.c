@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keyframe (intra) picture coding: round trips through AV1 and JPEG, payloads
  * that stand alone, and a decoder that faces the network (wrong sizes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keypoint quantisation and coding: accuracy, exact round trips, size, and
  * hostile input. */
 #include "keypoints/keypoint_coding.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network on the CPU (render/latent_*.h, docs/latent-network.md):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier through the public API (issue 12 items 2-4): a round
  * trip of the packaged clip, pictures before any reference has arrived, a

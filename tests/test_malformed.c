@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Every class of malformed packet the network can deliver: each must get a
  * negative error code (never a crash, a hang or a frame), and the decoder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keypoint mode through the public API with the shipped model: keyframe
  * placement, keyframe requests, delta sizes, a PSNR floor on the packaged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The network in C (render/network.h, render/renderer.h,
  * keypoints/detector.h) against PyTorch.

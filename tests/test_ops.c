@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Render ops (render/ops.h) and the thread pool.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * facet_packet_peek(): every bad argument and every malformed header class
  * gets its documented code (libopus style), the fields of valid packets come

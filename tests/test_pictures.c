@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Synthetic test pictures; see test_pictures.h. */
 #include "test_pictures.h"
 

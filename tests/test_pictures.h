@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Synthetic test pictures and a PSNR helper shared by the test suites. */
 #ifndef FACET_TESTS_TEST_PICTURES_H
 #define FACET_TESTS_TEST_PICTURES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Range coder: round trips, compression efficiency, and hostile input. */
 #include "entropy/rangecoder.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Intra-only streams through the public API: synthetic pictures of awkward
  * sizes with both intra codecs, and real frames of the packaged talking-head

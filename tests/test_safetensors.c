@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Model files (safetensors): round trips, half floats, and hostile files. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, ftruncate, dirent */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, dirent */
 #include "test_temp_dir.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A scratch directory per Check test case, for the suites that write model
  * files (test_network, test_safetensors). Made and removed in the runner's
  * process (an unchecked fixture), so it goes away even when a forked test

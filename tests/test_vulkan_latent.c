@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network on a Vulkan device (lavapipe in CI), in both
  * precisions the device offers:

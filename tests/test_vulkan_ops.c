@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Vulkan back end's shaders (render/vulkan/vk_ops.h) against the C
  * reference kernels (render/ops_c.c), ggml-vulkan style: every op on random

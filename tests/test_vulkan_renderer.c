@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The whole renderer on the Vulkan device (render/vulkan/vk_renderer.h)
  * against PyTorch (tests/golden/network.safetensors, as tests/test_network.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "vulkan_test_device.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the Vulkan test suites share: the precisions they test and the
  * device for each, and the start of their main() (skip only when no Vulkan
  * device exists at all). */

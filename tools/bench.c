@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `facet bench`: how fast Facet runs on this machine, and what it spends.
  *

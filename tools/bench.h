@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `facet bench`: speed of the network and the codec on this machine, bytes
  * per frame of a real encode, FLOPs per frame. */
 #ifndef FACET_TOOLS_BENCH_H

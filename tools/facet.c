@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The `facet` command line: encode, decode and evaluate Facet streams.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Training data: talking-head clips -> cached square frames -> augmented pairs.
 
 Pipeline

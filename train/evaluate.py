@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Evaluate a checkpoint on the validation clips under codec conditions.
 
     /usr/bin/python3 train/evaluate.py --checkpoint train/runs/v1/latest.pt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Export a training checkpoint to the shipped model file, and write the
 golden vectors the C runtime is tested against.
 

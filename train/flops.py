@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """FLOP and parameter counter for the v1 network.
 
 FLOPs are counted as 2 per multiply-accumulate (so 1 GMAC = 2 GFLOP). Convs

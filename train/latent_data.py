@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Training data of the latent tier: real low-resolution AV1/VP8 streams of the clips.
 
 The latent tier sends every frame as a low-resolution picture (S/r per side)

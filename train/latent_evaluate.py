@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Evaluate the latent-tier network on the validation clips, under codec conditions.
 
     /usr/bin/python3 train/latent_evaluate.py --checkpoint train/runs/latent1/latest.pt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Export a latent-tier checkpoint to a model file, with golden vectors for the C runtime.
 
     /usr/bin/python3 train/latent_export.py --checkpoint train/runs/latent1/latest.pt \\

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Facet latent-tier network: a reference-guided upsampler of a low-resolution stream.
 
 The receiver has two pictures: the decoded low-resolution frame L (S/r per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Losses and image-quality metrics (no pretrained networks).
 
 Reconstruction

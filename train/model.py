@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Facet v1 network: a small First Order Motion Model.
 
 Everything the C runtime has to re-implement is built from this op set:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Keypoint quantisation shared by training, evaluation and the bitstream.
 
 The C side (keypoints/, codec/) mirrors these constants exactly; change them

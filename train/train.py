@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Train the Facet v1 network end to end.
 
     /usr/bin/python3 train/train.py --steps 200000 --batch 8 --crop 128 --threads 2 --out train/runs/v1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Train the latent-tier network (latent_model.py) on real low-resolution streams.
 
     /usr/bin/python3 train/train_latent.py --steps 40000 --out train/runs/latent1

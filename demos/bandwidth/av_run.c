@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Conventional codecs through libavcodec; see av_run.h. */
 #include "av_run.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One run of a conventional codec (x264, VP8, AV1) through libavcodec:
  * encode the clip at a target bitrate (1-pass, real-time settings), decode
  * the packets again and measure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* BD-rate; see bd_rate.h. */
 #include "bd_rate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bjøntegaard delta rate: the mean difference in bitrate between two
  * rate-quality curves over the quality range both cover (VCEG-M33, with the
  * piecewise cubic (PCHIP) interpolation of log rate that JVET uses in place

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* BD-rate table; see bd_table.h. */
 #include "bd_table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The BD-rate table of a report: each Facet mode against the best
  * conventional curve (the lower envelope of every conventional run: each
  * codec at each resolution) and against each conventional curve alone,

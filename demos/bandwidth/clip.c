@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loads the source clip; see clip.h. */
 #include "clip.h"
 

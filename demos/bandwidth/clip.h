@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The source picture every codec codes: a clip read once, cropped, scaled to
  * a square and resampled to a constant frame rate, kept in memory. */
 #ifndef FACET_BANDWIDTH_CLIP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Facet through libfacet's public API; see facet_run.h. */
 #include "facet_run.h"
 

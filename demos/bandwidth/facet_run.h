@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One run of Facet at an operating point (keyframe interval x keyframe
  * quality): encode the clip with libfacet, decode it again and measure. */
 #ifndef FACET_BANDWIDTH_FACET_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* In-order delivery of decoded frames; see frame_delivery.h. */
 #include "frame_delivery.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hands decoded frames to a DecodedFrameFn in source order, one per source
  * frame: frames a codec skipped are filled with the previous decoded
  * picture (what a receiver keeps showing), frames before the first decoded

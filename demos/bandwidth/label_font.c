@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A 5x7 bitmap font for the labels of the side-by-side video: upper-case
  * letters (lower case is drawn as upper case), digits and a little
  * punctuation, enough for "AV1 @128 + LANCZOS: 23.4 KBIT/S". Burnt into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Text burnt into a picture plane with a built-in 5x7 bitmap font. */
 #ifndef FACET_BANDWIDTH_LABEL_FONT_H
 #define FACET_BANDWIDTH_LABEL_FONT_H

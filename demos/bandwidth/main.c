@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-bandwidth: how much bandwidth does Facet save on a clip? Codes it
  * with Facet and with the conventional codecs a video call would use over a
  * sweep of bitrates and writes a report (see --help and README.md). */

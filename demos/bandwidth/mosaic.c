@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Side-by-side video; see mosaic.h. */
 #include "mosaic.h"
 

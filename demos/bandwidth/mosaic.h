@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The side-by-side pictures: source | Facet | x264 | VP8 | AV1 at about
  * the same rate, each tile labelled with what ran (codec, resolution, a
  * downscaled anchor's upscale) and its measured kbit/s, written as a VP8

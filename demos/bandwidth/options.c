@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Command-line parsing; see options.h. */
 #include "options.h"
 

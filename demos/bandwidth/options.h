@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Command line of facet-bandwidth. */
 #ifndef FACET_BANDWIDTH_OPTIONS_H
 #define FACET_BANDWIDTH_OPTIONS_H

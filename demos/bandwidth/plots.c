@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gnuplot plots; see plots.h. */
 #include "plots.h"
 

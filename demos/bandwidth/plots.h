@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Rate-distortion plots through gnuplot: for each picture size, kbit/s (log
  * scale) against SSIM and against PSNR, as PNG and SVG. */
 #ifndef FACET_BANDWIDTH_PLOTS_H

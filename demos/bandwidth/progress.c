@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Progress line; see progress.h. */
 #include "progress.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The progress line on stderr: the running run's percentage redrawn in
  * place (\r) on a terminal, and one line per finished run (also in logs).
  * Safe to call from several threads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report.html and the notes; see report.h. */
 #include "report.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The report folder: notes gathered while running, the mosaic video, and at
  * the end the CSVs, plots, BD-rate table and report.html. */
 #ifndef FACET_BANDWIDTH_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CSV output; see results_csv.h. Every field is a number or a text without
  * commas or quotes, so no field needs quoting. */
 #include "results_csv.h"

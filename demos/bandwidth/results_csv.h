@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The CSV files of a report: results.csv (one row per run) and frames.csv
  * (one row per frame of every run). */
 #ifndef FACET_BANDWIDTH_RESULTS_CSV_H

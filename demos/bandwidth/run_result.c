@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-run bookkeeping and the metrics sink; see run_result.h. */
 #include "run_result.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What one encode/decode run of one codec at one setting measured. */
 #ifndef FACET_BANDWIDTH_RUN_RESULT_H
 #define FACET_BANDWIDTH_RUN_RESULT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* summary.md; see summary_md.h. */
 #include "summary_md.h"
 

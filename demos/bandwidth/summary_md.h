@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* summary.md: the report's headline numbers as Markdown, for a README: per
  * picture size, each curve's runs nearest 5, 10, 20 and 40 kbit/s (mean and
  * peak rate, SSIM, PSNR), the best conventional curve's, and the BD-rates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's media ends (call_media.h). */
 #include "call_media.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's media ends: what is captured and sent, and where the
  * received media goes (screen and speakers, or a Matroska file). */
 #ifndef FACET_CALL_MEDIA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The four UDP sockets of a call and the peer filter (call_net.h). */
 #include "call_net.h"
 

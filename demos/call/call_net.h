@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's network side: four UDP sockets and who the peer is.
  *
  * Each side binds four consecutive ports, FIRST..FIRST+3: video RTP, video

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's command line, parsed with GOption and checked value by value:
  * every bad argument gets a message naming it. */
 #include "call_options.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's command line: what the user asked for, validated. */
 #ifndef FACET_CALL_OPTIONS_H
 #define FACET_CALL_OPTIONS_H

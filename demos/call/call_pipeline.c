@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's pipeline (call_pipeline.h). */
 #include "call_pipeline.h"
 

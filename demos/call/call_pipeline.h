@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's GStreamer pipeline: one rtpbin with two sessions (0: video
  * through facetenc/rtpfacetpay and rtpfacetdepay/facetdec, 1: audio through
  * opusenc/rtpopuspay and rtpopusdepay), sending and receiving on the four

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's counters and the lines it prints (call_stats.h). */
 #include "call_stats.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facet-call's counters: filled from pad probes on streaming threads, read
  * once a second by the main loop for the live line and at the end for the
  * summary. */

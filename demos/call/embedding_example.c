@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * embedding_example: the smallest complete program that uses libfacet the
  * way a call application does, without GStreamer (docs/embedding.md walks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * facet-call: a two-party video call through Facet (video) and Opus (audio)
  * over RTP/RTCP, to show how an application embeds the Facet GStreamer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A two-party call on loopback: the caller sends a video file of SECONDS *
 # FPS frames and a tone with 10 % of its video RTP packets dropped, and the
 # first packet of its second keyframe, and hangs up when the file ends; the listener records what it receives. Third-party

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # facet-call on bad input: every bad argument, ports in use, a peer that is
 # not there, a peer that vanishes mid-call, and hanging up with a signal.
 # Each case must end with a clear message and the documented exit status

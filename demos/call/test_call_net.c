@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Check suite for facet-call's peer filter (call_net.c) and counters
  * (call_stats.c): which datagrams get in, how a listener learns its peer's
  * ports (and where it sends before it knows them), how frames and losses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* t = act(t) in place. Dispatch: x = ceil(count / 256), y = ceil of the
  * rest (count = x_groups * 256 * y). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* out = a + b elementwise (may run in place). Dispatch as activate.comp. */
 #include "common.glsl"

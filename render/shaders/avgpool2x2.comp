@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* 2x2 average pooling, stride 2 (odd last row/column dropped), summed in
  * PyTorch's order. Dispatch: x = ceil(out_h out_w / 256), y = channels. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* flow = sum over the K+1 motions of mask_k * motion_k: masks in the data
  * buffer, motions and flow in coords. Dispatch: x = ceil(plane / 256). */

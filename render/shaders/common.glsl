@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by every Facet compute shader (render/shaders/*.comp); see
  * docs/vulkan.md.

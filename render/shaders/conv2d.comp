@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* out = act(conv(in) + bias): PyTorch's Conv2d(k, stride, padding k/2).
  *

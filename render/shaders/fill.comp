@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* t = value, every element (the latent network's no-reference state).
  * Dispatch as activate.comp. */

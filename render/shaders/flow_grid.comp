@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* latent_model.py's flow_grid: out (coords, 2 x H x W) = the identity grid
  * plus the displacement (data, 2 x h x w; none when has_disp is 0),

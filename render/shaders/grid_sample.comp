@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* F.grid_sample(in, grid, bilinear, padding_mode=border, align_corners=False).
  * The grid (2 planes, x then y) is in the fp32 coords buffer. Dispatch:

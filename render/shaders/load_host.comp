@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Upload: count floats of the host buffer into the data buffer (converted
  * to its precision) or into the coords buffer. Dispatch as activate.comp. */

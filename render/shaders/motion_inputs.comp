@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* DenseMotion's per-keypoint inputs at S/4 (model.py's sparse_motions and
  * keypoint_gaussians), from the parameters the host uploads per frame:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* out[c] = a[c] * map for every channel c (may run in place). Dispatch:
  * x = ceil(plane / 256), y = channels. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* The network's last step (render/picture_out.h, the same float operations
  * as render/picture_out.c): the 3 x in_h x in_w frame in the data buffer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Depth-to-space by 2 (F.pixel_shuffle(x, 2)): in 4C x h x w, out
  * C x 2h x 2w, out[c][2y + i][2x + j] = in[4c + 2i + j][y][x]. Dispatch:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Softmax over channels at each pixel (may run in place). Dispatch:
  * x = ceil(h w / 256). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Softmax over the positions of each channel of in / temperature (may run
  * in place). One workgroup per channel reduces max and sum in shared

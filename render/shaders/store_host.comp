@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Download: count values of the data (or coords) buffer into the host
  * buffer as fp32. Dispatch as activate.comp. */

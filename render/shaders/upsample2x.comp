@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* Nearest 2x upsampling: out[c][y][x] = in[c][y/2][x/2]. Dispatch:
  * x = ceil(4 h w / 256), y = channels. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #version 450
 /* model.py's upsample_grid2 on an n x n grid (coords): the displacement from
  * the coarse identity grid, upsampled (nearest), added to the 2n x 2n

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Instance, physical device choice and logical device; see vk_device.h. */
 #include "render/vulkan/vk_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Vulkan device layer of the renderer back end (internal to libfacet):
  * an instance, one physical device, a logical device with one compute

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A graph on the device; see vk_executor.h. */
 #include "render/vulkan/vk_executor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Vulkan executor of a graph (render/graph.h; internal to libfacet):
  * lays the graph's three spaces and its conv weights out in a

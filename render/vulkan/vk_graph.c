@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Recorded command buffers with per-op timestamps; see vk_graph.h. */
 #include "render/vulkan/vk_graph.h"
 

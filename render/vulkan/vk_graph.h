@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A graph: a sequence of compute dispatches over one FacetVkMemory,
  * recorded once into a command buffer and submitted as often as needed

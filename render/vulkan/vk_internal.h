@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the Vulkan back end's files share (render/vulkan/ only): the device
  * struct and small helpers. Everything else includes vk_device.h.

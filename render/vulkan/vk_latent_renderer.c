@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The latent network on a Vulkan device: latent_graph.c's graph recorded by
  * the Vulkan executor; see vk_latent_renderer.h and docs/latent-network.md. */
 #include "render/vulkan/vk_latent_renderer.h"

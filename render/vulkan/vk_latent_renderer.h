@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The latent tier's network on a Vulkan device (internal to libfacet): the
  * graph of render/latent_graph.h (the one the CPU runs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Buffers, their memory and the shared descriptor set; see vk_memory.h. */
 #include "render/vulkan/vk_memory.h"
 

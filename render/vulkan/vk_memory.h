@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The back end's memory (internal to libfacet): three large storage
  * buffers, one per "space" of render/shaders/common.glsl, that a user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Op recording: shape checks, push constants and workgroup counts for each
  * shader of render/shaders/; see vk_ops.h. */
 #include "render/vulkan/vk_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The op table of render/ops.h as Vulkan dispatches recorded into a graph
  * (internal to libfacet), plus the renderer's per-keypoint steps and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Recording the latent tier's ops (sub, fill, pixel_shuffle, flow_grid):
  * shape checks, push constants and workgroup counts of their shaders; see
  * vk_ops.h. The checks are those of the C kernels (render/ops_latent.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Compute pipelines, created on first use and cached per device: a graph
  * that never samples a grid never compiles grid_sample. */
 #include "render/vulkan/vk_internal.h"

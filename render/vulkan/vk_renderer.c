@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The renderer on a Vulkan device: the graph of render/renderer_graph.c
  * (the same one the CPU runs) recorded by the Vulkan executor; see
  * vk_renderer.h and docs/vulkan.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The renderer of render/renderer.h on a Vulkan device (internal to
  * libfacet): the same graph (render/renderer_graph.h), the same results

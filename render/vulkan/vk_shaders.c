@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Lookup and check of the embedded SPIR-V; see vk_shaders.h. */
 #include "render/vulkan/vk_shaders.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compute shaders' SPIR-V, embedded at build time (internal to
  * libfacet). cmake/FacetShaders.cmake compiles each render/shaders/NAME.comp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target over the decoder with the shipped models loaded, so that
  * delta packets reach the renderer with whatever keypoints the bytes decode

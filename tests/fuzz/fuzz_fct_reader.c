@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target over the .fct reader (container/fct.h): one input is a
  * whole file.

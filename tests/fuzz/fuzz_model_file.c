@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target over the model-file parser: any bytes handed to
  * facet_model_file_open_memory() get an error or a file whose every tensor

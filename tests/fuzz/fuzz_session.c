@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* See fuzz_session.h. */
 #include "fuzz_session.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the decoder fuzz targets share: feeding one input to a decoder. */
 #ifndef FACET_TESTS_FUZZ_SESSION_H
 #define FACET_TESTS_FUZZ_SESSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Writes seed inputs for the decoder fuzz target (see fuzz_decoder.c for
  * the input format): intra-only streams of synthetic pictures with both

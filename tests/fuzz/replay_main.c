@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Runs the fuzz target over every file of a corpus folder, so the corpus is
  * a regression test on every build, with or without libFuzzer.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes tests/golden/ops.safetensors: small inputs and PyTorch's outputs for
 every op of the C runtime (render/ops.h), which tests/test_ops.c compares the
 C reference kernels against (max abs error <= 1e-4).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facetdec through GstHarness: intra-only round trips from facetenc (I420
  * and RGB out) with a PSNR floor, bad packets dropped without output, and a
  * keypoint-mode stream decoded whole and joined late. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* facetenc through GstHarness: caps, keyframe flags, timestamps,
  * force-key-unit, refused formats and the missing-model error. */
 #include <unistd.h>

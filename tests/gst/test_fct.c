@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The .fct byte stream in GStreamer (stream-format=fct, docs/gstreamer.md):
  * facetenc writes the records the `facet` tool reads, facetdec parses them
  * from buffers of any size and times them by their pts, the typefinder

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every gst-launch pipeline of README.md's GStreamer section, taken from
 # the README itself (each code block after a "<!-- pipeline: NAME -->" line),
 # and checks what each one made:

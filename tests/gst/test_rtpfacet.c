@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rtpfacetpay and rtpfacetdepay through GstHarness (docs/rtp-payload.md):
  * fragmentation and the payload header, byte-exact round trips, keyframe
  * requests after loss, malformed RTP, and random packet loss between a real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Prints the metrics of tools/metrics.c for every frame of DECODED against
  * REFERENCE (two videos of the same size), one line per frame:
  *   psnr_y psnr_u psnr_v psnr ssim_8x8 ssim ms_ssim

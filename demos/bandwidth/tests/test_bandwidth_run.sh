@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of facet-bandwidth: a short run (2 s of video, two rates
 # and a floor run per codec at full, half and quarter resolution, two Facet
 # points, at 256x256 and 128x128 to keep it quick) must give well-formed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The demo's pure parts: BD-rate, Pareto fronts, PCHIP, the best
  * conventional curve and the BD table, peaks, curve names, crop parsing,
  * the label font and the in-order delivery of decoded frames. */

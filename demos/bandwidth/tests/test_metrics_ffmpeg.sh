@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Our PSNR and SSIM (tools/metrics.c) against FFmpeg's psnr and ssim filters
 # on a distorted test picture of an odd size (126x94: the chroma planes and
 # the SSIM block grid do not divide evenly).
