@@ -50,8 +50,9 @@ import data as D  # noqa: E402
 
 CODEC_CACHE_VERSION = 1
 SCALES = (2, 4)
-# Base stream levels. AV1: constant quality (crf). VP8: target bit/s per
-# 128x128 of stream area (scaled with the stream's pixel count).
+# Base stream levels. AV1: constant quality (crf). VP8: target bit/s at
+# 128x128, scaled with the pixel count for larger streams and with the side
+# for smaller ones (VP8 has a high per-frame floor at 64x64).
 AV1_LEVELS = (40, 50, 57, 63)
 VP8_LEVELS = (10000, 25000)
 REF_STEP = 4                # every 4th frame is a possible reference
