@@ -185,9 +185,28 @@ int facet_latent_graph_build(FacetLatentGraph *lg, const FacetLatentNetwork *net
     facet_graph_unary(g, FACET_GRAPH_PIXEL_SHUFFLE, hx_gate, lg->gate);
     node(g, FACET_GRAPH_FLOW_GRID, lg->flow, grid_full, 0.0f);
     facet_graph_binary(g, FACET_GRAPH_GRID_SAMPLE, lg->detail, grid_full, dw);
-    facet_graph_binary(g, FACET_GRAPH_ADD, lg->image, residual, lg->image);
-    facet_graph_binary(g, FACET_GRAPH_MUL_MAP, dw, lg->gate, dw);
-    facet_graph_binary(g, FACET_GRAPH_ADD, lg->image, dw, lg->image);
+    if (!c->highpass) {
+        facet_graph_binary(g, FACET_GRAPH_ADD, lg->image, residual, lg->image);
+        facet_graph_binary(g, FACET_GRAPH_MUL_MAP, dw, lg->gate, dw);
+        facet_graph_binary(g, FACET_GRAPH_ADD, lg->image, dw, lg->image);
+    } else {
+        /* added = residual + gate * detail, less its bilinear-upscaled
+         * average over highpass*r blocks: the network cannot tint or
+         * brighten an area (latent_model.py). */
+        facet_graph_binary(g, FACET_GRAPH_MUL_MAP, dw, lg->gate, dw);
+        facet_graph_binary(g, FACET_GRAPH_ADD, residual, dw, residual);
+        int pooled = residual;
+        for (int f = c->highpass * r, h = H, w = W; f > 1; f /= 2) {
+            h /= 2;
+            w /= 2;
+            int next = facet_graph_tensor(g, D, 3, h, w);
+            facet_graph_unary(g, FACET_GRAPH_AVGPOOL2X2, pooled, next);
+            pooled = next;
+        }
+        facet_graph_binary(g, FACET_GRAPH_GRID_SAMPLE, pooled, id_full, dw);
+        facet_graph_binary(g, FACET_GRAPH_SUB, residual, dw, residual);
+        facet_graph_binary(g, FACET_GRAPH_ADD, lg->image, residual, lg->image);
+    }
     lg->frame_end = g->node_count;
 
     lg->store_node = facet_graph_unary(g, FACET_GRAPH_STORE, lg->image, lg->frame_out);

@@ -22,7 +22,8 @@
  *   frame      LOAD of the low-resolution frame, motion U-Net at S/4,
  *              heads, fusion at S/2, depth-to-space, the warp of the
  *              reference detail and the sum base + residual + gate * detail
- *              into `image`
+ *              into `image` (with config highpass h: base + added -
+ *              up(avgpool_{h r}(added)), added = residual + gate * detail)
  *   store      image -> frame_out (HOST)
  *   picture    image -> the caller's picture (when built with one)
  */

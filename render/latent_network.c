@@ -165,6 +165,22 @@ bad:
     return -EBADMSG;
 }
 
+/* The high-pass of what the network adds (latent_model.py): absent in
+ * the first model's config (0, none), else the pool factor per unit of r,
+ * a power of two so 2x2 average pools make it. */
+static int config_highpass(const Loader *l, const cJSON *config, int *out)
+{
+    *out = 0;
+    if (!cJSON_GetObjectItemCaseSensitive(config, "highpass"))
+        return 0;
+    int ret = config_int(l, config, "highpass", 0, 4, out);
+    if (ret == 0 && *out == 3) {
+        set_error(l->error, l->error_size, "%s: config 'highpass' must be 0, 1, 2 or 4", l->path);
+        return -EBADMSG;
+    }
+    return ret;
+}
+
 static int parse_config(const Loader *l, FacetLatentConfig *c)
 {
     const char *text = require_metadata(l, "config");
@@ -185,7 +201,8 @@ static int parse_config(const Loader *l, FacetLatentConfig *c)
            (ret = config_int(l, config, "ctx_ch", 1, M, &c->ctx_ch)) < 0 ||
            (ret = config_int(l, config, "width", 1, M, &c->width)) < 0 ||
            (ret = config_int(l, config, "num_res", 0, FACET_LATENT_MAX_RES_BLOCKS,
-                             &c->num_res)) < 0);
+                             &c->num_res)) < 0 ||
+           (ret = config_highpass(l, config, &c->highpass)) < 0);
     cJSON_Delete(config);
     return ret;
 }
@@ -313,6 +330,9 @@ int facet_latent_network_load(FacetLatentNetwork **out, const FacetModelFile *fi
         (ret = require_value(&l, "align_corners", "false")) < 0)
         goto error;
     net->size_multiple = 4 << (net->config.motion_levels - 1);
+    /* the high-pass pools by up to highpass * 4 (r = 4); powers of two */
+    if (net->config.highpass * 4 > net->size_multiple)
+        net->size_multiple = net->config.highpass * 4;
     if ((ret = load_weights(net, &l)) < 0)
         goto error;
     *out = net;

@@ -38,6 +38,8 @@ typedef struct FacetLatentConfig {
     int ctx_ch;                                      /* motion context at S/2 */
     int width;                                       /* fusion width */
     int num_res;                                     /* fusion residual blocks */
+    int highpass;  /* 0, or h: what the network adds loses its average over
+                    * h*r x h*r blocks (optional key; 0 in the first model) */
 } FacetLatentConfig;
 
 typedef struct FacetLatentNetwork {

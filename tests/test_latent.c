@@ -420,6 +420,12 @@ START_TEST(test_bad_model)
          "no tensor 'res.1.a.weight'"},
         {"config", "{\"ctx_ch\": 8, \"feat_ch\": 16, \"motion_chs\": [24, 32, 48, 64], \"num_res\": 0, \"width\": 24}",
          "tensor 'res.0.a.bias' is not part of"},
+        {"config", "{\"ctx_ch\": 8, \"feat_ch\": 16, \"highpass\": 3, \"motion_chs\": [24, 32, 48, 64], \"num_res\": 1, \"width\": 24}",
+         "config 'highpass' must be 0, 1, 2 or 4"},
+        {"config", "{\"ctx_ch\": 8, \"feat_ch\": 16, \"highpass\": 8, \"motion_chs\": [24, 32, 48, 64], \"num_res\": 1, \"width\": 24}",
+         "config 'highpass' must be an integer in 0..4"},
+        {"config", "{\"ctx_ch\": 8, \"feat_ch\": 16, \"highpass\": \"2\", \"motion_chs\": [24, 32, 48, 64], \"num_res\": 1, \"width\": 24}",
+         "config 'highpass' must be an integer in 0..4"},
     };
     for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
         cJSON *h = with_metadata(&m, meta[i].key, meta[i].value);

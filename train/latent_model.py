@@ -9,7 +9,7 @@ pictures themselves; nothing but the low-resolution stream is sent per frame.
 (The keypoint tier needs keypoints because they are all it sends; here a
 keypoint bottleneck would only lose information.)
 
-    out = up_r(L) + residual + gate * warp(detail(R), flow)
+    out = up_r(L) + highpass(residual + gate * warp(detail(R), flow))
 
 - up_r: fixed bilinear upscale of L to S (grid_sample on the identity grid,
   align_corners=False, border padding): the network adds detail on top of
@@ -19,6 +19,11 @@ keypoint bottleneck would only lose information.)
   low band, which L carries for the current moment; taking only detail from
   the reference keeps a reference with another exposure from painting its
   exposure onto the frame.
+- highpass(x) = x - up(avgpool_{h r}(x)), h = config "highpass" (2; 0 in
+  the first model, which had none): what the network adds has no band
+  below S/(2hr) cycles, so it cannot tint or brighten an area. The first
+  model, without it, learned a colour cast from the training clips that
+  cost 0.5 dB in the flat background of a validation clip.
 - flow, confidence: a small U-Net at S/4 on [L at S/4, R at S/4].
 - Fusion at S/2: features of L, reference detail features warped by the
   flow and weighted by the confidence, context from the motion net ->
@@ -131,10 +136,10 @@ class ReferenceEncoder(nn.Module):
 
 
 class LatentUpsampler(nn.Module):
-    def __init__(self, feat_ch=16, motion_chs=(24, 32, 48, 64), ctx_ch=8, width=24, num_res=1):
+    def __init__(self, feat_ch=16, motion_chs=(24, 32, 48, 64), ctx_ch=8, width=24, num_res=1, highpass=2):
         super().__init__()
         self.config = dict(feat_ch=feat_ch, motion_chs=list(motion_chs), ctx_ch=ctx_ch, width=width,
-                           num_res=num_res)
+                           num_res=num_res, highpass=highpass)
         self.encoder = ReferenceEncoder(feat_ch)
         self.motion = UNet(6, list(motion_chs))
         self.motion_head = conv(motion_chs[0], 3)
@@ -165,8 +170,10 @@ class LatentUpsampler(nn.Module):
         gate = F.pixel_shuffle(torch.sigmoid(x[:, 12:16]), 2)
         detail = warp(ref_enc["detail"], flow_grid(flow, S, S))
         base = resize_bilinear(low, S, S)
-        return {"image": base + residual + gate * detail, "base": base, "flow": flow, "confidence": conf,
-                "gate": gate}
+        added = residual + gate * detail
+        if self.config["highpass"]:
+            added = added - resize_bilinear(avg_pool(added, self.config["highpass"] * r), S, S)
+        return {"image": base + added, "base": base, "flow": flow, "confidence": conf, "gate": gate}
 
     def forward(self, low, ref, r, has_ref=None):
         enc = self.encoder(ref, r)
@@ -178,7 +185,9 @@ class LatentUpsampler(nn.Module):
 
 
 def build_model(config=None):
-    return LatentUpsampler(**(config or {}))
+    config = dict(config or {})
+    config.setdefault("highpass", 0 if config else 2)  # a saved config without the key predates it
+    return LatentUpsampler(**config)
 
 
 def no_reference(model, n, S, like):

@@ -48,6 +48,8 @@ def parse_args(argv=None):
     ap.add_argument("--decay-start", type=float, default=0.6)
     ap.add_argument("--out", required=True)
     ap.add_argument("--resume", nargs="?", const="auto", default=None)
+    ap.add_argument("--warm-start", action="store_true",
+                    help="with --resume CKPT: take its weights only (a new run, schedule and optimiser)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--seed", type=int, default=1)
@@ -108,9 +110,17 @@ def main(argv=None):
     ck = None
     if args.resume:
         ck = torch.load(latest if args.resume == "auto" else args.resume, map_location="cpu")
-        config = ck["model_config"]
+        # the checkpoint's config, with --config's overrides (a new key starts
+        # a design change from trained weights; see --warm-start)
+        config = {**ck["model_config"], **config}
     model = M.build_model(config).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999))
+    if ck is not None and args.warm_start:
+        # weights only: a new schedule, optimiser and random state from step 0
+        missing, unexpected = model.load_state_dict(ck["model"], strict=False)
+        print(f"warm start from {args.resume} (step {ck['step']}); new: {missing}, dropped: {unexpected}",
+              flush=True)
+        ck = None
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
