@@ -28,6 +28,7 @@
 #include "codec/model_path.h"
 #include "keypoints/keypoint_coding.h"
 #include "render/backend.h"
+#include "render/latent_backend.h"
 #include "render/network.h"
 #include "render/thread_pool.h"
 
@@ -192,7 +193,8 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
         ret = facet_latent_model_path_resolve(settings->latent_model_path, &latent_path);
         if (ret == 0)
             ret = facet_latent_decoder_open(&dec->latent, latent_path, settings->threads,
-                                            settings->output_format, &dec->logger);
+                                            settings->output_format, settings->backend,
+                                            settings->device, &dec->logger);
         free(latent_path);
     }
     if (ret == 0)
@@ -525,21 +527,38 @@ int facet_decoder_get_stream_info(const FacetDecoder *decoder, FacetStreamInfo *
     return 0;
 }
 
+/* The latent back end while the stream is a latent one, else NULL. */
+static FacetLatentBackend *latent_renderer(const FacetDecoder *dec)
+{
+    if (!dec->has_stream || dec->info.mode != FACET_STREAM_MODE_LATENT)
+        return NULL;
+    return facet_latent_decoder_backend(dec->latent);
+}
+
 int facet_decoder_get_backend(const FacetDecoder *decoder, FacetBackend *backend,
                               const char **device_name)
 {
     if (!decoder)
         return FACET_ERR(EINVAL);
+    /* A latent stream renders on the latent tier's back end (made at its
+     * first keyframe); anything else on the keypoint tier's. */
+    FacetLatentBackend *latent = latent_renderer(decoder);
     if (backend)
-        *backend = (FacetBackend)facet_render_backend_kind(decoder->renderer);
+        *backend = (FacetBackend)(latent ? facet_latent_backend_kind(latent)
+                                         : facet_render_backend_kind(decoder->renderer));
     if (device_name)
-        *device_name = facet_render_backend_device_name(decoder->renderer);
+        *device_name = latent ? facet_latent_backend_device_name(latent)
+                              : facet_render_backend_device_name(decoder->renderer);
     return 0;
 }
 
 FacetVkDevice *facet_decoder_vulkan_device(FacetDecoder *decoder)
 {
-    return decoder ? facet_render_backend_vulkan_device(decoder->renderer) : NULL;
+    if (!decoder)
+        return NULL;
+    FacetLatentBackend *latent = latent_renderer(decoder);
+    return latent ? facet_latent_backend_vulkan_device(latent)
+                  : facet_render_backend_vulkan_device(decoder->renderer);
 }
 
 int facet_decoder_flush(FacetDecoder *decoder)

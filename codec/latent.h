@@ -43,10 +43,13 @@ void facet_latent_encoder_close(FacetLatentEncoder **enc);
 typedef struct FacetLatentDecoder FacetLatentDecoder;
 
 /* model_path: the resolved latent model (NULL: none; latent streams are
- * then refused with ENOTSUP). The model opens at the first latent
- * keyframe. */
+ * then refused with ENOTSUP). backend and device: the decoder settings'
+ * (render/latent_backend.h: auto, cpu or vulkan, and the Vulkan device
+ * selector, copied; may be NULL). The model and the back end open at the
+ * first latent keyframe. */
 int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
-                              FacetPixelFormat format, const FacetLogger *logger);
+                              FacetPixelFormat format, FacetBackend backend, const char *device,
+                              const FacetLogger *logger);
 /* Decodes a parsed latent packet (types 3..5). *out gets a picture for a
  * low-resolution keyframe or frame; a reference fragment gives none (0,
  * out->buffer NULL). */
@@ -54,6 +57,9 @@ int facet_latent_decode(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
                         const FacetPacketView *view, int64_t pts, FacetPicture *out);
 /* The sequence header of the stream (valid once a keyframe decoded). */
 const FacetSequenceHeader *facet_latent_decoder_sequence(const FacetLatentDecoder *dec);
+/* The latent renderer's back end (render/latent_backend.h), or NULL before
+ * the first latent keyframe. */
+struct FacetLatentBackend *facet_latent_decoder_backend(FacetLatentDecoder *dec);
 void facet_latent_decoder_flush(FacetLatentDecoder *dec);
 void facet_latent_decoder_close(FacetLatentDecoder **dec);
 

@@ -2,8 +2,9 @@
 /*
  * The latent tier's decoder: the low-resolution AV1 stream (libdav1d
  * through libavcodec), references assembled from their fragments, and the
- * latent network (CPU renderer) turning each low-resolution frame into the
- * picture at the stream size. docs/latent-tier.md.
+ * latent network (on the CPU or a Vulkan device, render/latent_backend.h)
+ * turning each low-resolution frame into the picture at the stream size.
+ * docs/latent-tier.md.
  *
  * State changes only when a packet was accepted whole. The reference in
  * use stays until a new one is complete and decoded; a fragment of another
@@ -18,19 +19,22 @@
 #include <string.h>
 
 #include "codec/base_codec.h"
+#include "render/latent_backend.h"
 #include "render/latent_network.h"
-#include "render/latent_renderer.h"
 #include "render/thread_pool.h"
 
 struct FacetLatentDecoder {
     FacetLogger logger;
     int threads;
     FacetPixelFormat format;
+    FacetBackend backend;
+    char *device;                       /* Vulkan selector, or NULL */
     char *model_path;
     FacetLatentNetwork *net;
     FacetThreadPool *pool;
-    FacetLatentRenderer *renderer;
-    int work_w, work_h, r;
+    FacetLatentBackend *renderer;
+    int work_w, work_h, r;              /* what the renderer was prepared for */
+    int out_w, out_h;
     FacetBaseDecoder *base;
     struct SwsContext *to_rgb;
     FacetPicture rgb;                   /* staging for the conversion */
@@ -56,7 +60,8 @@ struct FacetLatentDecoder {
 };
 
 int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
-                              FacetPixelFormat format, const FacetLogger *logger)
+                              FacetPixelFormat format, FacetBackend backend, const char *device,
+                              const FacetLogger *logger)
 {
     *out = NULL;
     FacetLatentDecoder *dec = calloc(1, sizeof(*dec));
@@ -65,8 +70,10 @@ int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, 
     dec->logger = *logger;
     dec->threads = threads;
     dec->format = format;
-    if (model_path && !(dec->model_path = strdup(model_path))) {
-        free(dec);
+    dec->backend = backend;
+    if ((model_path && !(dec->model_path = strdup(model_path))) ||
+        (device && *device && !(dec->device = strdup(device)))) {
+        facet_latent_decoder_close(&dec);
         return FACET_ERR(ENOMEM);
     }
     *out = dec;
@@ -76,6 +83,11 @@ int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, 
 const FacetSequenceHeader *facet_latent_decoder_sequence(const FacetLatentDecoder *dec)
 {
     return &dec->sequence;
+}
+
+FacetLatentBackend *facet_latent_decoder_backend(FacetLatentDecoder *dec)
+{
+    return dec ? dec->renderer : NULL;
 }
 
 static void drop_assembly(FacetLatentDecoder *dec)
@@ -101,7 +113,7 @@ void facet_latent_decoder_close(FacetLatentDecoder **dec)
         return;
     FacetLatentDecoder *d = *dec;
     drop_assembly(d);
-    facet_latent_renderer_destroy(&d->renderer);
+    facet_latent_backend_close(&d->renderer);
     facet_latent_network_close(&d->net);
     facet_thread_pool_destroy(&d->pool);
     facet_base_decoder_close(&d->base);
@@ -110,6 +122,7 @@ void facet_latent_decoder_close(FacetLatentDecoder **dec)
     facet_tensor_free(&d->low);
     facet_tensor_free(&d->reference);
     free(d->model_path);
+    free(d->device);
     free(d);
     *dec = NULL;
 }
@@ -149,6 +162,17 @@ static int picture_to_tensor(FacetLatentDecoder *dec, const FacetPicture *i420, 
     return 0;
 }
 
+static void log_renderer(void *opaque, const char *message)
+{
+    facet_log(opaque, "%s", message);
+}
+
+static FacetRenderPictureFormat render_format(FacetPixelFormat format)
+{
+    return format == FACET_PIXEL_FORMAT_RGB24 ? FACET_RENDER_PICTURE_RGB24
+                                              : FACET_RENDER_PICTURE_I420;
+}
+
 /* Checks a latent sequence header against the model and sets up the
  * network, renderer and base decoder for it. */
 static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *seq)
@@ -181,28 +205,50 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
         return ret;
     if (!dec->base && (ret = facet_base_decoder_open(&dec->base, dec->threads, &dec->logger)) < 0)
         return ret;
+    if (!dec->renderer) {
+        FacetRenderBackendSettings rs = {
+            .kind = (FacetRenderBackendKind)dec->backend,
+            .device = dec->device,
+            .pool = dec->pool,
+            .log = log_renderer,
+            .log_opaque = &dec->logger,
+        };
+        if ((ret = facet_latent_backend_open(&dec->renderer, dec->net, &rs)) < 0)
+            return ret;
+    }
     int w = facet_latent_work_side(seq->width), h = facet_latent_work_side(seq->height);
-    if (dec->renderer && w == dec->work_w && h == dec->work_h && seq->scale == dec->r)
+    if (w == dec->work_w && h == dec->work_h && seq->scale == dec->r &&
+        seq->width == dec->out_w && seq->height == dec->out_h)
         return 0;
     if (!facet_latent_network_supports(dec->net, w, h, seq->scale))
         return FACET_ERR(ENOTSUP);
-    facet_latent_renderer_destroy(&dec->renderer);
-    facet_tensor_free(&dec->low);
-    facet_tensor_free(&dec->reference);
-    dec->has_reference = 0;
-    dec->work_w = dec->work_h = dec->r = 0;
-    ret = facet_latent_renderer_create(&dec->renderer, dec->net, w, h, seq->scale, dec->pool, 0);
-    if (ret == 0)
+    /* Only a new output size at the same work size keeps the reference
+     * (the back end sets it again on its new renderer). */
+    if (w != dec->work_w || h != dec->work_h || seq->scale != dec->r) {
+        facet_tensor_free(&dec->low);
+        facet_tensor_free(&dec->reference);
+        dec->has_reference = 0;
+    }
+    dec->work_w = dec->work_h = dec->r = dec->out_w = dec->out_h = 0;
+    FacetRenderPicture shape = {
+        .format = render_format(dec->format),
+        .width = seq->width,
+        .height = seq->height,
+    };
+    ret = facet_latent_backend_prepare(dec->renderer, w, h, seq->scale, &shape);
+    if (ret == 0 && !dec->low.data)
         ret = facet_tensor_alloc(&dec->low, 3, h / seq->scale, w / seq->scale);
-    if (ret == 0)
+    if (ret == 0 && !dec->reference.data)
         ret = facet_tensor_alloc(&dec->reference, 3, h, w);
     if (ret < 0) {
-        facet_latent_renderer_destroy(&dec->renderer);
+        dec->has_reference = 0;
         return ret;
     }
     dec->work_w = w;
     dec->work_h = h;
     dec->r = seq->scale;
+    dec->out_w = seq->width;
+    dec->out_h = seq->height;
     return 0;
 }
 
@@ -215,8 +261,7 @@ static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
     if (ret < 0)
         return ret;
     FacetRenderPicture picture = {
-        .format = dec->format == FACET_PIXEL_FORMAT_RGB24 ? FACET_RENDER_PICTURE_RGB24
-                                                          : FACET_RENDER_PICTURE_I420,
+        .format = render_format(dec->format),
         .width = out->width,
         .height = out->height,
     };
@@ -224,7 +269,7 @@ static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
         picture.data[i] = out->data[i];
         picture.stride[i] = out->stride[i];
     }
-    ret = facet_latent_renderer_render_picture(dec->renderer, &dec->low, &picture);
+    ret = facet_latent_backend_render_picture(dec->renderer, &dec->low, &picture);
     if (ret < 0) {
         facet_picture_unref(out);
         return ret;
@@ -294,7 +339,7 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
 static int decode_reference(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
                             const FacetPacketView *view)
 {
-    if (!dec->has_stream || !dec->renderer)
+    if (!dec->has_stream || !dec->work_w)
         return FACET_ERR(ENOENT);
     /* A fragment of the reference in use (a duplicate) changes nothing. */
     if (dec->has_reference && dec->reference_id_known && view->keyframe_id == dec->reference_id)
@@ -346,7 +391,7 @@ static int decode_reference(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
     ret = picture_to_tensor(dec, &picture, &dec->reference);
     facet_picture_unref(&picture);
     if (ret == 0)
-        ret = facet_latent_renderer_set_reference(dec->renderer, &dec->reference);
+        ret = facet_latent_backend_set_reference(dec->renderer, &dec->reference);
     if (ret < 0)
         return ret;
     dec->has_reference = 1;

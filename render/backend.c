@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The back-end choice, the device and the fallback; see backend.h and
- * docs/vulkan.md. The only file outside render/vulkan/ that knows whether
- * this build has Vulkan. */
+ * docs/vulkan.md. With render/latent_backend.c, the only files outside
+ * render/vulkan/ that know whether this build has Vulkan. */
 #include "render/backend.h"
 
 #include <errno.h>
@@ -36,21 +36,20 @@ struct FacetRenderBackend {
 #endif
 };
 
-static void say(const FacetRenderBackend *b, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void say(const FacetRenderBackend *b, const char *format, ...)
+void facet_render_log(const FacetRenderBackendSettings *s, const char *format, ...)
 {
     char message[1024];
     va_list args;
     va_start(args, format);
     vsnprintf(message, sizeof(message), format, args);
     va_end(args);
-    if (b->settings.log)
-        b->settings.log(b->settings.log_opaque, message);
+    if (s->log)
+        s->log(s->log_opaque, message);
     else
         fprintf(stderr, "facet: %s\n", message);
 }
+
+#define say(b, ...) facet_render_log(&(b)->settings, __VA_ARGS__)
 
 static void use_cpu(FacetRenderBackend *b)
 {
@@ -58,46 +57,75 @@ static void use_cpu(FacetRenderBackend *b)
     snprintf(b->device_name, sizeof(b->device_name), "cpu (%s)", facet_render_ops_isa());
 }
 
-/* Opens the device the settings ask for; 0 when Vulkan is in use after it. */
-static int choose(FacetRenderBackend *b, const FacetRenderBackendSettings *s)
+int facet_render_choose_device(const FacetRenderBackendSettings *s, int rendering,
+                               FacetRenderBackendKind *kind, FacetVkDevice **dev, char *name,
+                               size_t name_size)
 {
-    use_cpu(b);
-    if (s->kind == FACET_RENDER_BACKEND_CPU || (s->kind == FACET_RENDER_BACKEND_AUTO && !b->net)) {
-        if (b->net)
-            say(b, "renderer: %s", b->device_name);
+    *kind = FACET_RENDER_BACKEND_CPU;
+    *dev = NULL;
+    snprintf(name, name_size, "cpu (%s)", facet_render_ops_isa());
+    if (s->kind == FACET_RENDER_BACKEND_CPU || (s->kind == FACET_RENDER_BACKEND_AUTO && !rendering)) {
+        if (rendering)
+            facet_render_log(s, "renderer: %s", name);
         return 0;
     }
 #ifndef FACET_WITH_VULKAN
     if (s->kind == FACET_RENDER_BACKEND_VULKAN) {
-        say(b, "backend vulkan: this libfacet was built without Vulkan");
+        facet_render_log(s, "backend vulkan: this libfacet was built without Vulkan");
         return -ENODEV;
     }
-    say(b, "renderer: %s (built without Vulkan)", b->device_name);
+    facet_render_log(s, "renderer: %s (built without Vulkan)", name);
     return 0;
 #else
     char error[512];
-    FacetVkDevice *dev = NULL;
-    int ret = facet_vk_device_open(&dev, s->device,
+    FacetVkDevice *opened = NULL;
+    int ret = facet_vk_device_open(&opened, s->device,
                                    s->kind == FACET_RENDER_BACKEND_AUTO ? FACET_VK_REQUIRE_GPU : 0,
                                    error, sizeof(error));
     if (ret < 0) {
         if (s->kind == FACET_RENDER_BACKEND_VULKAN) {
-            say(b, "backend vulkan: %s", error);
+            facet_render_log(s, "backend vulkan: %s", error);
             return ret;
         }
-        say(b, "renderer: %s (%s)", b->device_name, error);
+        facet_render_log(s, "renderer: %s (%s)", name, error);
         return 0;
     }
-    b->kind = FACET_RENDER_BACKEND_VULKAN;
-    snprintf(b->device_name, sizeof(b->device_name), "%s", facet_vk_device_name(dev));
-    say(b, "renderer: vulkan on %s (%s storage)", b->device_name,
-        facet_vk_device_fp16(dev) ? "fp16" : "fp32");
-    if (b->net)
-        b->vk_device = dev;
+    *kind = FACET_RENDER_BACKEND_VULKAN;
+    snprintf(name, name_size, "%s", facet_vk_device_name(opened));
+    facet_render_log(s, "renderer: vulkan on %s (%s storage)", name,
+                     facet_vk_device_fp16(opened) ? "fp16" : "fp32");
+    if (rendering)
+        *dev = opened;
     else
-        facet_vk_device_close(&dev);
+        facet_vk_device_close(&opened);
     return 0;
 #endif
+}
+
+const char *facet_render_device_error_text(int error)
+{
+    switch (error) {
+    case -EIO:
+        return "device lost";
+    case -ETIMEDOUT:
+        return "timed out";
+    case -ENOMEM:
+        return "out of memory";
+    default:
+        return strerror(-error);
+    }
+}
+
+/* Opens the device the settings ask for; 0 when Vulkan is in use after it. */
+static int choose(FacetRenderBackend *b, const FacetRenderBackendSettings *s)
+{
+    FacetVkDevice *dev = NULL;
+    int ret = facet_render_choose_device(s, b->net != NULL, &b->kind, &dev, b->device_name,
+                                         sizeof(b->device_name));
+#ifdef FACET_WITH_VULKAN
+    b->vk_device = dev;
+#endif
+    return ret;
 }
 
 int facet_render_backend_open(FacetRenderBackend **out, const FacetNetwork *net,
@@ -150,20 +178,6 @@ void facet_render_backend_close(FacetRenderBackend **pb)
 }
 
 #ifdef FACET_WITH_VULKAN
-static const char *device_error_text(int error)
-{
-    switch (error) {
-    case -EIO:
-        return "device lost";
-    case -ETIMEDOUT:
-        return "timed out";
-    case -ENOMEM:
-        return "out of memory";
-    default:
-        return strerror(-error);
-    }
-}
-
 /* A failure of the Vulkan renderer: in auto mode, logged, and the CPU
  * renderer takes over for good (returns 0: the caller goes on on the CPU);
  * in vulkan mode the error is returned. Bad input (-EINVAL) is not the
@@ -177,7 +191,7 @@ static int vulkan_failed(FacetRenderBackend *b, int error, const char *what)
         return error == -EIO || error == -ETIMEDOUT ? -ENODEV : error;
     }
     say(b, "vulkan renderer on %s: %s: %s (%s); falling back to the CPU", b->device_name, what,
-        device_error_text(error), facet_vk_device_error(b->vk_device));
+        facet_render_device_error_text(error), facet_vk_device_error(b->vk_device));
     facet_vk_renderer_destroy(&b->vk);
     facet_vk_device_close(&b->vk_device);
     use_cpu(b);

@@ -105,4 +105,24 @@ int facet_render_backend_op_count(const FacetRenderBackend *b);
 const char *facet_render_backend_op_label(const FacetRenderBackend *b, int index);
 double facet_render_backend_op_ms(const FacetRenderBackend *b, int index);
 
+/* What the latent tier's back end (render/latent_backend.h) shares with
+ * this one, so that both follow one policy. */
+
+/* The device choice above: opens the Vulkan device the settings ask for
+ * into *dev (NULL: the CPU renders), sets *kind, writes the printable name
+ * ("cpu (avx2)" or the Vulkan device's) and logs the choice once.
+ * `rendering` 0: nothing will be rendered (auto and cpu stay on the CPU
+ * silently; vulkan checks that its device opens, then closes it). 0, or
+ * -ENODEV (vulkan asked for and no device opens, or no Vulkan in this
+ * build). */
+int facet_render_choose_device(const FacetRenderBackendSettings *s, int rendering,
+                               FacetRenderBackendKind *kind, FacetVkDevice **dev, char *name,
+                               size_t name_size);
+/* One line to the settings' log (stderr when it is NULL). */
+void facet_render_log(const FacetRenderBackendSettings *s, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "device lost", "timed out", "out of memory" or strerror() of a device
+ * error code. */
+const char *facet_render_device_error_text(int error);
+
 #endif /* FACET_RENDER_BACKEND_H */

@@ -387,8 +387,9 @@ typedef struct FacetDecoderSettings {
      * model id). NULL: messages go to stderr. Default NULL. */
     void (*log_callback)(void *opaque, const char *message);
     void *log_opaque;
-    /* Renderer back end (the latent tier renders on the CPU for now). The choice and the device are logged once, at
-     * open. Default FACET_BACKEND_AUTO. */
+    /* Renderer back end, of both tiers. The choice and the device are
+     * logged once: at open (keypoint tier), at the first latent keyframe
+     * (latent tier). Default FACET_BACKEND_AUTO. */
     FacetBackend backend;
     /* Vulkan device: a decimal index into the Vulkan device list or a
      * case-insensitive piece of the device name ("nvidia", "1"). NULL or "":
