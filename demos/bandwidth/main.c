@@ -63,7 +63,8 @@ static int coded_side(int size, int scale)
  * the count, or -1 (out of memory); *plan is malloc'ed. */
 static int plan_runs(const Options *o, const SourceClip *clip, Report *report, RunConfig **plan)
 {
-    int capacity = o->facet_point_count + (CODEC_COUNT - 1) * o->scale_count * (o->rate_count + 1);
+    int capacity = o->facet_point_count + o->latent_scale_count * o->latent_rate_count +
+                   (CODEC_COUNT - 1) * o->scale_count * (o->rate_count + 1);
     int count = 0;
     double seconds = (double)clip->count / clip->fps;
     *plan = malloc((size_t)(capacity > 0 ? capacity : 1) * sizeof(**plan));
@@ -83,6 +84,15 @@ static int plan_runs(const Options *o, const SourceClip *clip, Report *report, R
                                             .facet_mode = FACET_MODE_KEYPOINTS,
                                             .keyframe_interval = p->keyframe_interval,
                                             .keyframe_quality = p->keyframe_quality };
+        }
+        /* The latent tier: one curve per scale r, points from rate targets. */
+        for (int s = 0; s < o->latent_scale_count && o->latent_rate_count > 0; s++) {
+            int r = o->latent_scales[s];
+            for (int i = 0; i < o->latent_rate_count; i++)
+                (*plan)[count++] = (RunConfig){ .codec = CODEC_FACET, .size = clip->size,
+                                                .coded_size = clip->size / r, .crf = -1,
+                                                .facet_mode = FACET_MODE_LATENT,
+                                                .target_kbps = o->latent_rates[i] };
         }
     }
     for (int codec = CODEC_X264; codec < CODEC_COUNT; codec++) {
@@ -118,9 +128,10 @@ static int run_one(const Options *o, const SourceClip *clip, const RunConfig *co
         return -1;
     }
     MeasureSink sink = { .clip = clip, .result = result };
+    const FacetModels models = { .keypoints = o->model_path, .latent = o->latent_model_path };
     int ret = config->codec == CODEC_FACET
-                  ? facet_run(clip, config, o->model_path, o->threads, result,
-                              measure_decoded_frame, &sink)
+                  ? facet_run(clip, config, &models, o->threads, result, measure_decoded_frame,
+                              &sink)
                   : av_run(clip, config, o->threads, result, measure_decoded_frame, &sink);
     if (ret < 0) {
         run_result_free(result);
@@ -134,7 +145,10 @@ static void run_label(const RunConfig *config, char *label, size_t label_size)
 {
     char series[64];
     run_series_name(config, series, sizeof(series));
-    if (config->codec == CODEC_FACET)
+    if (config->codec == CODEC_FACET && config->facet_mode == FACET_MODE_LATENT)
+        snprintf(label, label_size, "%s %dx%d %g kbit/s", series, config->size, config->size,
+                 config->target_kbps);
+    else if (config->codec == CODEC_FACET)
         snprintf(label, label_size, "%s %dx%d keyframe %g s q%d", series, config->size,
                  config->size, config->keyframe_interval, config->keyframe_quality);
     else if (config->crf >= 0)

@@ -288,7 +288,7 @@ done:
 }
 
 int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *results, int count,
-                double near_kbps, const char *model_path, int threads, MosaicFiles *files,
+                double near_kbps, const FacetModels *models, int threads, MosaicFiles *files,
                 char *error, size_t error_size)
 {
     const RunResult *picks[MOSAIC_MAX_TILES] = { NULL };
@@ -328,7 +328,7 @@ int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *result
         progress_start(t, tiles - 1, text);
         TileSink sink = { .mosaic = &m, .tile = t };
         int ret = config->codec == CODEC_FACET
-                      ? facet_run(clip, config, model_path, threads, &rerun, tile_frame, &sink)
+                      ? facet_run(clip, config, models, threads, &rerun, tile_frame, &sink)
                       : av_run(clip, config, threads, &rerun, tile_frame, &sink);
         if (ret < 0) {
             run_result_free(&rerun);

@@ -7,6 +7,7 @@
 #define FACET_BANDWIDTH_MOSAIC_H
 
 #include "clip.h"
+#include "facet_run.h"
 #include "run_result.h"
 
 #include <stddef.h>
@@ -24,7 +25,7 @@ typedef struct MosaicFiles {
  * DIR/mosaic-SIZE-KBPS.webm and DIR/still-SIZE-KBPS.png (the middle
  * frame). Returns 0, or -1 with the reason in `error`. */
 int mosaic_make(const char *dir, const SourceClip *clip, const RunResult *results, int count,
-                double near_kbps, const char *model_path, int threads, MosaicFiles *files,
+                double near_kbps, const FacetModels *models, int threads, MosaicFiles *files,
                 char *error, size_t error_size);
 
 #endif

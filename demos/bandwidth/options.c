@@ -36,6 +36,11 @@ static const char usage[] =
     "      --facet LIST       Facet points INTERVAL:QUALITY, keyframe interval in\n"
     "                         seconds and keyframe quality 0..100\n"
     "                         (default 5:20,5:40,2:40,2:60,1:60,0.5:80)\n"
+    "      --latent LIST      kbit/s targets of Facet's latent tier (default\n"
+    "                         5,10,20,40; --full: 5,7,10,14,20,28,40)\n"
+    "      --latent-scales LIST  its scales r, 2 and/or 4: one curve each\n"
+    "                         (default 2,4)\n"
+    "      --no-latent        no latent-tier runs\n"
     "      --scales LIST      x264, VP8 and AV1 also code S/N for each N > 1 here\n"
     "                         (area downscale; Lanczos upscale to S for measuring;\n"
     "                         1..8, default 1,2,4)\n"
@@ -45,6 +50,9 @@ static const char usage[] =
     "      --codecs LIST      any of facet,x264,vp8,av1 (default all)\n"
     "      --model PATH       Facet model (default $FACET_MODEL, else the source\n"
     "                         tree's or the installed facet-256.safetensors)\n"
+    "      --latent-model PATH  the latent tier's model (default $FACET_LATENT_MODEL,\n"
+    "                         else the source tree's or the installed\n"
+    "                         facet-latent.safetensors)\n"
     "      --pictures LIST    side-by-side videos and stills SIZE:KBPS, every codec's\n"
     "                         run near KBPS at SIZE (default: 10 kbit/s at each size\n"
     "                         up to 512 and 20 kbit/s at 512)\n"
@@ -54,6 +62,7 @@ static const char usage[] =
     "  -h, --help             this text\n";
 
 static const char full_rates[] = "5,7,10,14,20,28,40,56,80,113,160,226,300";
+static const char full_latent_rates[] = "5,7,10,14,20,28,40";
 static const char full_points[] = "10:20,10:40,5:20,5:40,2:40,2:60,1:60,1:80,0.5:80";
 
 static int parse_double(const char *text, double min, double max, double *value)
@@ -132,6 +141,12 @@ static int parse_scale_item(const char *item, void *out, int index)
     return parse_int(item, 1, 8, &((int *)out)[index]);
 }
 
+static int parse_latent_scale_item(const char *item, void *out, int index)
+{
+    int *scales = out;
+    return parse_int(item, 2, 4, &scales[index]) < 0 || scales[index] == 3 ? -1 : 0;
+}
+
 static int parse_picture_item(const char *item, void *out, int index)
 {
     PicturePoint *points = out;
@@ -178,6 +193,18 @@ static const char *default_model_path(void)
     return facet_default_model_path();
 }
 
+static const char *default_latent_model_path(void)
+{
+    const char *env = getenv("FACET_LATENT_MODEL");
+    if (env && env[0])
+        return env;
+#ifdef FACET_SOURCE_LATENT_MODEL
+    if (access(FACET_SOURCE_LATENT_MODEL, R_OK) == 0)
+        return FACET_SOURCE_LATENT_MODEL;
+#endif
+    return facet_default_latent_model_path();
+}
+
 static int fail(const char *option, const char *value)
 {
     fprintf(stderr, "facet-bandwidth: invalid %s '%s' (see --help)\n", option, value);
@@ -187,7 +214,8 @@ static int fail(const char *option, const char *value)
 int options_parse(Options *o, int argc, char **argv)
 {
     enum { OPT_CROP = 256, OPT_SECONDS, OPT_SIZES, OPT_RATES, OPT_FACET, OPT_FULL, OPT_CODECS,
-           OPT_MODEL, OPT_PICTURES, OPT_NO_PICTURES, OPT_THREADS, OPT_SCALES, OPT_NO_FLOOR };
+           OPT_MODEL, OPT_PICTURES, OPT_NO_PICTURES, OPT_THREADS, OPT_SCALES, OPT_NO_FLOOR,
+           OPT_LATENT, OPT_LATENT_SCALES, OPT_NO_LATENT, OPT_LATENT_MODEL };
     static const struct option long_options[] = {
         { "out", required_argument, NULL, 'o' },
         { "crop", required_argument, NULL, OPT_CROP },
@@ -204,6 +232,10 @@ int options_parse(Options *o, int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "scales", required_argument, NULL, OPT_SCALES },
         { "no-floor", no_argument, NULL, OPT_NO_FLOOR },
+        { "latent", required_argument, NULL, OPT_LATENT },
+        { "latent-scales", required_argument, NULL, OPT_LATENT_SCALES },
+        { "no-latent", no_argument, NULL, OPT_NO_LATENT },
+        { "latent-model", required_argument, NULL, OPT_LATENT_MODEL },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -216,7 +248,9 @@ int options_parse(Options *o, int argc, char **argv)
     const char *sizes = "256,512", *rates = "5,10,20,40,80,160,300";
     const char *points = "5:20,5:40,2:40,2:60,1:60,0.5:80", *crop = NULL;
     const char *scales = "1,2,4", *pictures = NULL;
+    const char *latent_rates = "5,10,20,40", *latent_scales = "2,4";
     int full = 0, rates_given = 0, points_given = 0, no_pictures = 0;
+    int latent_given = 0, no_latent = 0;
     for (int c = 0; c < CODEC_COUNT; c++)
         o->codecs[c] = 1;
 
@@ -260,6 +294,14 @@ int options_parse(Options *o, int argc, char **argv)
             break;
         case OPT_SCALES: scales = optarg; break;
         case OPT_NO_FLOOR: o->floor = 0; break;
+        case OPT_LATENT: latent_rates = optarg; latent_given = 1; break;
+        case OPT_LATENT_SCALES: latent_scales = optarg; break;
+        case OPT_NO_LATENT: no_latent = 1; break;
+        case OPT_LATENT_MODEL:
+            if (!optarg[0])
+                return fail("--latent-model", optarg);
+            o->latent_model_path = optarg;
+            break;
         case 'h': fputs(usage, stdout); return 1;
         default: fputs(usage, stderr); return -1;
         }
@@ -273,6 +315,8 @@ int options_parse(Options *o, int argc, char **argv)
             rates = full_rates;
         if (!points_given)
             points = full_points;
+        if (!latent_given)
+            latent_rates = full_latent_rates;
     }
     o->default_input = optind == argc;
     o->input = o->default_input ? FACET_BANDWIDTH_DEFAULT_CLIP : argv[optind];
@@ -290,6 +334,17 @@ int options_parse(Options *o, int argc, char **argv)
         return fail("--rates", rates);
     if ((o->facet_point_count = parse_list(points, parse_point_item, o->facet_points)) < 0)
         return fail("--facet", points);
+    if (!no_latent) {
+        if ((o->latent_rate_count = parse_list(latent_rates, parse_rate_item, o->latent_rates)) < 0)
+            return fail("--latent", latent_rates);
+        if ((o->latent_scale_count = parse_list(latent_scales, parse_latent_scale_item,
+                                                o->latent_scales)) < 0)
+            return fail("--latent-scales (2 or 4)", latent_scales);
+        for (int i = 0; i < o->latent_scale_count; i++)
+            for (int j = 0; j < i; j++)
+                if (o->latent_scales[i] == o->latent_scales[j])
+                    return fail("--latent-scales (a scale twice)", latent_scales);
+    }
     if ((o->scale_count = parse_list(scales, parse_scale_item, o->scales)) < 0)
         return fail("--scales (1..8)", scales);
     for (int i = 0; i < o->scale_count; i++)
@@ -322,5 +377,7 @@ int options_parse(Options *o, int argc, char **argv)
         o->picture_count = 0;
     if (!o->model_path)
         o->model_path = default_model_path();
+    if (!o->latent_model_path)
+        o->latent_model_path = default_latent_model_path();
     return 0;
 }

@@ -24,7 +24,8 @@ typedef struct Options {
     const char *input;     /* clip path */
     int default_input;     /* no clip argument: the packaged default clip */
     const char *out_dir;
-    const char *model_path;
+    const char *model_path;        /* the keypoint tier's model */
+    const char *latent_model_path; /* the latent tier's model */
     ClipCrop crop;         /* width 0: centred square */
     double seconds;        /* at most this much of the clip */
     int sizes[OPTIONS_MAX_LIST];
@@ -33,6 +34,10 @@ typedef struct Options {
     int rate_count;
     FacetPoint facet_points[OPTIONS_MAX_LIST];
     int facet_point_count;
+    double latent_rates[OPTIONS_MAX_LIST]; /* kbit/s targets of Facet's latent tier */
+    int latent_rate_count;                 /* 0: no latent runs */
+    int latent_scales[OPTIONS_MAX_LIST];   /* its scales r (2, 4) */
+    int latent_scale_count;
     int scales[OPTIONS_MAX_LIST]; /* conventional codecs code S / scale (1: S itself) */
     int scale_count;
     int floor;               /* 1: a floor run (coarsest quantiser) per codec and scale */

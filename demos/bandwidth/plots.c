@@ -36,7 +36,9 @@ static void put_quoted(FILE *file, const char *text)
 /* File-name form of a curve's name: "AV1 @128 + Lanczos" -> "AV1-at128". */
 static void series_slug(const RunConfig *series, char *slug, size_t slug_size)
 {
-    if (series->codec == CODEC_FACET)
+    if (series->codec == CODEC_FACET && series->facet_mode == FACET_MODE_LATENT)
+        snprintf(slug, slug_size, "Facet-latent-at%d", series->coded_size);
+    else if (series->codec == CODEC_FACET)
         snprintf(slug, slug_size, "Facet-keypoints");
     else if (series->coded_size != series->size)
         snprintf(slug, slug_size, "%s-at%d", codec_kind_name(series->codec), series->coded_size);
@@ -44,8 +46,14 @@ static void series_slug(const RunConfig *series, char *slug, size_t slug_size)
         snprintf(slug, slug_size, "%s", codec_kind_name(series->codec));
 }
 
+/* A curve of points from settings, not rate targets: Facet's keypoint tier. */
+static int settings_series(const RunConfig *series)
+{
+    return series->codec == CODEC_FACET && series->facet_mode == FACET_MODE_KEYPOINTS;
+}
+
 /* Data file of one curve, sorted by rate: kbps, PSNR, SSIM, MS-SSIM. A
- * Facet curve also gets its Pareto front (the points no other point of it
+ * settings curve also gets its Pareto front (the points no other point of it
  * beats on both rate and SSIM) after a blank-line pair, as gnuplot's
  * index 1. Returns the number of points, or -1. */
 static int write_data(const char *dir, const RunConfig *series, const RunResult *results,
@@ -77,7 +85,7 @@ static int write_data(const char *dir, const RunConfig *series, const RunResult 
     for (int i = 0; i < n; i++)
         fprintf(file, "%.4f %.4f %.5f %.5f\n", rows[i]->kbps, rows[i]->mean.psnr,
                 rows[i]->mean.ssim, rows[i]->mean.ms_ssim);
-    if (series->codec == CODEC_FACET) {
+    if (settings_series(series)) {
         fprintf(file, "\n\n# Pareto front on SSIM: kbps ssim\n");
         for (int i = 0; i < n; i++)
             points[i] = (RdPoint){ rows[i]->kbps, rows[i]->mean.ssim };
@@ -145,7 +153,7 @@ static void write_plot(FILE *gp, const char *dir, int size, const RunConfig *con
         snprintf(path, sizeof(path), "%s/rd-%d-%s.dat", dir, size, slug);
         fputs(separator, gp);
         put_quoted(gp, path);
-        if (c->codec == CODEC_FACET) {
+        if (settings_series(c)) {
             fprintf(gp, " index 0 using 1:%d with points pt 7 ps 1.2 lc rgb '%s' title ",
                     column, codec_colors[c->codec]);
             strncat(title, " (settings)", sizeof(title) - strlen(title) - 1);
@@ -160,7 +168,7 @@ static void write_plot(FILE *gp, const char *dir, int size, const RunConfig *con
             put_quoted(gp, title);
         }
         separator = ", \\\n     ";
-        if (c->codec == CODEC_FACET && column == 3) {
+        if (settings_series(c) && column == 3) {
             fputs(separator, gp);
             put_quoted(gp, path);
             fprintf(gp, " index 1 using 1:2 with lines lw 2 dt 2 lc rgb '%s' title 'Facet, best "

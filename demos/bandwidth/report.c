@@ -61,8 +61,9 @@ void report_make_pictures(Report *report, const SourceClip *clip, const RunResul
         return;
     MosaicFiles *files = &report->pictures[report->picture_count];
     memset(files, 0, sizeof(*files));
-    if (mosaic_make(o->out_dir, clip, results, count, kbps, o->model_path, o->threads, files,
-                    error, sizeof(error)) < 0) {
+    const FacetModels models = { .keypoints = o->model_path, .latent = o->latent_model_path };
+    if (mosaic_make(o->out_dir, clip, results, count, kbps, &models, o->threads, files, error,
+                    sizeof(error)) < 0) {
         report_note(report, "no side-by-side pictures at %dx%d, %g kbit/s: %s", clip->size,
                     clip->size, kbps, error);
         return;
@@ -303,10 +304,12 @@ int report_write(Report *report, const RunResult *results, int count)
                 o->crop.y);
     else
         fprintf(file, ", centred square crop");
-    fprintf(file, "; %d frames at %d fps (%.2f s). Model <code>", report->frames, report->fps,
+    fprintf(file, "; %d frames at %d fps (%.2f s). Models <code>", report->frames, report->fps,
             report->fps ? (double)report->frames / report->fps : 0.0);
     put_html(file, o->model_path);
-    fprintf(file, "</code>. Made %s by <code>", when);
+    fprintf(file, "</code> (keypoint tier) and <code>");
+    put_html(file, o->latent_model_path);
+    fprintf(file, "</code> (latent tier). Made %s by <code>", when);
     put_html(file, report->command);
     fprintf(file, "</code>.</p>\n<p>Rates are the bytes each encoder wrote, divided by the clip's "
                   "duration (the mean), and the most bytes in any one-second window (the peak: "
@@ -319,8 +322,13 @@ int report_write(Report *report, const RunResult *results, int count)
                   "&quot;AV1 @128 + Lanczos&quot; is AV1 coding a 128x128 area downscale, "
                   "upscaled back with Lanczos for display and measurement. The best "
                   "conventional curve is the lower envelope of all of them. Facet's keypoint "
-                  "tier runs at its operating points (keyframe interval x keyframe quality); "
-                  "Facet modes with rate control will run at the targets.</p>\n");
+                  "tier runs at its operating points (keyframe interval x keyframe quality). "
+                  "Facet's latent tier runs at its own rate targets (its rate control, "
+                  "references included), one curve per scale: &quot;Facet latent @128&quot; "
+                  "sends a 128x128 AV1 stream and rare references at full size, and its "
+                  "network upsamples the stream with the reference's detail; compare it with "
+                  "&quot;AV1 @128 + Lanczos&quot;, the same kind of stream without the "
+                  "network. The table gives the rate asked for beside the rate got.</p>\n");
     if (report->note_count > 0) {
         fprintf(file, "<h2>Notes</h2>\n<ul class=\"notes\">\n");
         for (int i = 0; i < report->note_count; i++) {

@@ -14,7 +14,9 @@ const char *codec_kind_name(CodecKind codec)
 
 void run_series_name(const RunConfig *config, char *name, size_t name_size)
 {
-    if (config->codec == CODEC_FACET)
+    if (config->codec == CODEC_FACET && config->facet_mode == FACET_MODE_LATENT)
+        snprintf(name, name_size, "Facet latent @%d", config->coded_size);
+    else if (config->codec == CODEC_FACET)
         snprintf(name, name_size, "Facet keypoints");
     else if (config->coded_size != config->size)
         snprintf(name, name_size, "%s @%d + Lanczos", codec_kind_name(config->codec),

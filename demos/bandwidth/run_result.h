@@ -18,12 +18,13 @@ typedef enum CodecKind {
     CODEC_COUNT
 } CodecKind;
 
-/* Facet's modes, each a curve of its own. The keypoint tier's points come
- * from its settings (keyframe interval x quality); the latent tier, when it
- * lands in libfacet, adds FACET_MODE_LATENT here with points from rate
- * targets (RunConfig.target_kbps, the encoder's bitrate setting). */
+/* Facet's modes. The keypoint tier's points come from its settings
+ * (keyframe interval x quality); the latent tier's from rate targets
+ * (RunConfig.target_kbps, the encoder's bitrate setting), one curve per
+ * scale r (coded_size = S / r). */
 typedef enum FacetMode {
     FACET_MODE_KEYPOINTS = 0,
+    FACET_MODE_LATENT,
     FACET_MODE_COUNT
 } FacetMode;
 
@@ -32,7 +33,8 @@ typedef struct RunConfig {
     CodecKind codec;
     int size;                 /* side of the source pictures it is measured against (S) */
     int coded_size;           /* side the codec codes: S, or S/2 or S/4 for the downscaled
-                               * anchors (area downscale, Lanczos upscale back to S) */
+                               * anchors (area downscale, Lanczos upscale back to S) and
+                               * for Facet's latent tier (its low-resolution stream) */
     double target_kbps;       /* rate asked for; 0: none (a constant-quality or
                                * settings-based point) */
     int crf;                  /* conventional codecs: constant-quality run at this
@@ -43,7 +45,8 @@ typedef struct RunConfig {
 } RunConfig;
 
 /* Name of the curve a run belongs to: "AV1", "AV1 @128 + Lanczos" (coded
- * at 128x128, upscaled to S), "Facet keypoints". */
+ * at 128x128, upscaled to S), "Facet keypoints", "Facet latent @128" (the
+ * latent tier with its low-resolution stream at 128x128). */
 void run_series_name(const RunConfig *config, char *name, size_t name_size);
 
 /* 1 when a and b lie on the same curve (codec, coded size, Facet mode; the

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of facet-bandwidth: a short run (2 s of video, two rates
 # and a floor run per codec at full, half and quarter resolution, two Facet
-# points, at 256x256 and 128x128 to keep it quick) must give well-formed
+# keypoint points and two latent-tier rate targets at r = 2, at 256x256 and
+# 128x128 to keep it quick) must give well-formed
 # CSVs whose rates rise with the targets, whose peaks are at least the mean
 # and whose metrics are in range, the best conventional curve, BD-rates
 # against it and each curve, plots, a side-by-side video and still, and a
@@ -39,23 +40,26 @@ out=$work/report
 # shellcheck disable=SC2086 # $crop is two words or none
 status=0
 "$program" --out "$out" --model "$model" --seconds 2 --sizes 256,128 --rates 20,150 \
-    --facet 1:40,2:60 --pictures 256:20 $crop "$clip" >"$work/stdout.txt" 2>"$work/stderr.txt" ||
+    --facet 1:40,2:60 --latent 10,20 --latent-scales 2 --pictures 256:20 $crop "$clip" \
+    >"$work/stdout.txt" 2>"$work/stderr.txt" ||
     status=$?
 [ $status -eq 0 ] || { cat "$work/stderr.txt"; fail "short run exited with $status"; }
 grep -q "^report: $out/report.html\$" "$work/stdout.txt" || fail "no report line on stdout"
-grep -q '\[29/29\] AV1 @32 + Lanczos 128x128 150 kbit/s: .* kbit/s (peak ' "$work/stderr.txt" ||
+grep -q '\[31/31\] AV1 @32 + Lanczos 128x128 150 kbit/s: .* kbit/s (peak ' "$work/stderr.txt" ||
     fail "no progress line for the last run"
 
 for f in results.csv frames.csv bd-rate.csv summary.md report.html mosaic-256-20.webm \
          still-256-20.png plots.gp rd-256-best-ssim.dat rd-256-best-psnr.dat rd-256-AV1-at64.dat \
-         rd-128-x264-at32.dat rd-256-Facet-keypoints.dat \
+         rd-128-x264-at32.dat rd-256-Facet-keypoints.dat rd-256-Facet-latent-at128.dat \
+         rd-128-Facet-latent-at64.dat \
          rd-256-ssim.png rd-256-ssim.svg rd-256-psnr.png rd-256-psnr.svg \
          rd-128-ssim.png rd-128-ssim.svg rd-128-psnr.png rd-128-psnr.svg; do
     [ -s "$out/$f" ] || fail "$f missing or empty"
 done
 
-# results.csv: 2 sizes x (2 Facet points + 3 codecs x 3 resolutions x (floor + 2 rates)) = 58
-# runs; the rate asked (target or crf) and got, the peak next to the mean.
+# results.csv: 2 sizes x (2 Facet keypoint points + 2 latent targets + 3 codecs x 3
+# resolutions x (floor + 2 rates)) = 62 runs; the rate asked (target or crf) and
+# got, the peak next to the mean.
 header="codec,series,encoder,size,coded_size,setting,target_kbps,crf,keyframe_interval_s,keyframe_quality,frames,seconds,bytes,kbps,peak_kbps,psnr,psnr_y,ssim,ms_ssim,ssim_8x8,encode_ms_per_frame,decode_ms_per_frame"
 [ "$(head -n 1 "$out/results.csv")" = "$header" ] || fail "results.csv header"
 awk -F , '
@@ -78,10 +82,16 @@ NR == 1 { next }
     if ($19 < 0.3 || $19 > 1) bad("MS-SSIM " $19)
     if ($20 < 0.3 || $20 > 1) bad("SSIM 8x8 " $20)
     if ($21 <= 0 || $22 <= 0) bad("timings")
-    if ($1 == "Facet") {
+    if ($1 == "Facet" && $2 == "Facet keypoints") {
         facet++
-        if ($2 != "Facet keypoints" || $5 != $4 || $7 != "" || $8 != "" || $9 == "" || $10 == "")
+        if ($5 != $4 || $7 != "" || $8 != "" || $9 == "" || $10 == "")
             bad("Facet settings")
+    } else if ($1 == "Facet") {
+        latent++
+        if ($2 != "Facet latent @" $4 / 2 || $5 != $4 / 2 || ($7 != 10 && $7 != 20) || $8 != "" ||
+            $9 != "" || $10 != "" || $6 !~ /^target .* kbit\/s; r = 2$/)
+            bad("Facet latent settings")
+        latent_rate[$4 " " $7] = $14
     } else {
         scale = $4 / $5
         if (scale != 1 && scale != 2 && scale != 4) bad("coded size " $5 " of " $4)
@@ -100,8 +110,14 @@ NR == 1 { next }
     }
 }
 END {
-    if (rows != 58) { printf "FAIL: %d runs, expected 58\n", rows; exit 1 }
-    if (facet != 4) { printf "FAIL: %d Facet runs, expected 4\n", facet; exit 1 }
+    if (rows != 62) { printf "FAIL: %d runs, expected 62\n", rows; exit 1 }
+    if (facet != 4) { printf "FAIL: %d Facet keypoint runs, expected 4\n", facet; exit 1 }
+    if (latent != 4) { printf "FAIL: %d Facet latent runs, expected 4\n", latent; exit 1 }
+    for (s = 128; s <= 256; s += 128)
+        if (latent_rate[s " 20"] <= latent_rate[s " 10"]) {
+            printf "FAIL: Facet latent at %d: %s kbit/s at 20 is not above %s at 10\n", s, latent_rate[s " 20"], latent_rate[s " 10"]
+            exit 1
+        }
     split("x264 VP8 AV1", codecs, " ")
     for (c = 1; c <= 3; c++)
         for (s = 128; s <= 256; s += 128)
@@ -123,7 +139,7 @@ END {
 }' "$out/results.csv" || fail "results.csv"
 
 # frames.csv: one line per frame of every run, bytes summing to each run's.
-[ "$(wc -l <"$out/frames.csv")" -eq $((58 * 50 + 1)) ] || fail "frames.csv line count"
+[ "$(wc -l <"$out/frames.csv")" -eq $((62 * 50 + 1)) ] || fail "frames.csv line count"
 awk -F , 'NR > 1 { if (NF != 11 || $5 < 0 || $5 > 49 || $7 < 10 || $9 > 1) bad = 1 }
           END { exit bad }' "$out/frames.csv" || fail "frames.csv fields"
 
@@ -136,9 +152,11 @@ awk 'NR == FNR { if (FNR > 1) { split($0, f, ","); if (f[1] != "Facet" && f[4] =
      END { exit bad || n < 2 }' "$out/results.csv" "$out/rd-256-best-ssim.dat" ||
     fail "rd-256-best-ssim.dat is not the lower envelope of the conventional runs"
 
-# bd-rate.csv: Facet against the best conventional curve and each of the 9
-# conventional curves, on SSIM and PSNR, per size.
-[ "$(wc -l <"$out/bd-rate.csv")" -eq $((2 * 10 * 2 + 1)) ] || fail "bd-rate.csv rows"
+# bd-rate.csv: each Facet curve (keypoints, latent) against the best
+# conventional curve and each of the 9 conventional curves, on SSIM and PSNR,
+# per size.
+[ "$(wc -l <"$out/bd-rate.csv")" -eq $((2 * 2 * 10 * 2 + 1)) ] || fail "bd-rate.csv rows"
+grep -q '^256,Facet latent @128,AV1 @128 + Lanczos,SSIM,' "$out/bd-rate.csv" || fail "no BD-rate of the latent tier against its own base stream upscaled"
 grep -q '^256,Facet keypoints,best conventional,SSIM,' "$out/bd-rate.csv" || fail "no BD-rate against the best conventional curve"
 grep -q '^128,Facet keypoints,AV1 @32 + Lanczos,PSNR,' "$out/bd-rate.csv" || fail "no BD-rate against a downscaled anchor"
 
@@ -149,6 +167,9 @@ for curve in "Facet keypoints" x264 VP8 AV1 "AV1 @64 + Lanczos" "\*\*best conven
     [ "$(grep -c "^| $curve | " "$out/summary.md")" -eq 2 ] || fail "summary.md lacks $curve rows"
 done
 [ "$(grep -c "^| x264 @32 + Lanczos | " "$out/summary.md")" -eq 1 ] || fail "summary.md lacks x264 @32 + Lanczos"
+for curve in "Facet latent @128" "Facet latent @64"; do
+    [ "$(grep -c "^| $curve | " "$out/summary.md")" -eq 1 ] || fail "summary.md lacks $curve"
+done
 grep -q '^| 128x128 | Facet keypoints | \*\*best conventional\*\* | ' "$out/summary.md" || fail "summary.md lacks the BD-rates"
 
 # The pictures: 5 tiles of 256 (source | Facet | x264 | VP8 | AV1) over a
@@ -158,7 +179,7 @@ probe=$(ffprobe -v error -count_frames -select_streams v:0 \
 [ "$probe" = "vp8,1280,302,50" ] || fail "mosaic-256-20.webm is '$probe', expected vp8,1280,302,50"
 probe=$(ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 "$out/still-256-20.png")
 [ "$probe" = "png,1280,302" ] || fail "still-256-20.png is '$probe', expected png,1280,302"
-grep -q 'about 20 kbit/s: source | Facet keypoints @256, .* | x264.*kbit/s.* | VP8.* | AV1' "$out/report.html" ||
+grep -Eq 'about 20 kbit/s: source \| Facet (keypoints @256|latent @128), .* \| x264.*kbit/s.* \| VP8.* \| AV1' "$out/report.html" ||
     fail "report.html does not say what each tile shows"
 
 # Everything report.html points at exists; it loads nothing from the network.
@@ -216,7 +237,7 @@ grep -q "cannot use .*not-video.mp4 as the source video" "$work/bad/report.html"
 # measured.
 FACET_BANDWIDTH_HIDE_ENCODERS=libaom-av1,libsvtav1 "$program" --out "$work/short" \
     --model "$model" --seconds 1 --sizes 128 --rates 20,150 --scales 1 --no-floor \
-    --facet 2:60,0.5:40 --no-pictures \
+    --facet 2:60,0.5:40 --no-latent --no-pictures \
     $crop "$clip" >/dev/null 2>"$work/short.txt" || { cat "$work/short.txt"; fail "short clip run"; }
 grep -q "shorter than one keyframe interval" "$work/short.txt" || fail "no note on the short clip"
 grep -q "has no AV1 encoder" "$work/short.txt" || fail "no note on the missing AV1 encoder"
@@ -230,7 +251,7 @@ awk -F , 'NR > 1 { n[$1]++ } END { exit !(n["Facet"] == 1 && n["x264"] == 2 && n
 # note that there is no peak and an empty peak column; the pictures too.
 ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=101x77:rate=30 -t 0.5 -pix_fmt yuv420p \
     "$work/odd.mkv"
-"$program" --out "$work/odd" --model "$model" --sizes 100 --rates 20 --facet 0.2:40 \
+"$program" --out "$work/odd" --model "$model" --sizes 100 --rates 20 --facet 0.2:40 --no-latent \
     --pictures 100:20 "$work/odd.mkv" >/dev/null 2>"$work/odd.txt" || { cat "$work/odd.txt"; fail "odd clip run"; }
 grep -q "shorter than one second: no peak" "$work/odd/report.html" || fail "no note on the clip shorter than a second"
 awk -F , 'NR > 1 { rows++; if ($11 != 13 || $15 != "" || ($1 != "Facet" && $5 != 100 && $5 != 50 && $5 != 24)) bad = 1 }
@@ -245,7 +266,8 @@ tiny="--out $work/option-run --seconds 0.04 --sizes 64 --codecs x264 --rates 5 -
 for args in "--crop 10:10" "--sizes 255" "--sizes 2048" "--sizes 256,256" "--rates 0" "--rates 5,,10" \
     "--facet 2" "--facet 2:101" "--codecs h265" "--seconds -1" "--seconds 61" "--threads x" \
     "--scales 0" "--scales 9" "--scales 2,2" "--pictures 64" "--pictures 128:10" "--pictures 64:0" \
-    "--jobs 0" "--jobs 17"; do
+    "--jobs 0" "--jobs 17" "--latent 0" "--latent 5,,10" "--latent-scales 3" "--latent-scales 2,2" \
+    "--latent-scales 1"; do
     # shellcheck disable=SC2086
     if "$program" $tiny $args "$clip" >/dev/null 2>"$work/option.txt"; then fail "accepted $args"; fi
     grep -q "invalid" "$work/option.txt" || fail "no message for $args"
