@@ -14,9 +14,15 @@
 #include "codec/log.h"
 #include "facet/facet.h"
 
-/* The side the network runs at for a picture side: the nearest multiple of
- * 32 (at least 32); the picture is scaled to it and back. */
+/* The side the network runs at for a picture side: the next multiple of 32
+ * (at least 32). The encoder pads the picture to it (the last column and
+ * row repeated), the decoder crops the rendered picture back
+ * (codec/latent_work.c). */
 int facet_latent_work_side(int side);
+/* Copies an I420 picture into the top left of `work` (I420, at least as
+ * large) and repeats its last column and row over the rest. 0 or
+ * FACET_ERR(EINVAL). */
+int facet_latent_pad_to_work(const FacetPicture *i420, FacetPicture *work);
 
 /* scale = 0 (auto): r = 2 when the target gives at least
  * FACET_LATENT_AUTO_R2_BITS_PER_PIXEL bits per second per output pixel,

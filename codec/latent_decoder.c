@@ -34,7 +34,6 @@ struct FacetLatentDecoder {
     FacetThreadPool *pool;
     FacetLatentBackend *renderer;
     int work_w, work_h, r;              /* what the renderer was prepared for */
-    int out_w, out_h;
     FacetBaseDecoder *base;
     struct SwsContext *to_rgb;
     FacetPicture rgb;                   /* staging for the conversion */
@@ -217,47 +216,41 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
             return ret;
     }
     int w = facet_latent_work_side(seq->width), h = facet_latent_work_side(seq->height);
-    if (w == dec->work_w && h == dec->work_h && seq->scale == dec->r &&
-        seq->width == dec->out_w && seq->height == dec->out_h)
+    if (w == dec->work_w && h == dec->work_h && seq->scale == dec->r)
         return 0;
     if (!facet_latent_network_supports(dec->net, w, h, seq->scale))
         return FACET_ERR(ENOTSUP);
-    /* Only a new output size at the same work size keeps the reference
-     * (the back end sets it again on its new renderer). */
-    if (w != dec->work_w || h != dec->work_h || seq->scale != dec->r) {
-        facet_tensor_free(&dec->low);
-        facet_tensor_free(&dec->reference);
-        dec->has_reference = 0;
-    }
-    dec->work_w = dec->work_h = dec->r = dec->out_w = dec->out_h = 0;
-    FacetRenderPicture shape = {
-        .format = render_format(dec->format),
-        .width = seq->width,
-        .height = seq->height,
-    };
+    facet_tensor_free(&dec->low);
+    facet_tensor_free(&dec->reference);
+    dec->has_reference = 0;
+    dec->work_w = dec->work_h = dec->r = 0;
+    /* The network's picture at the work size, cropped by render(). */
+    FacetRenderPicture shape = { .format = render_format(dec->format), .width = w, .height = h };
     ret = facet_latent_backend_prepare(dec->renderer, w, h, seq->scale, &shape);
-    if (ret == 0 && !dec->low.data)
+    if (ret == 0)
         ret = facet_tensor_alloc(&dec->low, 3, h / seq->scale, w / seq->scale);
-    if (ret == 0 && !dec->reference.data)
+    if (ret == 0)
         ret = facet_tensor_alloc(&dec->reference, 3, h, w);
-    if (ret < 0) {
-        dec->has_reference = 0;
+    if (ret < 0)
         return ret;
-    }
     dec->work_w = w;
     dec->work_h = h;
     dec->r = seq->scale;
-    dec->out_w = seq->width;
-    dec->out_h = seq->height;
     return 0;
 }
 
 static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
                   FacetPicture *out)
 {
+    /* The picture is rendered at the work size and cropped to the stream
+     * size by its width and height alone: the padding the encoder added
+     * (codec/latent_work.c) stays in the buffer, past the rows' ends. */
+    if (dec->work_w != facet_latent_work_side(dec->sequence.width) ||
+        dec->work_h != facet_latent_work_side(dec->sequence.height))
+        return FACET_ERR(EPIPE); /* a keyframe of another size failed after preparing */
     int ret = picture_to_tensor(dec, low, &dec->low);
     if (ret == 0)
-        ret = facet_picture_alloc(out, dec->format, dec->sequence.width, dec->sequence.height);
+        ret = facet_picture_alloc(out, dec->format, dec->work_w, dec->work_h);
     if (ret < 0)
         return ret;
     FacetRenderPicture picture = {
@@ -274,6 +267,8 @@ static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
         facet_picture_unref(out);
         return ret;
     }
+    out->width = dec->sequence.width;
+    out->height = dec->sequence.height;
     out->pts = pts;
     return 0;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The latent tier's encoder: the frame at the work size (sides multiples
- * of 32) -> area downscale by r -> one realtime AV1 stream at the target
- * rate less the references' average share; references (the frame at the
- * work size, intra coded) at the start, on request and every
- * reference_interval seconds, cut into fragments that ride on the
- * following frames at a bounded share of the rate. docs/latent-tier.md.
+ * The latent tier's encoder: the frame padded to the work size (sides
+ * multiples of 32, codec/latent_work.c) -> area downscale by r -> one
+ * realtime AV1 stream at the target rate less the references' average
+ * share; references (the frame at the work size, intra coded) at the
+ * start, on request and every reference_interval seconds, cut into
+ * fragments that ride on the following frames at a bounded share of the
+ * rate. docs/latent-tier.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "codec/latent.h"
@@ -53,12 +54,6 @@ int facet_latent_model_path_resolve(const char *setting, char **path)
     return *path ? 0 : -ENOMEM;
 }
 
-int facet_latent_work_side(int side)
-{
-    int work = (side + 16) / 32 * 32;
-    return work < 32 ? 32 : work;
-}
-
 int facet_latent_auto_scale(int bitrate, int width, int height)
 {
     double per_pixel = (double)bitrate / ((double)width * (double)height);
@@ -74,7 +69,7 @@ struct FacetLatentEncoder {
     uint32_t reference_period;          /* frames */
     FacetIntraEncoder *intra;
     FacetBaseEncoder *base;             /* opened after the first reference */
-    struct SwsContext *to_work, *to_low;
+    struct SwsContext *to_low;
     FacetPicture work, low;
     uint16_t keyframe_id, reference_id; /* of the last ones sent */
     int started, keyframe_requested, reference_requested;
@@ -292,7 +287,7 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
     const FacetPicture *work = i420;
     int ret = 0;
     if (i420->width != enc->work_w || i420->height != enc->work_h) {
-        ret = scale_picture(&enc->to_work, i420, &enc->work);
+        ret = facet_latent_pad_to_work(i420, &enc->work);
         work = &enc->work;
     }
     if (ret == 0 && (!enc->started || enc->reference_requested ||
@@ -379,7 +374,6 @@ void facet_latent_encoder_close(FacetLatentEncoder **enc)
     FacetLatentEncoder *e = *enc;
     facet_intra_encoder_close(&e->intra);
     facet_base_encoder_close(&e->base);
-    sws_freeContext(e->to_work);
     sws_freeContext(e->to_low);
     facet_picture_unref(&e->work);
     facet_picture_unref(&e->low);
