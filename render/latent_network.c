@@ -4,106 +4,21 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "render/latent_network.h"
 
+#include "render/model_metadata.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_error(char *error, size_t error_size, const char *format, ...)
-{
-    if (!error || error_size == 0)
-        return;
-    va_list args;
-    va_start(args, format);
-    vsnprintf(error, error_size, format, args);
-    va_end(args);
-}
-
-/* Values from the file are quoted in messages; keep them short and printable. */
-static void quote_value(char out[68], const char *value)
-{
-    size_t n = 0;
-    for (; value[n] && n < 64; n++) {
-        unsigned char ch = (unsigned char)value[n];
-        out[n] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-    }
-    if (value[n]) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
-typedef struct Loader {
-    const FacetModelFile *file;
-    const char *path;
-    char *error;
-    size_t error_size;
-} Loader;
-
-static const char *require_metadata(const Loader *l, const char *key)
-{
-    const char *value = facet_model_file_metadata(l->file, key);
-    if (!value)
-        set_error(l->error, l->error_size, "%s: no metadata '%s' (not a Facet model file?)",
-                  l->path, key);
-    return value;
-}
-
-/* Metadata `key` must be exactly `expected`. */
-static int require_value(const Loader *l, const char *key, const char *expected)
-{
-    const char *value = require_metadata(l, key);
-    if (!value)
-        return -EBADMSG;
-    if (strcmp(value, expected)) {
-        char q[68];
-        quote_value(q, value);
-        set_error(l->error, l->error_size, "%s: metadata '%s' is '%s', this runtime implements '%s'",
-                  l->path, key, q, expected);
-        return -EBADMSG;
-    }
-    return 0;
-}
-
-static int parse_model_id(const Loader *l, uint32_t *out)
-{
-    const char *text = require_metadata(l, "model_id");
-    if (!text)
-        return -EBADMSG;
-    uint32_t v = 0;
-    size_t n = 0;
-    for (; text[n]; n++) {
-        char ch = text[n];
-        int digit = ch >= '0' && ch <= '9'   ? ch - '0'
-                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                             : -1;
-        if (digit < 0 || n >= 8)
-            break;
-        v = v << 4 | (uint32_t)digit;
-    }
-    if (n != 8 || text[n]) {
-        char q[68];
-        quote_value(q, text);
-        set_error(l->error, l->error_size, "%s: metadata 'model_id' is '%s', expected 8 hex digits",
-                  l->path, q);
-        return -EBADMSG;
-    }
-    *out = v;
-    return 0;
-}
+typedef FacetModelLoader Loader;
 
 /* `scales`: a comma-separated list of 2 and 4, each at most once. */
 static int parse_scales(const Loader *l, unsigned *out)
 {
-    const char *text = require_metadata(l, "scales");
+    const char *text = facet_model_require_metadata(l, "scales");
     if (!text)
         return -EBADMSG;
     unsigned mask = 0;
@@ -122,46 +37,9 @@ static int parse_scales(const Loader *l, unsigned *out)
     return 0;
 bad:;
     char q[68];
-    quote_value(q, text);
-    set_error(l->error, l->error_size, "%s: metadata 'scales' is '%s', expected '2', '4' or '2,4'",
-              l->path, q);
-    return -EBADMSG;
-}
-
-static int config_int(const Loader *l, const cJSON *config, const char *key, int lo, int hi,
-                      int *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
-        v->valuedouble > hi) {
-        set_error(l->error, l->error_size, "%s: config '%s' must be an integer in %d..%d",
-                  l->path, key, lo, hi);
-        return -EBADMSG;
-    }
-    *out = (int)v->valuedouble;
-    return 0;
-}
-
-static int config_list(const Loader *l, const cJSON *config, const char *key, int max_len,
-                       int *out, int *len)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(config, key);
-    int n = cJSON_IsArray(item) ? cJSON_GetArraySize(item) : -1;
-    if (n < 1 || n > max_len)
-        goto bad;
-    for (int i = 0; i < n; i++) {
-        const cJSON *v = cJSON_GetArrayItem(item, i);
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-            v->valuedouble < 1 || v->valuedouble > FACET_LATENT_MAX_CHANNELS)
-            goto bad;
-        out[i] = (int)v->valuedouble;
-    }
-    *len = n;
-    return 0;
-bad:
-    set_error(l->error, l->error_size,
-              "%s: config '%s' must be a list of 1..%d channel counts in 1..%d", l->path, key,
-              max_len, FACET_LATENT_MAX_CHANNELS);
+    facet_model_quote_value(q, text);
+    facet_model_error(l->error, l->error_size,
+                      "%s: metadata 'scales' is '%s', expected '2', '4' or '2,4'", l->path, q);
     return -EBADMSG;
 }
 
@@ -173,9 +51,10 @@ static int config_highpass(const Loader *l, const cJSON *config, int *out)
     *out = 0;
     if (!cJSON_GetObjectItemCaseSensitive(config, "highpass"))
         return 0;
-    int ret = config_int(l, config, "highpass", 0, 4, out);
+    int ret = facet_model_config_int(l, config, "highpass", 0, 4, out);
     if (ret == 0 && *out == 3) {
-        set_error(l->error, l->error_size, "%s: config 'highpass' must be 0, 1, 2 or 4", l->path);
+        facet_model_error(l->error, l->error_size,
+                          "%s: config 'highpass' must be 0, 1, 2 or 4", l->path);
         return -EBADMSG;
     }
     return ret;
@@ -183,25 +62,27 @@ static int config_highpass(const Loader *l, const cJSON *config, int *out)
 
 static int parse_config(const Loader *l, FacetLatentConfig *c)
 {
-    const char *text = require_metadata(l, "config");
+    const char *text = facet_model_require_metadata(l, "config");
     if (!text)
         return -EBADMSG;
     cJSON *config = cJSON_Parse(text);
     if (!config || !cJSON_IsObject(config)) {
         cJSON_Delete(config);
-        set_error(l->error, l->error_size, "%s: metadata 'config' is not a JSON object", l->path);
+        facet_model_error(l->error, l->error_size,
+                          "%s: metadata 'config' is not a JSON object", l->path);
         return -EBADMSG;
     }
     const int M = FACET_LATENT_MAX_CHANNELS;
     int ret;
     memset(c, 0, sizeof(*c));
-    (void)((ret = config_int(l, config, "feat_ch", 1, M, &c->feat_ch)) < 0 ||
-           (ret = config_list(l, config, "motion_chs", FACET_HOURGLASS_MAX_LEVELS,
-                              c->motion_chs, &c->motion_levels)) < 0 ||
-           (ret = config_int(l, config, "ctx_ch", 1, M, &c->ctx_ch)) < 0 ||
-           (ret = config_int(l, config, "width", 1, M, &c->width)) < 0 ||
-           (ret = config_int(l, config, "num_res", 0, FACET_LATENT_MAX_RES_BLOCKS,
-                             &c->num_res)) < 0 ||
+    (void)((ret = facet_model_config_int(l, config, "feat_ch", 1, M, &c->feat_ch)) < 0 ||
+           (ret = facet_model_config_list(l, config, "motion_chs", 0,
+                                          FACET_HOURGLASS_MAX_LEVELS, M, c->motion_chs,
+                                          &c->motion_levels)) < 0 ||
+           (ret = facet_model_config_int(l, config, "ctx_ch", 1, M, &c->ctx_ch)) < 0 ||
+           (ret = facet_model_config_int(l, config, "width", 1, M, &c->width)) < 0 ||
+           (ret = facet_model_config_int(l, config, "num_res", 0, FACET_LATENT_MAX_RES_BLOCKS,
+                                         &c->num_res)) < 0 ||
            (ret = config_highpass(l, config, &c->highpass)) < 0);
     cJSON_Delete(config);
     return ret;
@@ -281,9 +162,10 @@ static int load_weights(FacetLatentNetwork *net, const Loader *l)
         const char *name_i = facet_model_file_tensor_name(f, i);
         if (!expected_tensor(net, name_i)) {
             char q[68];
-            quote_value(q, name_i);
-            set_error(e, es, "%s: tensor '%s' is not part of the %s architecture with this config",
-                      l->path, q, FACET_LATENT_ARCHITECTURE);
+            facet_model_quote_value(q, name_i);
+            facet_model_error(e, es,
+                              "%s: tensor '%s' is not part of the %s architecture with this config",
+                              l->path, q, FACET_LATENT_ARCHITECTURE);
             return -EBADMSG;
         }
     }
@@ -296,8 +178,8 @@ int facet_latent_network_load(FacetLatentNetwork **out, const FacetModelFile *fi
     if (error && error_size)
         error[0] = '\0';
     if (!out || !file) {
-        set_error(error, error_size, "facet_latent_network_load: %s is NULL",
-                  out ? "file" : "out");
+        facet_model_error(error, error_size, "facet_latent_network_load: %s is NULL",
+                          out ? "file" : "out");
         return -EINVAL;
     }
     *out = NULL;
@@ -306,28 +188,28 @@ int facet_latent_network_load(FacetLatentNetwork **out, const FacetModelFile *fi
     FacetLatentNetwork *net = calloc(1, sizeof(*net));
     if (!net || !(net->path = strdup(path))) {
         free(net);
-        set_error(error, error_size, "%s: out of memory", path);
+        facet_model_error(error, error_size, "%s: out of memory", path);
         return -ENOMEM;
     }
     int ret = -EBADMSG;
-    const char *arch = require_metadata(&l, "architecture");
+    const char *arch = facet_model_require_metadata(&l, "architecture");
     if (!arch)
         goto error;
     if (strcmp(arch, FACET_LATENT_ARCHITECTURE)) {
         char q[68];
-        quote_value(q, arch);
-        set_error(error, error_size, "%s: architecture '%s' is not %s", path, q,
-                  FACET_LATENT_ARCHITECTURE);
+        facet_model_quote_value(q, arch);
+        facet_model_error(error, error_size, "%s: architecture '%s' is not %s", path, q,
+                          FACET_LATENT_ARCHITECTURE);
         goto error;
     }
     /* The sampling conventions are part of the contract: a model trained
      * with others would run here and give wrong pictures. */
-    if ((ret = require_value(&l, "format_version", FACET_LATENT_FORMAT_VERSION)) < 0 ||
-        (ret = parse_model_id(&l, &net->model_id)) < 0 ||
+    if ((ret = facet_model_require_value(&l, "format_version", FACET_LATENT_FORMAT_VERSION)) < 0 ||
+        (ret = facet_model_parse_id(&l, &net->model_id)) < 0 ||
         (ret = parse_config(&l, &net->config)) < 0 || (ret = parse_scales(&l, &net->scales)) < 0 ||
-        (ret = require_value(&l, "grid_sample_mode", "bilinear")) < 0 ||
-        (ret = require_value(&l, "grid_sample_padding", "border")) < 0 ||
-        (ret = require_value(&l, "align_corners", "false")) < 0)
+        (ret = facet_model_require_value(&l, "grid_sample_mode", "bilinear")) < 0 ||
+        (ret = facet_model_require_value(&l, "grid_sample_padding", "border")) < 0 ||
+        (ret = facet_model_require_value(&l, "align_corners", "false")) < 0)
         goto error;
     net->size_multiple = 4 << (net->config.motion_levels - 1);
     /* the high-pass pools by up to highpass * 4 (r = 4); powers of two */
@@ -349,8 +231,8 @@ int facet_latent_network_open(FacetLatentNetwork **out, const char *path, char *
     if (out)
         *out = NULL;
     if (!out || !path) {
-        set_error(error, error_size, "facet_latent_network_open: %s is NULL",
-                  out ? "path" : "out");
+        facet_model_error(error, error_size, "facet_latent_network_open: %s is NULL",
+                          out ? "path" : "out");
         return -EINVAL;
     }
     FacetModelFile *file;
@@ -368,7 +250,7 @@ int facet_latent_network_open_memory(FacetLatentNetwork **out, const void *bytes
     if (out)
         *out = NULL;
     if (!out) {
-        set_error(error, error_size, "facet_latent_network_open_memory: out is NULL");
+        facet_model_error(error, error_size, "facet_latent_network_open_memory: out is NULL");
         return -EINVAL;
     }
     FacetModelFile *file;

@@ -3,41 +3,14 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "render/network.h"
 
+#include "render/model_metadata.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_error(char *error, size_t error_size, const char *format, ...)
-{
-    if (!error || error_size == 0)
-        return;
-    va_list args;
-    va_start(args, format);
-    vsnprintf(error, error_size, format, args);
-    va_end(args);
-}
-
-/* Metadata values are quoted in messages; keep them short and printable. */
-static void quote_value(char out[68], const char *value)
-{
-    size_t n = 0;
-    for (; value[n] && n < 64; n++) {
-        unsigned char ch = (unsigned char)value[n];
-        out[n] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-    }
-    if (value[n]) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
 
 int facet_network_size_supported(const FacetNetwork *net, int size)
 {
@@ -46,152 +19,52 @@ int facet_network_size_supported(const FacetNetwork *net, int size)
 
 /* ---- metadata ---------------------------------------------------------- */
 
-typedef struct Loader {
-    const FacetModelFile *file;
-    const char *path;
-    char *error;
-    size_t error_size;
-} Loader;
-
-static const char *require_metadata(const Loader *l, const char *key)
-{
-    const char *value = facet_model_file_metadata(l->file, key);
-    if (!value)
-        set_error(l->error, l->error_size, "%s: no metadata '%s' (not a Facet model file?)",
-                  l->path, key);
-    return value;
-}
-
-/* A decimal integer in [lo, hi], the whole string. */
-static int parse_int(const Loader *l, const char *key, const char *text, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < lo || v > hi) {
-        char q[68];
-        quote_value(q, text);
-        set_error(l->error, l->error_size, "%s: metadata '%s' is '%s', expected an integer in %d..%d",
-                  l->path, key, q, lo, hi);
-        return -EBADMSG;
-    }
-    *out = (int)v;
-    return 0;
-}
+typedef FacetModelLoader Loader;
 
 /* A finite positive number, the whole string. */
 static int parse_positive(const Loader *l, const char *key, float *out)
 {
-    const char *text = require_metadata(l, key);
+    const char *text = facet_model_require_metadata(l, key);
     if (!text)
         return -EBADMSG;
     char *end;
     float v = strtof(text, &end);
     if (end == text || *end || !isfinite(v) || !(v > 0.0f)) {
         char q[68];
-        quote_value(q, text);
-        set_error(l->error, l->error_size, "%s: metadata '%s' is '%s', expected a positive number",
-                  l->path, key, q);
+        facet_model_quote_value(q, text);
+        facet_model_error(l->error, l->error_size,
+                          "%s: metadata '%s' is '%s', expected a positive number", l->path, key, q);
         return -EBADMSG;
     }
     *out = v;
-    return 0;
-}
-
-static int parse_model_id(const Loader *l, uint32_t *out)
-{
-    const char *text = require_metadata(l, "model_id");
-    if (!text)
-        return -EBADMSG;
-    uint32_t v = 0;
-    size_t n = 0;
-    for (; text[n]; n++) {
-        char ch = text[n];
-        int digit = ch >= '0' && ch <= '9'   ? ch - '0'
-                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                             : -1;
-        if (digit < 0 || n >= 8)
-            break;
-        v = v << 4 | (uint32_t)digit;
-    }
-    if (n != 8 || text[n]) {
-        char q[68];
-        quote_value(q, text);
-        set_error(l->error, l->error_size, "%s: metadata 'model_id' is '%s', expected 8 hex digits",
-                  l->path, q);
-        return -EBADMSG;
-    }
-    *out = v;
-    return 0;
-}
-
-/* config.key as a list of 1..max_len (exact_len when > 0) channel counts. */
-static int config_list(const Loader *l, const cJSON *config, const char *key, int exact_len,
-                       int max_len, int *out, int *len)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(config, key);
-    int n = cJSON_IsArray(item) ? cJSON_GetArraySize(item) : -1;
-    if (n < 1 || n > max_len || (exact_len > 0 && n != exact_len))
-        goto bad;
-    for (int i = 0; i < n; i++) {
-        const cJSON *v = cJSON_GetArrayItem(item, i);
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-            v->valuedouble < 1 || v->valuedouble > FACET_NETWORK_MAX_CHANNELS)
-            goto bad;
-        out[i] = (int)v->valuedouble;
-    }
-    if (len)
-        *len = n;
-    return 0;
-bad:
-    if (exact_len > 0)
-        set_error(l->error, l->error_size,
-                  "%s: config '%s' must be a list of %d channel counts in 1..%d", l->path, key,
-                  exact_len, FACET_NETWORK_MAX_CHANNELS);
-    else
-        set_error(l->error, l->error_size,
-                  "%s: config '%s' must be a list of 1..%d channel counts in 1..%d", l->path,
-                  key, max_len, FACET_NETWORK_MAX_CHANNELS);
-    return -EBADMSG;
-}
-
-static int config_int(const Loader *l, const cJSON *config, const char *key, int lo, int hi,
-                      int *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
-        v->valuedouble > hi) {
-        set_error(l->error, l->error_size, "%s: config '%s' must be an integer in %d..%d",
-                  l->path, key, lo, hi);
-        return -EBADMSG;
-    }
-    *out = (int)v->valuedouble;
     return 0;
 }
 
 static int parse_config(const Loader *l, FacetNetworkConfig *c)
 {
-    const char *text = require_metadata(l, "config");
+    const char *text = facet_model_require_metadata(l, "config");
     if (!text)
         return -EBADMSG;
     cJSON *config = cJSON_Parse(text);
     if (!config || !cJSON_IsObject(config)) {
         cJSON_Delete(config);
-        set_error(l->error, l->error_size, "%s: metadata 'config' is not a JSON object", l->path);
+        facet_model_error(l->error, l->error_size,
+                          "%s: metadata 'config' is not a JSON object", l->path);
         return -EBADMSG;
     }
+    const int M = FACET_NETWORK_MAX_CHANNELS, L = FACET_HOURGLASS_MAX_LEVELS;
     int ret;
     memset(c, 0, sizeof(*c));
-    if ((ret = config_int(l, config, "num_kp", 1, FACET_NETWORK_MAX_KEYPOINTS, &c->num_kp)) < 0 ||
-        (ret = config_list(l, config, "kp_chs", 0, FACET_HOURGLASS_MAX_LEVELS, c->kp_chs,
-                           &c->kp_levels)) < 0 ||
-        (ret = config_list(l, config, "dm_chs", 0, FACET_HOURGLASS_MAX_LEVELS, c->dm_chs,
-                           &c->dm_levels)) < 0 ||
-        (ret = config_list(l, config, "enc_chs", 3, 3, c->enc_chs, NULL)) < 0 ||
-        (ret = config_list(l, config, "feat_chs", 3, 3, c->feat_chs, NULL)) < 0 ||
-        (ret = config_int(l, config, "num_res", 0, FACET_NETWORK_MAX_RES_BLOCKS, &c->num_res)) <
-            0) {
+    if ((ret = facet_model_config_int(l, config, "num_kp", 1, FACET_NETWORK_MAX_KEYPOINTS,
+                                      &c->num_kp)) < 0 ||
+        (ret = facet_model_config_list(l, config, "kp_chs", 0, L, M, c->kp_chs,
+                                       &c->kp_levels)) < 0 ||
+        (ret = facet_model_config_list(l, config, "dm_chs", 0, L, M, c->dm_chs,
+                                       &c->dm_levels)) < 0 ||
+        (ret = facet_model_config_list(l, config, "enc_chs", 3, 3, M, c->enc_chs, NULL)) < 0 ||
+        (ret = facet_model_config_list(l, config, "feat_chs", 3, 3, M, c->feat_chs, NULL)) < 0 ||
+        (ret = facet_model_config_int(l, config, "num_res", 0, FACET_NETWORK_MAX_RES_BLOCKS,
+                                      &c->num_res)) < 0) {
         cJSON_Delete(config);
         return ret;
     }
@@ -297,9 +170,10 @@ static int load_weights(FacetNetwork *net, const Loader *l)
         const char *name_i = facet_model_file_tensor_name(f, i);
         if (!expected_tensor(net, name_i)) {
             char q[68];
-            quote_value(q, name_i);
-            set_error(e, es, "%s: tensor '%s' is not part of the %s architecture with this config",
-                      l->path, q, FACET_NETWORK_ARCHITECTURE);
+            facet_model_quote_value(q, name_i);
+            facet_model_error(e, es,
+                              "%s: tensor '%s' is not part of the %s architecture with this config",
+                              l->path, q, FACET_NETWORK_ARCHITECTURE);
             return -EBADMSG;
         }
     }
@@ -312,12 +186,12 @@ int facet_network_load(FacetNetwork **out, const FacetModelFile *file, char *err
     if (error && error_size)
         error[0] = '\0';
     if (!out) {
-        set_error(error, error_size, "facet_network_load: out is NULL");
+        facet_model_error(error, error_size, "facet_network_load: out is NULL");
         return -EINVAL;
     }
     *out = NULL;
     if (!file) {
-        set_error(error, error_size, "facet_network_load: file is NULL");
+        facet_model_error(error, error_size, "facet_network_load: file is NULL");
         return -EINVAL;
     }
     const char *path = facet_model_file_path(file);
@@ -325,44 +199,44 @@ int facet_network_load(FacetNetwork **out, const FacetModelFile *file, char *err
     FacetNetwork *net = calloc(1, sizeof(*net));
     if (!net || !(net->path = strdup(path))) {
         free(net);
-        set_error(error, error_size, "%s: out of memory", path);
+        facet_model_error(error, error_size, "%s: out of memory", path);
         return -ENOMEM;
     }
     int ret = -EBADMSG;
     char q[68];
 
-    const char *arch = require_metadata(&l, "architecture");
+    const char *arch = facet_model_require_metadata(&l, "architecture");
     if (!arch)
         goto error;
     if (strcmp(arch, FACET_NETWORK_ARCHITECTURE)) {
-        quote_value(q, arch);
-        set_error(error, error_size, "%s: architecture '%s' is not %s", path, q,
-                  FACET_NETWORK_ARCHITECTURE);
+        facet_model_quote_value(q, arch);
+        facet_model_error(error, error_size, "%s: architecture '%s' is not %s", path, q,
+                          FACET_NETWORK_ARCHITECTURE);
         goto error;
     }
-    const char *version = require_metadata(&l, "format_version");
+    const char *version = facet_model_require_metadata(&l, "format_version");
     if (!version)
         goto error;
     if (strcmp(version, FACET_NETWORK_FORMAT_VERSION)) {
-        quote_value(q, version);
-        set_error(error, error_size, "%s: format_version '%s' is not supported (this build reads %s)",
-                  path, q, FACET_NETWORK_FORMAT_VERSION);
+        facet_model_quote_value(q, version);
+        facet_model_error(error, error_size,
+                          "%s: format_version '%s' is not supported (this build reads %s)",
+                          path, q, FACET_NETWORK_FORMAT_VERSION);
         goto error;
     }
     if ((ret = parse_config(&l, &net->config)) < 0)
         goto error;
     ret = -EBADMSG;
-    const char *k_text = require_metadata(&l, "num_keypoints");
     int k;
-    if (!k_text ||
-        parse_int(&l, "num_keypoints", k_text, 1, FACET_NETWORK_MAX_KEYPOINTS, &k) < 0)
+    if (facet_model_metadata_int(&l, "num_keypoints", 1, FACET_NETWORK_MAX_KEYPOINTS, &k) < 0)
         goto error;
     if (k != net->config.num_kp) {
-        set_error(error, error_size, "%s: metadata 'num_keypoints' is %d but config num_kp is %d",
-                  path, k, net->config.num_kp);
+        facet_model_error(error, error_size,
+                          "%s: metadata 'num_keypoints' is %d but config num_kp is %d",
+                          path, k, net->config.num_kp);
         goto error;
     }
-    if (parse_model_id(&l, &net->model_id) < 0 ||
+    if (facet_model_parse_id(&l, &net->model_id) < 0 ||
         parse_positive(&l, "heatmap_temperature", &net->heatmap_temperature) < 0 ||
         parse_positive(&l, "gaussian_variance", &net->gaussian_variance) < 0 ||
         parse_positive(&l, "jacobian_det_eps", &net->jacobian_det_eps) < 0)
@@ -372,13 +246,12 @@ int facet_network_load(FacetNetwork **out, const FacetModelFile *file, char *err
     int deepest = net->config.kp_levels > net->config.dm_levels ? net->config.kp_levels
                                                                 : net->config.dm_levels;
     net->size_multiple = 4 << (deepest - 1);
-    const char *s_text = require_metadata(&l, "model_size");
-    if (!s_text ||
-        parse_int(&l, "model_size", s_text, 1, FACET_NETWORK_MAX_SIZE, &net->size) < 0)
+    if (facet_model_metadata_int(&l, "model_size", 1, FACET_NETWORK_MAX_SIZE, &net->size) < 0)
         goto error;
     if (net->size % net->size_multiple) {
-        set_error(error, error_size, "%s: model_size %d is not a multiple of %d", path, net->size,
-                  net->size_multiple);
+        facet_model_error(error, error_size,
+                          "%s: model_size %d is not a multiple of %d",
+                          path, net->size, net->size_multiple);
         goto error;
     }
 
@@ -397,7 +270,8 @@ int facet_network_open(FacetNetwork **out, const char *path, char *error, size_t
     if (out)
         *out = NULL;
     if (!out || !path) {
-        set_error(error, error_size, "facet_network_open: %s is NULL", out ? "path" : "out");
+        facet_model_error(error, error_size,
+                          "facet_network_open: %s is NULL", out ? "path" : "out");
         return -EINVAL;
     }
     FacetModelFile *file;
@@ -415,7 +289,7 @@ int facet_network_open_memory(FacetNetwork **out, const void *bytes, size_t size
     if (out)
         *out = NULL;
     if (!out) {
-        set_error(error, error_size, "facet_network_open_memory: out is NULL");
+        facet_model_error(error, error_size, "facet_network_open_memory: out is NULL");
         return -EINVAL;
     }
     FacetModelFile *file;
