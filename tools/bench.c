@@ -2,8 +2,10 @@
 /*
  * `facet bench`: how fast Facet runs on this machine, and what it spends.
  *
- *   facet bench [--backend cpu|vulkan] [--device D] [--model PATH] [--size S]
- *               [--frames N] [--threads N] [--stream-size WxH] [--input CLIP]
+ *   facet bench [--mode keypoints] [--backend cpu|vulkan] [--device D]
+ *               [--model PATH] [--size S] [--frames N] [--threads N]
+ *               [--stream-size WxH] [--input CLIP]
+ *   facet bench --mode latent ...   the latent tier: bench_latent.c
  *
  * Three parts:
  *  - the network's stages at S x S, called directly (keypoint detector,
@@ -27,6 +29,8 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "bench_common.h"
+#include "bench_latent.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -47,15 +51,6 @@
 #include "render/thread_pool.h"
 #include "video_reader.h"
 
-/* Calls made before timing starts: first-touch page faults, lazily started
- * threads and cold caches belong to start-up, not to a frame. */
-#define WARMUP 5
-#define DEFAULT_FRAMES 250
-/* A real talking-head clip (a validation clip, never trained on), used when
- * it is there: beside the checkout, seen from the repository root. */
-#define DEFAULT_INPUT "../shared/data/train/LivePortrait__assets_examples_driving_d9.mp4"
-#define SYNTHETIC_FPS 25
-
 typedef struct BenchOptions {
     FacetRenderBackendKind backend; /* CPU or VULKAN */
     const char *device;      /* Vulkan device selector; NULL: the default */
@@ -66,69 +61,6 @@ typedef struct BenchOptions {
     int stream_width, stream_height; /* 0: S x S */
     const char *input;       /* NULL: DEFAULT_INPUT if present, else synthetic */
 } BenchOptions;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-/* ---- timing samples ------------------------------------------------------ */
-
-typedef struct Samples {
-    double *values;
-    int count, capacity;
-} Samples;
-
-typedef struct Summary {
-    int count;
-    double median, min, max, mean;
-} Summary;
-
-static int samples_init(Samples *s, int capacity)
-{
-    s->count = 0;
-    s->capacity = capacity;
-    s->values = malloc(sizeof(*s->values) * (size_t)(capacity > 0 ? capacity : 1));
-    return s->values ? 0 : -1;
-}
-
-static void samples_add(Samples *s, double value)
-{
-    if (s->count < s->capacity)
-        s->values[s->count++] = value;
-}
-
-static void samples_free(Samples *s)
-{
-    free(s->values);
-    memset(s, 0, sizeof(*s));
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts the samples in place. */
-static Summary samples_summary(Samples *s)
-{
-    Summary sum = { .count = s->count };
-    if (s->count == 0)
-        return sum;
-    qsort(s->values, (size_t)s->count, sizeof(*s->values), compare_doubles);
-    int n = s->count;
-    sum.median = n % 2 ? s->values[n / 2] : 0.5 * (s->values[n / 2 - 1] + s->values[n / 2]);
-    sum.min = s->values[0];
-    sum.max = s->values[n - 1];
-    double total = 0.0;
-    for (int i = 0; i < n; i++)
-        total += s->values[i];
-    sum.mean = total / n;
-    return sum;
-}
 
 /* ---- per-op times ------------------------------------------------------- */
 
@@ -226,113 +158,6 @@ static void stages_add_op_times(const Stages *st, OpTimes *ops)
     ops->frames++;
 }
 
-/* ---- input pictures ------------------------------------------------------ */
-
-/* Frames of a clip (looped when it is shorter than the run), or of a
- * synthetic scene when there is no clip. */
-typedef struct FrameSource {
-    const char *path;        /* NULL: synthetic */
-    VideoReader *reader;
-    int width, height, fps_num, fps_den;
-    long index;              /* frames handed out */
-    long clip_frames;        /* frames in one pass of the clip; 0 until known */
-} FrameSource;
-
-static int frame_source_open(FrameSource *src, const char *path, int width, int height)
-{
-    memset(src, 0, sizeof(*src));
-    src->path = path;
-    src->width = width;
-    src->height = height;
-    src->fps_num = SYNTHETIC_FPS;
-    src->fps_den = 1;
-    if (!path)
-        return 0;
-    src->reader = video_reader_open(path, width, height);
-    if (!src->reader)
-        return -1;
-    int w, h;
-    video_reader_format(src->reader, &w, &h, &src->fps_num, &src->fps_den);
-    return 0;
-}
-
-static void frame_source_close(FrameSource *src)
-{
-    video_reader_close(&src->reader);
-}
-
-/* A smooth background and a bright ellipse with some texture (a stand-in
- * for a head) that sways and nods, so that keypoints move and the intra
- * codec has edges to code. Frame t; 25 frames a second. */
-static int synthetic_picture(FacetPicture *picture, int width, int height, long t)
-{
-    int ret = facet_picture_alloc(picture, FACET_PIXEL_FORMAT_I420, width, height);
-    if (ret < 0)
-        return ret;
-    const double pi = 3.14159265358979323846;
-    /* Sway and nod at unrelated periods, so that no two keyframes repeat. */
-    double phase = 2.0 * pi * (double)t / 50.0, nod = 2.0 * pi * (double)t / 37.0;
-    double cx = 0.5 + 0.05 * sin(phase), cy = 0.48 + 0.03 * sin(nod);
-    double rx = 0.22, ry = 0.30;
-    int cw = (width + 1) / 2, ch = (height + 1) / 2;
-    for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-            double u = ((x + 0.5) / width - cx) / rx, v = ((y + 0.5) / height - cy) / ry;
-            double d = u * u + v * v;
-            double inside = fmin(fmax((1.0 - d) * 6.0, 0.0), 1.0);
-            double background = 50.0 + 90.0 * x / width + 10.0 * sin(0.2 * y);
-            double face = 165.0 + 25.0 * cos(6.0 * u + phase) * cos(5.0 * v);
-            double value = background + inside * (face - background);
-            picture->data[0][(ptrdiff_t)y * picture->stride[0] + x] = (uint8_t)lrint(value);
-        }
-    }
-    for (int y = 0; y < ch; y++) {
-        for (int x = 0; x < cw; x++) {
-            double u = ((2 * x + 1.0) / width - cx) / rx, v = ((2 * y + 1.0) / height - cy) / ry;
-            double inside = fmin(fmax((1.0 - (u * u + v * v)) * 6.0, 0.0), 1.0);
-            picture->data[1][(ptrdiff_t)y * picture->stride[1] + x] =
-                (uint8_t)lrint(120.0 - 12.0 * inside);
-            picture->data[2][(ptrdiff_t)y * picture->stride[2] + x] =
-                (uint8_t)lrint(130.0 + 22.0 * inside);
-        }
-    }
-    return 0;
-}
-
-/* The next frame into *picture (release with facet_picture_unref()). 0 or
- * -1 (printed). */
-static int frame_source_read(FrameSource *src, FacetPicture *picture)
-{
-    if (!src->path) {
-        if (synthetic_picture(picture, src->width, src->height, src->index) < 0) {
-            fprintf(stderr, "facet bench: out of memory\n");
-            return -1;
-        }
-        src->index++;
-        return 0;
-    }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int got = video_reader_read(src->reader, picture);
-        if (got < 0)
-            return -1;
-        if (got > 0) {
-            src->index++;
-            return 0;
-        }
-        if (src->index == 0)
-            break;
-        /* Shorter than the run: start the clip again. */
-        if (src->clip_frames == 0)
-            src->clip_frames = src->index;
-        video_reader_close(&src->reader);
-        src->reader = video_reader_open(src->path, src->width, src->height);
-        if (!src->reader)
-            return -1;
-    }
-    fprintf(stderr, "facet bench: %s has no video frames\n", src->path);
-    return -1;
-}
-
 /* ---- FLOPs ----------------------------------------------------------------- */
 
 /* 2 k^2 in out Ho Wo: a multiply and an add per weight and output pixel (the
@@ -425,9 +250,9 @@ static int run_stages(const BenchOptions *o, const FacetNetwork *net, int size, 
         if (ret < 0)
             goto failed;
         FacetKeypointSet detected;
-        double start = now_ms();
+        double start = bench_now_ms();
         ret = facet_keypoint_detector_run(st.detector, &rgb, &detected);
-        double elapsed = now_ms() - start;
+        double elapsed = bench_now_ms() - start;
         if (ret < 0)
             goto failed;
         if (i >= WARMUP)
@@ -444,9 +269,9 @@ static int run_stages(const BenchOptions *o, const FacetNetwork *net, int size, 
         ret = facet_frame_to_tensor(&converter, &pictures[i], &rgb);
         if (ret < 0)
             goto failed;
-        double start = now_ms();
+        double start = bench_now_ms();
         ret = facet_render_backend_set_reference(st.renderer, &rgb, &keypoints[i], NULL);
-        double elapsed = now_ms() - start;
+        double elapsed = bench_now_ms() - start;
         if (ret < 0)
             goto failed;
         if (i >= WARMUP)
@@ -460,9 +285,9 @@ static int run_stages(const BenchOptions *o, const FacetNetwork *net, int size, 
     if (ret < 0)
         goto failed;
     for (int i = 0; i < total; i++) {
-        double start = now_ms();
+        double start = bench_now_ms();
         ret = facet_render_backend_render(st.renderer, &keypoints[i], &rendered);
-        double elapsed = now_ms() - start;
+        double elapsed = bench_now_ms() - start;
         if (ret < 0)
             goto failed;
         if (i >= WARMUP) {
@@ -563,11 +388,11 @@ static int encode_stream(const BenchOptions *o, const char *model_path, FrameSou
             goto done;
         picture.pts = i;
         FacetPacket *packet = &r->packets[i];
-        double start = now_ms();
+        double start = bench_now_ms();
         ret = facet_encoder_send_frame(encoder, &picture);
         if (ret == 0)
             ret = facet_encoder_receive_packet(encoder, packet);
-        double elapsed = now_ms() - start;
+        double elapsed = bench_now_ms() - start;
         facet_picture_unref(&picture);
         if (ret < 0) {
             fprintf(stderr, "facet bench: encoding frame %ld failed: %s\n", i,
@@ -590,11 +415,11 @@ done:
 static int decode_packet(FacetDecoder *decoder, const FacetPacket *packet, double *elapsed)
 {
     FacetPicture picture;
-    double start = now_ms();
+    double start = bench_now_ms();
     int ret = facet_decoder_send_packet(decoder, packet);
     if (ret == 0)
         ret = facet_decoder_receive_frame(decoder, &picture);
-    *elapsed = now_ms() - start;
+    *elapsed = bench_now_ms() - start;
     if (ret == 0)
         facet_picture_unref(&picture);
     return ret;
@@ -645,27 +470,6 @@ done:
 
 /* ---- report --------------------------------------------------------------- */
 
-static void print_header(int with_flops)
-{
-    printf("  %-46s %8s %8s %8s", "", "median", "min", "max");
-    if (with_flops)
-        printf(" %8s %8s", "GFLOP", "GFLOP/s");
-    printf("\n");
-}
-
-static void print_row(const char *label, Samples *samples, double flops)
-{
-    Summary s = samples_summary(samples);
-    if (s.count == 0) {
-        printf("  %-46s %8s   (none after the warm-up; use more --frames)\n", label, "n/a");
-        return;
-    }
-    printf("  %-46s %8.2f %8.2f %8.2f", label, s.median, s.min, s.max);
-    if (flops > 0.0)
-        printf(" %8.3f %8.1f", flops * 1e-9, flops / (s.median * 1e-3) * 1e-9);
-    printf("\n");
-}
-
 static void print_bytes(const char *label, Samples *samples)
 {
     Summary s = samples_summary(samples);
@@ -685,6 +489,8 @@ static void usage(FILE *out)
             "usage: facet bench [options]\n"
             "  Times the network's stages and the whole encoder and decoder on this\n"
             "  machine, counts bytes per frame of a real encode and FLOPs per frame.\n"
+            "      --mode M             keypoints (default), or latent: the latent tier\n"
+            "                           (facet bench --mode latent --help)\n"
             "      --backend B          renderer back end: cpu (default) or vulkan (also\n"
             "                           the decoder's; prints per-op GPU times)\n"
             "      --device D           Vulkan device: index or piece of its name\n"
@@ -715,6 +521,7 @@ static int parse_int(const char *text, int min, int max, int *value)
 static int parse_options(int argc, char **argv, BenchOptions *o)
 {
     static const struct option options[] = {
+        { "mode", required_argument, NULL, 'M' },
         { "backend", required_argument, NULL, 'b' },
         { "device", required_argument, NULL, 'd' },
         { "model", required_argument, NULL, 'm' },
@@ -732,6 +539,14 @@ static int parse_options(int argc, char **argv, BenchOptions *o)
     int opt;
     while ((opt = getopt_long(argc, argv, "b:d:m:s:n:t:S:i:h", options, NULL)) != -1) {
         switch (opt) {
+        case 'M':
+            /* --mode latent went to bench_latent.c before this parse. */
+            if (strcmp(optarg, "keypoints") != 0) {
+                fprintf(stderr, "facet bench: --mode wants keypoints or latent, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'b':
             if (strcmp(optarg, "cpu") == 0) {
                 o->backend = FACET_RENDER_BACKEND_CPU;
@@ -927,8 +742,21 @@ static int run_bench(Bench *b)
     return 0;
 }
 
+/* 1 when the arguments ask for --mode latent. */
+static int latent_mode(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if ((strcmp(argv[i], "--mode") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "latent") == 0) ||
+            strcmp(argv[i], "--mode=latent") == 0)
+            return 1;
+    return 0;
+}
+
 int facet_command_bench(int argc, char **argv)
 {
+    if (latent_mode(argc, argv))
+        return facet_command_bench_latent(argc, argv);
     BenchOptions o;
     int parsed = parse_options(argc, argv, &o);
     if (parsed != 0)

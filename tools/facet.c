@@ -87,6 +87,9 @@ static void usage(FILE *out)
             "              [--frames N] [--threads N] [--stream-size WxH] [--input CLIP]\n"
             "      speed of the network, encoder and decoder on this machine,\n"
             "      bytes per frame and FLOPs per frame (facet bench --help)\n"
+            "  facet bench --mode latent [--backend cpu|vulkan] [--size S] [--scale R] ...\n"
+            "      speed of the latent tier's decoder: AV1, network, whole decoder\n"
+            "      (facet bench --mode latent --help)\n"
             "  facet --version\n");
 }
 
