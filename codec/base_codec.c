@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The latent tier's low-resolution AV1 stream; see base_codec.h. */
+/* The latent tier's low-resolution stream decoder (libavcodec); see
+ * base_codec.h. The encoders are in base_encoder*.c. */
 #include "codec/base_codec.h"
 
 #include <limits.h>
@@ -7,142 +8,10 @@
 #include <string.h>
 
 #include <libavcodec/avcodec.h>
-#include <libavutil/dict.h>
 #include <libavutil/frame.h>
 
+#include "codec/bitstream.h"
 #include "codec/intra_common.h"
-
-struct FacetBaseEncoder {
-    AVCodecContext *ctx;
-    AVFrame *frame;
-    AVPacket *packet;
-    int64_t next_pts;
-};
-
-int facet_base_encoder_open(FacetBaseEncoder **out, int width, int height, int fps_num,
-                            int fps_den, int bitrate, int threads, const FacetLogger *logger)
-{
-    *out = NULL;
-    if (width < 16 || height < 16 || bitrate < 1000 || fps_num < 1 || fps_den < 1)
-        return FACET_ERR(EINVAL);
-    const AVCodec *codec = avcodec_find_encoder_by_name("libaom-av1");
-    if (!codec) {
-        facet_log(logger, "this FFmpeg has no libaom-av1 encoder for the latent tier");
-        return FACET_ERR(ENOSYS);
-    }
-    FacetBaseEncoder *enc = calloc(1, sizeof(*enc));
-    if (!enc)
-        return FACET_ERR(ENOMEM);
-    enc->frame = av_frame_alloc();
-    enc->packet = av_packet_alloc();
-    enc->ctx = avcodec_alloc_context3(codec);
-    int ret = FACET_ERR(ENOMEM);
-    if (!enc->frame || !enc->packet || !enc->ctx)
-        goto error;
-    AVCodecContext *ctx = enc->ctx;
-    ctx->width = width;
-    ctx->height = height;
-    ctx->pix_fmt = AV_PIX_FMT_YUV420P;
-    ctx->time_base = (AVRational){ fps_den, fps_num };
-    ctx->framerate = (AVRational){ fps_num, fps_den };
-    ctx->color_range = AVCOL_RANGE_MPEG;
-    ctx->colorspace = AVCOL_SPC_SMPTE170M;
-    ctx->color_primaries = AVCOL_PRI_SMPTE170M;
-    ctx->color_trc = AVCOL_TRC_SMPTE170M;
-    ctx->thread_count = facet_intra_resolve_threads(threads);
-    ctx->max_b_frames = 0;
-    /* Keyframes only at the start and on request. */
-    ctx->gop_size = INT_MAX / 2;
-    ctx->keyint_min = INT_MAX / 2;
-    /* rc_min_rate == rc_max_rate == bit_rate: libaomenc's CBR. */
-    ctx->bit_rate = bitrate;
-    ctx->rc_min_rate = bitrate;
-    ctx->rc_max_rate = bitrate;
-    ctx->rc_buffer_size = bitrate; /* one second */
-    AVDictionary *options = NULL;
-    av_dict_set(&options, "usage", "realtime", 0);
-    av_dict_set_int(&options, "cpu-used", 8, 0);
-    av_dict_set_int(&options, "lag-in-frames", 0, 0);
-    av_dict_set_int(&options, "row-mt", 1, 0);
-    av_dict_set_int(&options, "aq-mode", 0, 0);
-    ret = avcodec_open2(ctx, codec, &options);
-    av_dict_free(&options);
-    if (ret < 0) {
-        facet_log(logger, "libaom-av1 refused the latent tier's settings (%dx%d, %d bit/s)",
-                  width, height, bitrate);
-        ret = facet_intra_error_from_av(ret, FACET_ERR(ENOSYS));
-        goto error;
-    }
-    enc->frame->format = AV_PIX_FMT_YUV420P;
-    enc->frame->width = width;
-    enc->frame->height = height;
-    *out = enc;
-    return 0;
-error:
-    facet_base_encoder_close(&enc);
-    return ret;
-}
-
-int facet_base_encode(FacetBaseEncoder *enc, const FacetPicture *i420, int keyframe,
-                      uint8_t **data, size_t *size, int *is_keyframe)
-{
-    *data = NULL;
-    *size = 0;
-    AVFrame *frame = enc->frame;
-    for (int i = 0; i < 3; i++) {
-        frame->data[i] = i420->data[i];
-        frame->linesize[i] = (int)i420->stride[i];
-    }
-    frame->pts = enc->next_pts++;
-    frame->pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-    int ret = avcodec_send_frame(enc->ctx, frame);
-    if (ret < 0)
-        return facet_intra_error_from_av(ret, FACET_ERR(EIO));
-    /* lag-in-frames 0: the temporal unit comes out of this call. Several
-     * packets are joined (there is normally one). */
-    uint8_t *out = NULL;
-    size_t out_size = 0;
-    int key = 0;
-    for (;;) {
-        ret = avcodec_receive_packet(enc->ctx, enc->packet);
-        if (ret == AVERROR(EAGAIN))
-            break;
-        if (ret < 0) {
-            free(out);
-            return facet_intra_error_from_av(ret, FACET_ERR(EIO));
-        }
-        uint8_t *grown = realloc(out, out_size + (size_t)enc->packet->size);
-        if (!grown) {
-            free(out);
-            av_packet_unref(enc->packet);
-            return FACET_ERR(ENOMEM);
-        }
-        out = grown;
-        memcpy(out + out_size, enc->packet->data, (size_t)enc->packet->size);
-        out_size += (size_t)enc->packet->size;
-        key |= (enc->packet->flags & AV_PKT_FLAG_KEY) != 0;
-        av_packet_unref(enc->packet);
-    }
-    if (out_size == 0) {
-        free(out);
-        return FACET_ERR(EIO);
-    }
-    *data = out;
-    *size = out_size;
-    *is_keyframe = key;
-    return 0;
-}
-
-void facet_base_encoder_close(FacetBaseEncoder **enc)
-{
-    if (!enc || !*enc)
-        return;
-    avcodec_free_context(&(*enc)->ctx);
-    av_frame_free(&(*enc)->frame);
-    av_packet_free(&(*enc)->packet);
-    free(*enc);
-    *enc = NULL;
-}
 
 struct FacetBaseDecoder {
     const AVCodec *codec;
@@ -150,6 +19,7 @@ struct FacetBaseDecoder {
     AVPacket *packet;
     AVFrame *frame;
     int threads;
+    int codec_id;               /* FACET_BASE_ID_* */
 };
 
 static int base_decoder_context_open(FacetBaseDecoder *dec)
@@ -173,24 +43,37 @@ static int base_decoder_context_open(FacetBaseDecoder *dec)
     return 0;
 }
 
-int facet_base_decoder_open(FacetBaseDecoder **out, int threads, const FacetLogger *logger)
+int facet_base_decoder_open(FacetBaseDecoder **out, int codec_id, int threads,
+                            const FacetLogger *logger)
 {
     *out = NULL;
-    static const char *const names[] = { "libdav1d", "av1", "libaom-av1" };
+    /* AV1: libdav1d first (the fastest here), then what else this FFmpeg
+     * has. VP8: FFmpeg's own decoder, always built, then libvpx's. */
+    static const char *const av1_names[] = { "libdav1d", "av1", "libaom-av1", NULL };
+    static const char *const vp8_names[] = { "vp8", "libvpx", NULL };
+    const char *const *names = codec_id == FACET_BASE_ID_AV1   ? av1_names
+                               : codec_id == FACET_BASE_ID_VP8 ? vp8_names
+                                                               : NULL;
+    if (!names) {
+        facet_log(logger, "the latent tier has no base codec %d (1: AV1, 2: VP8)", codec_id);
+        return FACET_ERR(EINVAL);
+    }
     const AVCodec *codec = NULL;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !codec; i++)
+    for (size_t i = 0; names[i] && !codec; i++)
         codec = avcodec_find_decoder_by_name(names[i]);
     if (!codec) {
-        facet_log(logger, "this FFmpeg has no AV1 decoder for the latent tier");
+        facet_log(logger, "this FFmpeg has no %s decoder for the latent tier",
+                  codec_id == FACET_BASE_ID_AV1 ? "AV1" : "VP8");
         return FACET_ERR(ENOSYS);
     }
-    if (strcmp(codec->name, "libdav1d"))
+    if (codec_id == FACET_BASE_ID_AV1 && strcmp(codec->name, "libdav1d"))
         facet_log(logger, "no libdav1d in this FFmpeg: the latent tier's AV1 stream is decoded "
                   "by %s", codec->name);
     FacetBaseDecoder *dec = calloc(1, sizeof(*dec));
     if (!dec)
         return FACET_ERR(ENOMEM);
     dec->codec = codec;
+    dec->codec_id = codec_id;
     dec->threads = facet_intra_resolve_threads(threads);
     dec->packet = av_packet_alloc();
     dec->frame = av_frame_alloc();
@@ -245,6 +128,11 @@ void facet_base_decoder_reset(FacetBaseDecoder *dec)
 {
     if (dec && dec->ctx)
         avcodec_flush_buffers(dec->ctx);
+}
+
+int facet_base_decoder_codec(const FacetBaseDecoder *dec)
+{
+    return dec ? dec->codec_id : 0;
 }
 
 const char *facet_base_decoder_name(const FacetBaseDecoder *dec)

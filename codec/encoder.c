@@ -98,12 +98,12 @@ static int validate_settings(const FacetEncoderSettings *s)
     if (s->mode != FACET_STREAM_MODE_INTRA_ONLY && s->mode != FACET_STREAM_MODE_KEYPOINTS &&
         s->mode != FACET_STREAM_MODE_LATENT)
         return FACET_ERR(EINVAL);
+    /* The latent tier checks its bitrate and base codec itself, saying
+     * what it wants (facet_latent_encoder_open()). */
     if (s->mode == FACET_STREAM_MODE_LATENT &&
-        (s->bitrate < 1000 || s->bitrate > 100000000 ||
-         (s->scale != 0 && s->scale != 2 && s->scale != 4) ||
+        ((s->scale != 0 && s->scale != 2 && s->scale != 4) ||
          !isfinite(s->reference_interval) || s->reference_interval <= 0.0 ||
-         s->reference_interval > 3600.0 ||
-         (s->base_codec != FACET_BASE_CODEC_AV1 && s->base_codec != FACET_BASE_CODEC_VP8)))
+         s->reference_interval > 3600.0))
         return FACET_ERR(EINVAL);
     return 0;
 }
@@ -456,6 +456,18 @@ int facet_encoder_request_reference(FacetEncoder *encoder)
         return facet_encoder_request_keyframe(encoder);
     facet_latent_encoder_request_reference(encoder->latent);
     return 0;
+}
+
+int facet_encoder_set_bitrate(FacetEncoder *encoder, int bitrate)
+{
+    if (!encoder)
+        return FACET_ERR(EINVAL);
+    if (!encoder->latent)
+        return FACET_ERR(ENOTSUP);
+    int ret = facet_latent_encoder_set_bitrate(encoder->latent, bitrate);
+    if (ret == 0)
+        encoder->settings.bitrate = bitrate;
+    return ret;
 }
 
 int facet_encoder_request_keyframe(FacetEncoder *encoder)

@@ -33,8 +33,9 @@ int facet_latent_auto_scale(int bitrate, int width, int height);
 typedef struct FacetLatentEncoder FacetLatentEncoder;
 
 /* Opens the latent half of an encoder from validated settings. 0,
- * -EINVAL (a scale the model lacks, a size the tier cannot code), -ENOENT
- * / -EBADMSG (model file), -ENOSYS (no libaom-av1), -ENOMEM. */
+ * -EINVAL (a scale the model lacks, a size the tier cannot code, a bitrate
+ * or base codec out of range: logged), -ENOENT / -EBADMSG (model file),
+ * -ENOSYS (the base codec refused its settings), -ENOMEM. */
 int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettings *settings,
                               const FacetLogger *logger);
 /* One I420 frame of the stream size in, one or two packets out: the
@@ -44,6 +45,10 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
                         int *count);
 void facet_latent_encoder_request_keyframe(FacetLatentEncoder *enc);
 void facet_latent_encoder_request_reference(FacetLatentEncoder *enc);
+/* A new target rate (bit/s, FACET_LATENT_MIN_BITRATE..MAX) from the next
+ * frame on, without a keyframe or a reference; the scale r stays. 0 or
+ * FACET_ERR(EINVAL), logged. */
+int facet_latent_encoder_set_bitrate(FacetLatentEncoder *enc, int bitrate);
 void facet_latent_encoder_close(FacetLatentEncoder **enc);
 
 typedef struct FacetLatentDecoder FacetLatentDecoder;

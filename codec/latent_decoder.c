@@ -202,7 +202,8 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
     }
     if (!dec->pool && (ret = facet_thread_pool_create(&dec->pool, dec->threads)) < 0)
         return ret;
-    if (!dec->base && (ret = facet_base_decoder_open(&dec->base, dec->threads, &dec->logger)) < 0)
+    if (!dec->base && (ret = facet_base_decoder_open(&dec->base, seq->base_codec, dec->threads,
+                                                      &dec->logger)) < 0)
         return ret;
     if (!dec->renderer) {
         FacetRenderBackendSettings rs = {

@@ -2,11 +2,11 @@
 /*
  * The latent tier's encoder: the frame padded to the work size (sides
  * multiples of 32, codec/latent_work.c) -> area downscale by r -> one
- * realtime AV1 stream at the target rate less the references' average
- * share; references (the frame at the work size, intra coded) at the
- * start, on request and every reference_interval seconds, cut into
- * fragments that ride on the following frames at a bounded share of the
- * rate. docs/latent-tier.md.
+ * realtime AV1 or VP8 stream; references (the frame at the work size,
+ * intra coded) at the start, on request and every reference_interval
+ * seconds, cut into fragments that ride on the following frames at a
+ * bounded share of the rate. One budget covers both (latent_rate.c).
+ * docs/latent-tier.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "codec/latent.h"
@@ -19,18 +19,13 @@
 #include <unistd.h>
 
 #include "codec/base_codec.h"
+#include "codec/latent_rate.h"
 #include "render/latent_network.h"
 
 #ifndef FACET_DEFAULT_LATENT_MODEL_FILE
 #error "the build must define FACET_DEFAULT_LATENT_MODEL_FILE"
 #endif
 
-/* Reference fragments may use this share of the target rate on top of
- * the low-resolution stream while a reference is in flight. */
-#define REFERENCE_BURST_SHARE 0.5
-#define BASE_OVERSHOOT_CORRECTION 0.83
-/* The low-resolution stream gets at least this share of the target. */
-#define BASE_MIN_SHARE 0.5
 
 const char *facet_default_latent_model_path(void)
 {
@@ -64,7 +59,9 @@ struct FacetLatentEncoder {
     FacetLogger logger;
     FacetSequenceHeader sequence;
     int work_w, work_h, low_w, low_h, r;
-    int bitrate, threads, quality;
+    int threads, quality;
+    uint8_t base_codec;                 /* FACET_BASE_ID_* */
+    FacetLatentRate rate;
     double frame_seconds;
     uint32_t reference_period;          /* frames */
     FacetIntraEncoder *intra;
@@ -79,7 +76,6 @@ struct FacetLatentEncoder {
     uint32_t reference_size;
     uint8_t reference_codec;
     int fragment_count, next_fragment;
-    double credit;                      /* bytes the fragments may still use */
 };
 
 static int scale_picture(struct SwsContext **ctx, const FacetPicture *src, FacetPicture *dst)
@@ -110,6 +106,16 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     if (s->base_codec == FACET_BASE_CODEC_VP8) {
         facet_log(logger, "the latent tier's VP8 base is not supported yet: use AV1");
         return FACET_ERR(ENOSYS);
+    }
+    if (s->base_codec != FACET_BASE_CODEC_AV1) {
+        facet_log(logger, "the latent tier has no base codec %d (FACET_BASE_CODEC_AV1 or "
+                  "FACET_BASE_CODEC_VP8)", (int)s->base_codec);
+        return FACET_ERR(EINVAL);
+    }
+    if (s->bitrate < FACET_LATENT_MIN_BITRATE || s->bitrate > FACET_LATENT_MAX_BITRATE) {
+        facet_log(logger, "the latent tier's bitrate is %d..%d bit/s, not %d",
+                  FACET_LATENT_MIN_BITRATE, FACET_LATENT_MAX_BITRATE, s->bitrate);
+        return FACET_ERR(EINVAL);
     }
     char *path = NULL;
     int ret = facet_latent_model_path_resolve(s->latent_model_path, &path);
@@ -146,10 +152,11 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     enc->work_h = facet_latent_work_side(s->height);
     enc->low_w = enc->work_w / enc->r;
     enc->low_h = enc->work_h / enc->r;
-    enc->bitrate = s->bitrate;
     enc->threads = s->threads;
     enc->quality = s->keyframe_quality;
     enc->frame_seconds = (double)s->fps_den / (double)s->fps_num;
+    enc->base_codec = FACET_BASE_ID_AV1;
+    facet_latent_rate_init(&enc->rate, s->bitrate, enc->frame_seconds);
     double period = round(s->reference_interval / enc->frame_seconds);
     enc->reference_period = period < 1.0 ? 1 : period > 1e9 ? 1000000000u : (uint32_t)period;
     enc->sequence = (FacetSequenceHeader){
@@ -162,7 +169,7 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
         .fps_den = (uint32_t)s->fps_den,
         .mode = FACET_MODE_ID_LATENT,
         .scale = (uint8_t)enc->r,
-        .base_codec = FACET_BASE_ID_AV1,
+        .base_codec = enc->base_codec,
     };
     enc->keyframe_id = UINT16_MAX;
     enc->reference_id = UINT16_MAX;
@@ -203,10 +210,10 @@ static int start_reference(FacetLatentEncoder *enc, const FacetPicture *work)
     enc->reference_size = (uint32_t)size;
     enc->reference_codec = facet_intra_encoder_codec(enc->intra) == FACET_INTRA_CODEC_AV1
                                ? FACET_INTRA_ID_AV1 : FACET_INTRA_ID_JPEG;
-    /* Fragments of about a quarter second of the burst share, at least
-     * 128 bytes (headers stay small beside them), at most 255 of them. */
-    double burst = REFERENCE_BURST_SHARE * enc->bitrate / 8.0;
-    size_t chunk = (size_t)(burst / 4.0);
+    /* Fragments of about a quarter second of the fragments' share, at
+     * least 128 bytes (headers stay small beside them), at most 255. */
+    double share = FACET_LATENT_REFERENCE_SHARE * enc->rate.bitrate / 8.0;
+    size_t chunk = (size_t)(share / 4.0);
     if (chunk < 128)
         chunk = 128;
     if (chunk > FACET_MAX_REFERENCE_FRAGMENT)
@@ -251,7 +258,7 @@ static int next_fragment(FacetLatentEncoder *enc, uint32_t frame_number, int64_t
         return ret;
     }
     set_packet(packet, frame_number, pts, 0, &writer, data);
-    enc->credit -= (double)writer.pos;
+    facet_latent_rate_fragment_sent(&enc->rate, writer.pos);
     if (++enc->next_fragment == enc->fragment_count) {
         free(enc->reference);
         enc->reference = NULL;
@@ -261,23 +268,11 @@ static int next_fragment(FacetLatentEncoder *enc, uint32_t frame_number, int64_t
 
 static int open_base(FacetLatentEncoder *enc)
 {
-    /* The references' average share comes off the target. */
-    double reference_rate = enc->reference_size * 8.0 /
-                            (enc->reference_period * enc->frame_seconds);
-    /* And the latent frame packets' own headers (about 6 bytes each). */
-    double header_rate = 6.0 * 8.0 / enc->frame_seconds;
-    double target = enc->bitrate - reference_rate - header_rate;
-    /* libaom's realtime CBR overshoots on these small pictures: measured
-     * +16 % at 64x64 and +24 % at 128x128 over the packaged clip's 8 s
-     * (256x256 at 10 and 20 kbit/s, keyframe excluded); aim below. */
-    target *= BASE_OVERSHOOT_CORRECTION;
-    if (target < BASE_MIN_SHARE * enc->bitrate)
-        target = BASE_MIN_SHARE * enc->bitrate;
-    if (target < 1000)
-        target = 1000;
-    return facet_base_encoder_open(&enc->base, enc->low_w, enc->low_h,
+    double target = facet_latent_rate_base_target(&enc->rate, enc->reference != NULL);
+    return facet_base_encoder_open(&enc->base, enc->base_codec, enc->low_w, enc->low_h,
                                    (int)enc->sequence.fps_num, (int)enc->sequence.fps_den,
-                                   (int)target, enc->threads, &enc->logger);
+                                   target < 1000.0 ? 1000 : (int)target, enc->threads,
+                                   &enc->logger);
 }
 
 int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
@@ -300,9 +295,13 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
     uint8_t *unit = NULL;
     size_t unit_size = 0;
     int keyframe = 0;
-    if (ret == 0)
+    if (ret == 0) {
+        facet_base_encoder_set_rate(
+            enc->base, facet_latent_rate_base_target(&enc->rate, enc->reference != NULL),
+            facet_latent_rate_min_quantizer(&enc->rate));
         ret = facet_base_encode(enc->base, &enc->low, !enc->started || enc->keyframe_requested,
                                 &unit, &unit_size, &keyframe);
+    }
     if (ret < 0)
         return ret;
     if (unit_size > FACET_MAX_BASE_PAYLOAD) {
@@ -331,6 +330,7 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
     }
     set_packet(&packets[0], frame_number, pts, keyframe ? FACET_PACKET_FLAG_KEYFRAME : 0,
                &writer, data);
+    facet_latent_rate_frame_sent(&enc->rate, writer.pos, unit_size, keyframe);
     *count = 1;
     enc->keyframe_id = keyframe_id;
     enc->started = 1;
@@ -339,10 +339,10 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
     enc->frames_since_reference++;
 
     if (enc->reference) {
-        enc->credit += REFERENCE_BURST_SHARE * enc->bitrate / 8.0 * enc->frame_seconds;
         size_t size = facet_reference_fragment_size(enc->reference_size, enc->fragment_count,
                                                     enc->next_fragment);
-        if (enc->credit >= (double)size) {
+        if (facet_latent_rate_fragment_fits(&enc->rate,
+                                            facet_reference_packet_size_bound(size))) {
             ret = next_fragment(enc, frame_number, pts, &packets[1]);
             if (ret < 0) {
                 facet_packet_unref(&packets[0]);
@@ -352,7 +352,7 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
             *count = 2;
         }
     } else {
-        enc->credit = 0.0;
+        facet_latent_rate_no_reference(&enc->rate);
     }
     return 0;
 }
@@ -365,6 +365,17 @@ void facet_latent_encoder_request_keyframe(FacetLatentEncoder *enc)
 void facet_latent_encoder_request_reference(FacetLatentEncoder *enc)
 {
     enc->reference_requested = 1;
+}
+
+int facet_latent_encoder_set_bitrate(FacetLatentEncoder *enc, int bitrate)
+{
+    if (bitrate < FACET_LATENT_MIN_BITRATE || bitrate > FACET_LATENT_MAX_BITRATE) {
+        facet_log(&enc->logger, "the latent tier's bitrate is %d..%d bit/s, not %d",
+                  FACET_LATENT_MIN_BITRATE, FACET_LATENT_MAX_BITRATE, bitrate);
+        return FACET_ERR(EINVAL);
+    }
+    facet_latent_rate_set_bitrate(&enc->rate, bitrate);
+    return 0;
 }
 
 void facet_latent_encoder_close(FacetLatentEncoder **enc)

@@ -234,7 +234,7 @@ static int time_stages(const LatentOptions *o, const FacetLatentNetwork *net, Ru
     int status = -1, ret;
     FacetRenderBackendSettings rs = { .kind = o->backend, .device = o->device, .log = log_quiet };
     if ((ret = facet_thread_pool_create(&pool, o->threads)) < 0 ||
-        (ret = facet_base_decoder_open(&base, o->threads, &logger)) < 0)
+        (ret = facet_base_decoder_open(&base, FACET_BASE_ID_AV1, o->threads, &logger)) < 0)
         goto failed;
     rs.pool = pool;
     if ((ret = facet_latent_backend_open(&backend, net, &rs)) < 0)

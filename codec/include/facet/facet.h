@@ -280,8 +280,12 @@ typedef struct FacetEncoderSettings {
      * apply to the references, keyframe_interval and model_path are not
      * used. */
     FacetStreamMode mode;
-    /* Latent tier: target rate in bit/s, references included.
-     * 1000..100000000. Default 20000. */
+    /* Latent tier: target rate in bit/s, references included,
+     * FACET_LATENT_MIN_BITRATE..FACET_LATENT_MAX_BITRATE (others: opening
+     * answers FACET_ERR(EINVAL) and says why). Held within 10 % over every
+     * 5 s, no second above about 1.5x (docs/latent-tier.md, "Rate control",
+     * which also says below which rate a picture size cannot go). Change it
+     * while encoding with facet_encoder_set_bitrate(). Default 20000. */
     int bitrate;
     /* Latent tier: the low-resolution stream's scale r per side: 2, 4, or
      * 0 (auto: 2 when bitrate / (width * height) >= 0.25 bit/s per pixel,
@@ -297,9 +301,14 @@ typedef struct FacetEncoderSettings {
     const char *latent_model_path;
     /* Latent tier: the low-resolution stream's codec. Default
      * FACET_BASE_CODEC_AV1; FACET_BASE_CODEC_VP8 is not supported yet:
-     * opening answers FACET_ERR(ENOSYS) and says so. */
+     * opening answers FACET_ERR(ENOSYS) and says so. Any other value:
+     * FACET_ERR(EINVAL), said. */
     FacetBaseCodec base_codec;
 } FacetEncoderSettings;
+
+/* Bounds of FacetEncoderSettings.bitrate and facet_encoder_set_bitrate(). */
+#define FACET_LATENT_MIN_BITRATE 1000
+#define FACET_LATENT_MAX_BITRATE 100000000
 
 typedef struct FacetEncoder FacetEncoder;
 
@@ -337,6 +346,15 @@ FACET_API int facet_encoder_request_keyframe(FacetEncoder *encoder);
  * none, or the picture changed); its fragments follow over the next
  * frames. Other modes: the same as facet_encoder_request_keyframe(). */
 FACET_API int facet_encoder_request_reference(FacetEncoder *encoder);
+
+/* Latent tier: a new target rate in bit/s
+ * (FACET_LATENT_MIN_BITRATE..FACET_LATENT_MAX_BITRATE) for the frames sent
+ * from now on, with no keyframe and no new reference: the rate control
+ * takes it from the next frame, and the stream is at the new rate within
+ * about a second (docs/latent-tier.md). The scale r chosen at open stays.
+ * Returns 0, FACET_ERR(EINVAL) (NULL, or out of range: logged) or
+ * FACET_ERR(ENOTSUP) in the other modes, which have no rate control. */
+FACET_API int facet_encoder_set_bitrate(FacetEncoder *encoder, int bitrate);
 
 /* Closes an encoder, frees everything it owns and sets *encoder to NULL.
  * Safe with NULL or *encoder == NULL. */
