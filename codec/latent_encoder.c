@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "codec/base_codec.h"
+#include "codec/latent_drift.h"
 #include "codec/latent_rate.h"
 #include "render/latent_network.h"
 
@@ -71,6 +72,9 @@ struct FacetLatentEncoder {
     uint16_t keyframe_id, reference_id; /* of the last ones sent */
     int started, keyframe_requested, reference_requested;
     uint32_t frames_since_reference;
+    uint32_t drift_spacing;             /* frames: no drift reference sooner */
+    uint32_t flight_frames;             /* the last reference took this long */
+    FacetLatentDrift drift;
     /* The reference in flight. */
     uint8_t *reference;
     uint32_t reference_size;
@@ -159,6 +163,7 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     facet_latent_rate_init(&enc->rate, s->bitrate, enc->frame_seconds);
     double period = round(s->reference_interval / enc->frame_seconds);
     enc->reference_period = period < 1.0 ? 1 : period > 1e9 ? 1000000000u : (uint32_t)period;
+    enc->drift_spacing = (uint32_t)ceil(FACET_LATENT_DRIFT_MIN_SECONDS / enc->frame_seconds);
     enc->sequence = (FacetSequenceHeader){
         .version_major = FACET_BITSTREAM_VERSION_MAJOR,
         .version_minor = FACET_BITSTREAM_VERSION_MINOR,
@@ -182,6 +187,8 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     ret = facet_picture_alloc(&enc->work, FACET_PIXEL_FORMAT_I420, enc->work_w, enc->work_h);
     if (ret == 0)
         ret = facet_picture_alloc(&enc->low, FACET_PIXEL_FORMAT_I420, enc->low_w, enc->low_h);
+    if (ret == 0)
+        ret = facet_latent_drift_init(&enc->drift, enc->work_w, enc->work_h);
     if (ret < 0)
         goto error;
     *out = enc;
@@ -225,6 +232,7 @@ static int start_reference(FacetLatentEncoder *enc, const FacetPicture *work)
     enc->next_fragment = 0;
     enc->reference_id++;
     enc->frames_since_reference = 0;
+    facet_latent_drift_set_reference(&enc->drift, work);
     enc->reference_requested = 0;
     return 0;
 }
@@ -260,6 +268,7 @@ static int next_fragment(FacetLatentEncoder *enc, uint32_t frame_number, int64_t
     set_packet(packet, frame_number, pts, 0, &writer, data);
     facet_latent_rate_fragment_sent(&enc->rate, writer.pos);
     if (++enc->next_fragment == enc->fragment_count) {
+        enc->flight_frames = enc->frames_since_reference;
         free(enc->reference);
         enc->reference = NULL;
     }
@@ -285,7 +294,18 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
         ret = facet_latent_pad_to_work(i420, &enc->work);
         work = &enc->work;
     }
-    if (ret == 0 && (!enc->started || enc->reference_requested ||
+    /* Drift: the picture left the last reference behind (a cut, a change
+     * of light, the camera moved). Not while a reference is in flight, nor
+     * sooner than the minimum spacing or twice the last reference's flight
+     * after it started: drift references then take at most about a
+     * quarter of the rate (one in flight takes half), and cannot fire
+     * every frame. */
+    uint32_t spacing = enc->drift_spacing > 2 * enc->flight_frames ? enc->drift_spacing
+                                                                    : 2 * enc->flight_frames;
+    int drifted = ret == 0 && enc->started && !enc->reference &&
+                  enc->frames_since_reference >= spacing &&
+                  facet_latent_drifted(&enc->drift, work);
+    if (ret == 0 && (!enc->started || enc->reference_requested || drifted ||
                      enc->frames_since_reference >= enc->reference_period))
         ret = start_reference(enc, work);
     if (ret == 0 && !enc->base)
@@ -388,6 +408,7 @@ void facet_latent_encoder_close(FacetLatentEncoder **enc)
     sws_freeContext(e->to_low);
     facet_picture_unref(&e->work);
     facet_picture_unref(&e->low);
+    facet_latent_drift_free(&e->drift);
     free(e->reference);
     free(e);
     *enc = NULL;
