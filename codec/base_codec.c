@@ -90,7 +90,7 @@ int facet_base_decode(FacetBaseDecoder *dec, const uint8_t *data, size_t size, i
                       int height, FacetPicture *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!dec->ctx || size > INT_MAX)
+    if (!dec || !dec->ctx || size > INT_MAX)
         return FACET_ERR(EBADMSG);
     int ret = av_new_packet(dec->packet, (int)size);
     if (ret < 0)

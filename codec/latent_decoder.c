@@ -176,10 +176,6 @@ static FacetRenderPictureFormat render_format(FacetPixelFormat format)
  * network, renderer and base decoder for it. */
 static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *seq)
 {
-    if (seq->base_codec == FACET_BASE_ID_VP8) {
-        facet_log(&dec->logger, "latent stream with a VP8 base: not supported yet (AV1 only)");
-        return FACET_ERR(ENOSYS);
-    }
     if (!dec->model_path) {
         facet_log(&dec->logger, "latent stream of model %08x, but no latent model is loaded "
                   "(latent_model_path, FACET_LATENT_MODEL)", (unsigned)seq->model_id);
@@ -202,6 +198,12 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
     }
     if (!dec->pool && (ret = facet_thread_pool_create(&dec->pool, dec->threads)) < 0)
         return ret;
+    /* A keyframe of another base codec (AV1, VP8) needs its decoder; the
+     * old chain ends. */
+    if (dec->base && facet_base_decoder_codec(dec->base) != seq->base_codec) {
+        facet_base_decoder_close(&dec->base);
+        dec->chain = 0;
+    }
     if (!dec->base && (ret = facet_base_decoder_open(&dec->base, seq->base_codec, dec->threads,
                                                       &dec->logger)) < 0)
         return ret;

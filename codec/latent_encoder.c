@@ -107,11 +107,7 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
                   s->width, s->height);
         return FACET_ERR(EINVAL);
     }
-    if (s->base_codec == FACET_BASE_CODEC_VP8) {
-        facet_log(logger, "the latent tier's VP8 base is not supported yet: use AV1");
-        return FACET_ERR(ENOSYS);
-    }
-    if (s->base_codec != FACET_BASE_CODEC_AV1) {
+    if (s->base_codec != FACET_BASE_CODEC_AV1 && s->base_codec != FACET_BASE_CODEC_VP8) {
         facet_log(logger, "the latent tier has no base codec %d (FACET_BASE_CODEC_AV1 or "
                   "FACET_BASE_CODEC_VP8)", (int)s->base_codec);
         return FACET_ERR(EINVAL);
@@ -159,7 +155,7 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     enc->threads = s->threads;
     enc->quality = s->keyframe_quality;
     enc->frame_seconds = (double)s->fps_den / (double)s->fps_num;
-    enc->base_codec = FACET_BASE_ID_AV1;
+    enc->base_codec = s->base_codec == FACET_BASE_CODEC_VP8 ? FACET_BASE_ID_VP8 : FACET_BASE_ID_AV1;
     facet_latent_rate_init(&enc->rate, s->bitrate, enc->frame_seconds);
     double period = round(s->reference_interval / enc->frame_seconds);
     enc->reference_period = period < 1.0 ? 1 : period > 1e9 ? 1000000000u : (uint32_t)period;

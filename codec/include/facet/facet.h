@@ -164,7 +164,7 @@ typedef enum FacetStreamMode {
 /* Base codecs of the latent tier's low-resolution stream. */
 typedef enum FacetBaseCodec {
     FACET_BASE_CODEC_AV1 = 1,
-    FACET_BASE_CODEC_VP8 = 2, /* declared by the bitstream; not supported yet (ENOSYS) */
+    FACET_BASE_CODEC_VP8 = 2, /* libvpx realtime; what every WebRTC endpoint carries */
 } FacetBaseCodec;
 
 /* What facet_packet_peek() reads from a packet's headers.
@@ -299,9 +299,8 @@ typedef struct FacetEncoderSettings {
      * (facet_default_latent_model_path()). The string is copied. Default
      * NULL. */
     const char *latent_model_path;
-    /* Latent tier: the low-resolution stream's codec. Default
-     * FACET_BASE_CODEC_AV1; FACET_BASE_CODEC_VP8 is not supported yet:
-     * opening answers FACET_ERR(ENOSYS) and says so. Any other value:
+    /* Latent tier: the low-resolution stream's codec, FACET_BASE_CODEC_AV1
+     * (default; libaom) or FACET_BASE_CODEC_VP8 (libvpx). Any other value:
      * FACET_ERR(EINVAL), said. */
     FacetBaseCodec base_codec;
 } FacetEncoderSettings;
