@@ -282,10 +282,13 @@ typedef struct FacetEncoderSettings {
     FacetStreamMode mode;
     /* Latent tier: target rate in bit/s, references included,
      * FACET_LATENT_MIN_BITRATE..FACET_LATENT_MAX_BITRATE (others: opening
-     * answers FACET_ERR(EINVAL) and says why). Held within 10 % over every
-     * 5 s, no second above about 1.5x (docs/latent-tier.md, "Rate control",
-     * which also says below which rate a picture size cannot go). Change it
-     * while encoding with facet_encoder_set_bitrate(). Default 20000. */
+     * answers FACET_ERR(EINVAL) and says why). No 5 s carry more than
+     * 10 % over it, no second more than about 1.5x; a picture too still
+     * for the base codec to spend its share comes out under it (no
+     * padding), and a picture size has a floor the base codec cannot go
+     * below (docs/latent-tier.md, "Rate control", with the measurements).
+     * Change it while encoding with facet_encoder_set_bitrate(). Default
+     * 20000. */
     int bitrate;
     /* Latent tier: the low-resolution stream's scale r per side: 2, 4, or
      * 0 (auto: 2 when bitrate / (width * height) >= 0.25 bit/s per pixel,
