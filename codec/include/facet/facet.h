@@ -47,7 +47,7 @@ extern "C" {
 
 /* Library version. The major number changes when the API or ABI breaks. */
 #define FACET_VERSION_MAJOR 0
-#define FACET_VERSION_MINOR 1
+#define FACET_VERSION_MINOR 2
 #define FACET_VERSION_PATCH 0
 #define FACET_VERSION_INT(maj, min, pat) (((maj) << 16) | ((min) << 8) | (pat))
 #define FACET_VERSION \
@@ -57,7 +57,7 @@ extern "C" {
 #define FACET_ERR(e) (-(e))
 
 /* Returns the version string of the library the program runs against,
- * e.g. "0.1.0". Static storage, never NULL. */
+ * e.g. "0.2.0". Static storage, never NULL. */
 FACET_API const char *facet_version(void);
 
 /* Returns the version of the running library as FACET_VERSION_INT(). */
