@@ -75,6 +75,7 @@ void facet_encoder_default_settings(FacetEncoderSettings *settings)
     settings->scale = 0;
     settings->reference_interval = 30.0;
     settings->base_codec = FACET_BASE_CODEC_AV1;
+    settings->reference_quality = -1;
 }
 
 static int validate_settings(const FacetEncoderSettings *s)
@@ -89,6 +90,8 @@ static int validate_settings(const FacetEncoderSettings *s)
         s->keyframe_interval > 3600.0)
         return FACET_ERR(EINVAL);
     if (s->keyframe_quality < 0 || s->keyframe_quality > 100)
+        return FACET_ERR(EINVAL);
+    if (s->reference_quality < -1 || s->reference_quality > 100)
         return FACET_ERR(EINVAL);
     if (s->intra_codec != FACET_INTRA_CODEC_AUTO && s->intra_codec != FACET_INTRA_CODEC_AV1 &&
         s->intra_codec != FACET_INTRA_CODEC_JPEG)

@@ -29,6 +29,8 @@ int facet_latent_pad_to_work(const FacetPicture *i420, FacetPicture *work);
  * else 4. */
 #define FACET_LATENT_AUTO_R2_BITS_PER_PIXEL 0.25
 int facet_latent_auto_scale(int bitrate, int width, int height);
+/* reference_quality = -1 (auto): see FacetEncoderSettings. */
+int facet_latent_reference_quality(int reference_quality, int bitrate, int width, int height);
 
 typedef struct FacetLatentEncoder FacetLatentEncoder;
 

@@ -56,6 +56,17 @@ int facet_latent_auto_scale(int bitrate, int width, int height)
     return per_pixel >= FACET_LATENT_AUTO_R2_BITS_PER_PIXEL ? 2 : 4;
 }
 
+int facet_latent_reference_quality(int reference_quality, int bitrate, int width, int height)
+{
+    if (reference_quality >= 0)
+        return reference_quality;
+    /* AV1 crf = 63 (100 - quality) / 100, rounded (codec/intra_encoder.c):
+     * 33 -> crf 42, 49 -> crf 32, the references of the training data
+     * (train/latent_data.py). */
+    double per_pixel = (double)bitrate / ((double)width * (double)height);
+    return per_pixel >= FACET_LATENT_FINE_REFERENCE_BITS_PER_PIXEL ? 49 : 33;
+}
+
 struct FacetLatentEncoder {
     FacetLogger logger;
     FacetSequenceHeader sequence;
@@ -153,7 +164,8 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     enc->low_w = enc->work_w / enc->r;
     enc->low_h = enc->work_h / enc->r;
     enc->threads = s->threads;
-    enc->quality = s->keyframe_quality;
+    enc->quality = facet_latent_reference_quality(s->reference_quality, s->bitrate, s->width,
+                                                  s->height);
     enc->frame_seconds = (double)s->fps_den / (double)s->fps_num;
     enc->base_codec = s->base_codec == FACET_BASE_CODEC_VP8 ? FACET_BASE_ID_VP8 : FACET_BASE_ID_AV1;
     facet_latent_rate_init(&enc->rate, s->bitrate, enc->frame_seconds);
@@ -175,7 +187,7 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     enc->keyframe_id = UINT16_MAX;
     enc->reference_id = UINT16_MAX;
     ret = facet_intra_encoder_open(&enc->intra, s->intra_codec, enc->work_w, enc->work_h,
-                                   s->keyframe_quality, s->threads);
+                                   enc->quality, s->threads);
     if (ret < 0) {
         facet_log(logger, "cannot open the reference encoder: %s", facet_strerror(ret));
         goto error;

@@ -68,6 +68,7 @@ START_TEST(test_default_settings)
     ck_assert_int_eq(e.fps_den, 1);
     ck_assert(e.keyframe_interval == 2.0);
     ck_assert_int_eq(e.keyframe_quality, 60);
+    ck_assert_int_eq(e.reference_quality, -1);
     ck_assert_int_eq(e.intra_codec, FACET_INTRA_CODEC_AUTO);
     ck_assert_int_eq(e.threads, 0);
     ck_assert_ptr_null(e.model_path);
@@ -124,6 +125,8 @@ START_TEST(test_encoder_open_bad_arguments)
     EXPECT_ENCODER_EINVAL(keyframe_interval, INFINITY);
     EXPECT_ENCODER_EINVAL(keyframe_quality, -1);
     EXPECT_ENCODER_EINVAL(keyframe_quality, 101);
+    EXPECT_ENCODER_EINVAL(reference_quality, -2);
+    EXPECT_ENCODER_EINVAL(reference_quality, 101);
     EXPECT_ENCODER_EINVAL(intra_codec, (FacetIntraCodec)3);
     EXPECT_ENCODER_EINVAL(intra_codec, (FacetIntraCodec)-1);
     EXPECT_ENCODER_EINVAL(threads, -1);

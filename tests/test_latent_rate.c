@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/latent.h"
 #include "facet/facet.h"
 #include "test_clip.h"
 #include "video_reader.h"
@@ -260,6 +261,29 @@ START_TEST(test_bad_rates)
 }
 END_TEST
 
+/* The references' quality follows the rate unless set: the two the
+ * network was trained on, the coarser one below 0.3 bit/s per pixel. */
+START_TEST(test_reference_quality)
+{
+    ck_assert_int_eq(facet_latent_reference_quality(-1, 10000, 256, 256), 33);
+    ck_assert_int_eq(facet_latent_reference_quality(-1, 19000, 256, 256), 33);
+    ck_assert_int_eq(facet_latent_reference_quality(-1, 20000, 256, 256), 49);
+    ck_assert_int_eq(facet_latent_reference_quality(-1, 40000, 512, 512), 33);
+    ck_assert_int_eq(facet_latent_reference_quality(-1, 80000, 512, 512), 49);
+    ck_assert_int_eq(facet_latent_reference_quality(60, 10000, 256, 256), 60);
+    ck_assert_int_eq(facet_latent_reference_quality(0, 80000, 256, 256), 0);
+    /* Out of range: refused at open, in every mode. */
+    FacetEncoderSettings s;
+    settings_for(&s, 10000);
+    FacetEncoder *enc = NULL;
+    s.reference_quality = 101;
+    ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
+    s.reference_quality = -2;
+    ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
+    ck_assert_ptr_null(enc);
+}
+END_TEST
+
 static Suite *latent_rate_suite(void)
 {
     Suite *s = suite_create("latent_rate");
@@ -268,6 +292,7 @@ static Suite *latent_rate_suite(void)
     tcase_add_loop_test(tc, test_rate_held, 0, (int)(sizeof(targets) / sizeof(targets[0])));
     tcase_add_loop_test(tc, test_rate_change, 0, 2);
     tcase_add_test(tc, test_bad_rates);
+    tcase_add_test(tc, test_reference_quality);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -66,6 +66,8 @@ static void usage(FILE *out)
             "                           (default 20)\n"
             "      --scale 0|2|4        latent: low-resolution scale, 0 = auto (default)\n"
             "      --reference-interval S  latent: seconds between references (30)\n"
+            "      --reference-quality Q  latent: reference quality 0..100 (default:\n"
+            "                           33 or 49 from the rate, see facet.h)\n"
             "      --base av1|vp8       latent: the low-resolution codec (default av1)\n"
             "      --latent-model PATH  latent model (default: $FACET_LATENT_MODEL, else\n"
             "                           the installed one)\n"
@@ -115,6 +117,7 @@ static int command_encode(int argc, char **argv)
         { "bitrate", required_argument, NULL, 'B' },
         { "scale", required_argument, NULL, 'S' },
         { "reference-interval", required_argument, NULL, 'R' },
+        { "reference-quality", required_argument, NULL, 'Q' },
         { "latent-model", required_argument, NULL, 'L' },
         { "base", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
@@ -169,6 +172,12 @@ static int command_encode(int argc, char **argv)
             }
             break;
         }
+        case 'Q':
+            if (parse_int(optarg, 0, 100, &settings.reference_quality) < 0) {
+                fprintf(stderr, "facet encode: --reference-quality wants 0..100\n");
+                return 2;
+            }
+            break;
         case 'L':
             settings.latent_model_path = optarg;
             break;

@@ -276,9 +276,9 @@ typedef struct FacetEncoderSettings {
      * and FACET_STREAM_MODE_INTRA_ONLY: the keypoint tier, or intra-only,
      * as model_path says. FACET_STREAM_MODE_LATENT: the latent tier (a
      * low-resolution AV1 stream and rare references, docs/latent-tier.md);
-     * width and height 32..4096; then keyframe_quality and intra_codec
-     * apply to the references, keyframe_interval and model_path are not
-     * used. */
+     * width and height 32..4096; then intra_codec applies to the
+     * references (and reference_quality, below), keyframe_interval,
+     * keyframe_quality and model_path are not used. */
     FacetStreamMode mode;
     /* Latent tier: target rate in bit/s, references included,
      * FACET_LATENT_MIN_BITRATE..FACET_LATENT_MAX_BITRATE (others: opening
@@ -306,7 +306,17 @@ typedef struct FacetEncoderSettings {
      * (default; libaom) or FACET_BASE_CODEC_VP8 (libvpx). Any other value:
      * FACET_ERR(EINVAL), said. */
     FacetBaseCodec base_codec;
+    /* Latent tier: quality of the reference pictures, 0..100 as
+     * keyframe_quality, or -1 (default): from the rate, the qualities the
+     * network was trained on: 33 (AV1 crf 42) below
+     * FACET_LATENT_FINE_REFERENCE_BITS_PER_PIXEL bits per second per pixel
+     * (0.3: 19.7 kbit/s at 256x256), 49 (crf 32) from there. A reference
+     * shares the rate with the stream while it is sent, so a finer one
+     * costs the stream longer. */
+    int reference_quality;
 } FacetEncoderSettings;
+
+#define FACET_LATENT_FINE_REFERENCE_BITS_PER_PIXEL 0.3
 
 /* Bounds of FacetEncoderSettings.bitrate and facet_encoder_set_bitrate(). */
 #define FACET_LATENT_MIN_BITRATE 1000
