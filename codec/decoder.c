@@ -167,7 +167,9 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
          settings->output_format != FACET_PIXEL_FORMAT_RGB24) ||
         settings->threads < 0 || settings->threads > MAX_THREADS ||
         (settings->backend != FACET_BACKEND_AUTO && settings->backend != FACET_BACKEND_CPU &&
-         settings->backend != FACET_BACKEND_VULKAN))
+         settings->backend != FACET_BACKEND_VULKAN) ||
+        (settings->latent_upscale != FACET_LATENT_UPSCALE_NETWORK &&
+         settings->latent_upscale != FACET_LATENT_UPSCALE_LANCZOS))
         return FACET_ERR(EINVAL);
 
     FacetDecoder *dec = calloc(1, sizeof(*dec));
@@ -194,7 +196,8 @@ int facet_decoder_open(FacetDecoder **decoder, const FacetDecoderSettings *setti
         if (ret == 0)
             ret = facet_latent_decoder_open(&dec->latent, latent_path, settings->threads,
                                             settings->output_format, settings->backend,
-                                            settings->device, &dec->logger);
+                                            settings->device, settings->latent_upscale,
+                                            &dec->logger);
         free(latent_path);
     }
     if (ret == 0)

@@ -59,10 +59,12 @@ typedef struct FacetLatentDecoder FacetLatentDecoder;
  * then refused with ENOTSUP). backend and device: the decoder settings'
  * (render/latent_backend.h: auto, cpu or vulkan, and the Vulkan device
  * selector, copied; may be NULL). The model and the back end open at the
- * first latent keyframe. */
+ * first latent keyframe. upscale (validated): with
+ * FACET_LATENT_UPSCALE_LANCZOS neither ever opens (model_path unused) and
+ * the low-resolution frames are scaled with Lanczos. */
 int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
                               FacetPixelFormat format, FacetBackend backend, const char *device,
-                              const FacetLogger *logger);
+                              FacetLatentUpscale upscale, const FacetLogger *logger);
 /* Decodes a parsed latent packet (types 3..5). *out gets a picture for a
  * low-resolution keyframe or frame; a reference fragment gives none (0,
  * out->buffer NULL). */
@@ -71,7 +73,7 @@ int facet_latent_decode(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
 /* The sequence header of the stream (valid once a keyframe decoded). */
 const FacetSequenceHeader *facet_latent_decoder_sequence(const FacetLatentDecoder *dec);
 /* The latent renderer's back end (render/latent_backend.h), or NULL before
- * the first latent keyframe. */
+ * the first latent keyframe (always NULL with Lanczos). */
 struct FacetLatentBackend *facet_latent_decoder_backend(FacetLatentDecoder *dec);
 void facet_latent_decoder_flush(FacetLatentDecoder *dec);
 void facet_latent_decoder_close(FacetLatentDecoder **dec);

@@ -3,8 +3,9 @@
  * The latent tier's decoder: the low-resolution AV1 stream (libdav1d
  * through libavcodec), references assembled from their fragments, and the
  * latent network (on the CPU or a Vulkan device, render/latent_backend.h)
- * turning each low-resolution frame into the picture at the stream size.
- * docs/latent-tier.md.
+ * turning each low-resolution frame into the picture at the stream size;
+ * or, with FACET_LATENT_UPSCALE_LANCZOS, libswscale's Lanczos in place of
+ * the network (the baseline on the same stream). docs/latent-tier.md.
  *
  * State changes only when a packet was accepted whole. The reference in
  * use stays until a new one is complete and decoded; a fragment of another
@@ -28,6 +29,7 @@ struct FacetLatentDecoder {
     int threads;
     FacetPixelFormat format;
     FacetBackend backend;
+    FacetLatentUpscale upscale;
     char *device;                       /* Vulkan selector, or NULL */
     char *model_path;
     FacetLatentNetwork *net;
@@ -36,6 +38,7 @@ struct FacetLatentDecoder {
     int work_w, work_h, r;              /* what the renderer was prepared for */
     FacetBaseDecoder *base;
     struct SwsContext *to_rgb;
+    struct SwsContext *lanczos;         /* low frame -> work size, Lanczos mode */
     FacetPicture rgb;                   /* staging for the conversion */
     FacetTensor low, reference;
 
@@ -60,7 +63,7 @@ struct FacetLatentDecoder {
 
 int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, int threads,
                               FacetPixelFormat format, FacetBackend backend, const char *device,
-                              const FacetLogger *logger)
+                              FacetLatentUpscale upscale, const FacetLogger *logger)
 {
     *out = NULL;
     FacetLatentDecoder *dec = calloc(1, sizeof(*dec));
@@ -70,6 +73,7 @@ int facet_latent_decoder_open(FacetLatentDecoder **out, const char *model_path, 
     dec->threads = threads;
     dec->format = format;
     dec->backend = backend;
+    dec->upscale = upscale;
     if ((model_path && !(dec->model_path = strdup(model_path))) ||
         (device && *device && !(dec->device = strdup(device)))) {
         facet_latent_decoder_close(&dec);
@@ -117,6 +121,7 @@ void facet_latent_decoder_close(FacetLatentDecoder **dec)
     facet_thread_pool_destroy(&d->pool);
     facet_base_decoder_close(&d->base);
     sws_freeContext(d->to_rgb);
+    sws_freeContext(d->lanczos);
     facet_picture_unref(&d->rgb);
     facet_tensor_free(&d->low);
     facet_tensor_free(&d->reference);
@@ -172,9 +177,9 @@ static FacetRenderPictureFormat render_format(FacetPixelFormat format)
                                               : FACET_RENDER_PICTURE_I420;
 }
 
-/* Checks a latent sequence header against the model and sets up the
- * network, renderer and base decoder for it. */
-static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *seq)
+/* Checks a latent sequence header against the model and opens the network
+ * and its renderer (once). */
+static int open_network(FacetLatentDecoder *dec, const FacetSequenceHeader *seq)
 {
     if (!dec->model_path) {
         facet_log(&dec->logger, "latent stream of model %08x, but no latent model is loaded "
@@ -198,15 +203,6 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
     }
     if (!dec->pool && (ret = facet_thread_pool_create(&dec->pool, dec->threads)) < 0)
         return ret;
-    /* A keyframe of another base codec (AV1, VP8) needs its decoder; the
-     * old chain ends. */
-    if (dec->base && facet_base_decoder_codec(dec->base) != seq->base_codec) {
-        facet_base_decoder_close(&dec->base);
-        dec->chain = 0;
-    }
-    if (!dec->base && (ret = facet_base_decoder_open(&dec->base, seq->base_codec, dec->threads,
-                                                      &dec->logger)) < 0)
-        return ret;
     if (!dec->renderer) {
         FacetRenderBackendSettings rs = {
             .kind = (FacetRenderBackendKind)dec->backend,
@@ -218,9 +214,37 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
         if ((ret = facet_latent_backend_open(&dec->renderer, dec->net, &rs)) < 0)
             return ret;
     }
+    return 0;
+}
+
+/* Sets up the network (unless Lanczos), its renderer and the base decoder
+ * for a latent sequence header. */
+static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *seq)
+{
+    int lanczos = dec->upscale == FACET_LATENT_UPSCALE_LANCZOS;
+    int ret;
+    /* Lanczos needs no model: a stream of any model plays. */
+    if (!lanczos && (ret = open_network(dec, seq)) < 0)
+        return ret;
+    /* A keyframe of another base codec (AV1, VP8) needs its decoder; the
+     * old chain ends. */
+    if (dec->base && facet_base_decoder_codec(dec->base) != seq->base_codec) {
+        facet_base_decoder_close(&dec->base);
+        dec->chain = 0;
+    }
+    if (!dec->base && (ret = facet_base_decoder_open(&dec->base, seq->base_codec, dec->threads,
+                                                      &dec->logger)) < 0)
+        return ret;
     int w = facet_latent_work_side(seq->width), h = facet_latent_work_side(seq->height);
     if (w == dec->work_w && h == dec->work_h && seq->scale == dec->r)
         return 0;
+    if (lanczos) {
+        /* Only the sizes: render() scales to the work size and crops. */
+        dec->work_w = w;
+        dec->work_h = h;
+        dec->r = seq->scale;
+        return 0;
+    }
     if (!facet_latent_network_supports(dec->net, w, h, seq->scale))
         return FACET_ERR(ENOTSUP);
     facet_tensor_free(&dec->low);
@@ -242,18 +266,11 @@ static int prepare_stream(FacetLatentDecoder *dec, const FacetSequenceHeader *se
     return 0;
 }
 
-static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
-                  FacetPicture *out)
+/* The network's picture of a low frame, at the size of *out (the work
+ * size). */
+static int render_network(FacetLatentDecoder *dec, const FacetPicture *low, FacetPicture *out)
 {
-    /* The picture is rendered at the work size and cropped to the stream
-     * size by its width and height alone: the padding the encoder added
-     * (codec/latent_work.c) stays in the buffer, past the rows' ends. */
-    if (dec->work_w != facet_latent_work_side(dec->sequence.width) ||
-        dec->work_h != facet_latent_work_side(dec->sequence.height))
-        return FACET_ERR(EPIPE); /* a keyframe of another size failed after preparing */
     int ret = picture_to_tensor(dec, low, &dec->low);
-    if (ret == 0)
-        ret = facet_picture_alloc(out, dec->format, dec->work_w, dec->work_h);
     if (ret < 0)
         return ret;
     FacetRenderPicture picture = {
@@ -265,7 +282,46 @@ static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
         picture.data[i] = out->data[i];
         picture.stride[i] = out->stride[i];
     }
-    ret = facet_latent_backend_render_picture(dec->renderer, &dec->low, &picture);
+    return facet_latent_backend_render_picture(dec->renderer, &dec->low, &picture);
+}
+
+/* The low frame scaled to the size of *out (the work size) with Lanczos,
+ * in one pass to the output format; the rounding flags are those of the
+ * decoder's other conversions (codec/convert.c), so that the baseline
+ * differs from the network's picture by the upscaler alone. */
+static int render_lanczos(FacetLatentDecoder *dec, const FacetPicture *low, FacetPicture *out)
+{
+    enum AVPixelFormat format = dec->format == FACET_PIXEL_FORMAT_RGB24 ? AV_PIX_FMT_RGB24
+                                                                       : AV_PIX_FMT_YUV420P;
+    dec->lanczos = sws_getCachedContext(dec->lanczos, low->width, low->height,
+                                        AV_PIX_FMT_YUV420P, out->width, out->height, format,
+                                        SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT |
+                                            SWS_FULL_CHR_H_INP,
+                                        NULL, NULL, NULL);
+    if (!dec->lanczos)
+        return FACET_ERR(ENOMEM);
+    const uint8_t *const s[4] = { low->data[0], low->data[1], low->data[2], NULL };
+    const int ss[4] = { (int)low->stride[0], (int)low->stride[1], (int)low->stride[2], 0 };
+    uint8_t *const d[4] = { out->data[0], out->data[1], out->data[2], NULL };
+    const int ds[4] = { (int)out->stride[0], (int)out->stride[1], (int)out->stride[2], 0 };
+    return sws_scale(dec->lanczos, s, ss, 0, low->height, d, ds) == out->height
+               ? 0 : FACET_ERR(EINVAL);
+}
+
+static int render(FacetLatentDecoder *dec, const FacetPicture *low, int64_t pts,
+                  FacetPicture *out)
+{
+    /* The picture is made at the work size and cropped to the stream size
+     * by its width and height alone: the padding the encoder added
+     * (codec/latent_work.c) stays in the buffer, past the rows' ends. */
+    if (dec->work_w != facet_latent_work_side(dec->sequence.width) ||
+        dec->work_h != facet_latent_work_side(dec->sequence.height))
+        return FACET_ERR(EPIPE); /* a keyframe of another size failed after preparing */
+    int ret = facet_picture_alloc(out, dec->format, dec->work_w, dec->work_h);
+    if (ret < 0)
+        return ret;
+    ret = dec->upscale == FACET_LATENT_UPSCALE_LANCZOS ? render_lanczos(dec, low, out)
+                                                       : render_network(dec, low, out);
     if (ret < 0) {
         facet_picture_unref(out);
         return ret;
@@ -339,6 +395,10 @@ static int decode_reference(FacetLatentDecoder *dec, FacetIntraDecoder *intra,
 {
     if (!dec->has_stream || !dec->work_w)
         return FACET_ERR(ENOENT);
+    /* Lanczos has no use for a reference: the fragment is taken, so that
+     * the stream goes on as for the network, and dropped. */
+    if (dec->upscale == FACET_LATENT_UPSCALE_LANCZOS)
+        return 0;
     /* A fragment of the reference in use (a duplicate) changes nothing. */
     if (dec->has_reference && dec->reference_id_known && view->keyframe_id == dec->reference_id)
         return 0;

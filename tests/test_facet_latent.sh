@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The latent tier end to end through the `facet` tool (issue 12 item 4):
 # encode the packaged clip at 256x256 with --mode latent --bitrate 16 (AV1)
-# and --base vp8 --bitrate 24, decode them, and check the frame count, the
-# rate against the target and the PSNR against the source.
+# and --base vp8 --bitrate 24, decode them (the AV1 one also with
+# --upscale lanczos and no model), and check the frame count, the rate
+# against the target and the PSNR against the source.
 #   test_facet_latent.sh FACET_BINARY LATENT_MODEL CLIP
 set -euo pipefail
 facet=$1
@@ -38,6 +39,21 @@ psnr=$(sed -n 's/.* PSNR \([0-9.]*\) dB.*/\1/p' "$work/eval.txt")
 [ -n "$psnr" ] || fail "eval printed no PSNR"
 # Measured: 28.06 dB (SSIM 0.825) at 15.8 kbit/s with the step-8,000 model.
 awk -v p="$psnr" 'BEGIN { exit !(p > 27.0) }' || fail "PSNR $psnr dB is too low"
+
+# The Lanczos baseline of the same stream, with no latent model at all.
+"$facet" decode --upscale lanczos --latent-model "" "$work/out.fct" "$work/lanczos.y4m" |
+    tee "$work/decode.txt"
+grep -q "decoded 240 of" "$work/decode.txt" || fail "--upscale lanczos: decode summary"
+"$facet" eval "$work/in.y4m" "$work/lanczos.y4m" | tee "$work/eval.txt"
+grep -q "mean over 240 frames" "$work/eval.txt" || fail "--upscale lanczos: frame count"
+psnr=$(sed -n 's/.* PSNR \([0-9.]*\) dB.*/\1/p' "$work/eval.txt")
+awk -v p="$psnr" 'BEGIN { exit !(p > 24.0) }' || fail "--upscale lanczos: PSNR $psnr dB"
+cmp -s "$work/out.y4m" "$work/lanczos.y4m" && fail "--upscale lanczos gave the network's frames"
+set +e
+"$facet" decode --upscale bicubic "$work/out.fct" "$work/x.y4m" >"$work/err.txt" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "network or lanczos" "$work/err.txt" || fail "--upscale bicubic: exit $rc"
 
 # A stream of the latent tier without its model: a clear error, not a crash.
 set +e

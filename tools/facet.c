@@ -3,7 +3,7 @@
  * The `facet` command line: encode, decode and evaluate Facet streams.
  *
  *   facet encode [options] INPUT OUTPUT.fct
- *   facet decode [--model PATH] [--backend B] [--device D] INPUT.fct OUTPUT.y4m
+ *   facet decode [--model PATH] [--backend B] [--device D] [--upscale U] INPUT.fct OUTPUT.y4m
  *   facet eval [--per-frame] REFERENCE DECODED
  *   facet bench [options]
  */
@@ -72,7 +72,7 @@ static void usage(FILE *out)
             "      --latent-model PATH  latent model (default: $FACET_LATENT_MODEL, else\n"
             "                           the installed one)\n"
             "  facet decode [--model PATH] [--latent-model PATH] [--backend auto|cpu|vulkan]\n"
-            "               [--device D] INPUT.fct OUTPUT.y4m\n"
+            "               [--device D] [--upscale network|lanczos] INPUT.fct OUTPUT.y4m\n"
             "      --model PATH         model file (default: $FACET_MODEL, else the\n"
             "                           installed model, else the stream's model found\n"
             "                           by its id in $FACET_MODEL_PATH's folders, the\n"
@@ -81,6 +81,9 @@ static void usage(FILE *out)
             "                           on a GPU, else the CPU), cpu or vulkan\n"
             "      --device D           Vulkan device: index or piece of its name\n"
             "                           (default: $FACET_VULKAN_DEVICE, else the best)\n"
+            "      --upscale U          latent: network (default), or lanczos: the\n"
+            "                           low-resolution frames scaled with Lanczos, no\n"
+            "                           model (the baseline on the same stream)\n"
             "  facet eval [--per-frame] [--frames N] REFERENCE DECODED\n"
             "      PSNR, SSIM and MS-SSIM of DECODED against REFERENCE (any video\n"
             "      FFmpeg reads; REFERENCE is scaled to DECODED's size)\n"
@@ -327,11 +330,13 @@ static int command_decode(int argc, char **argv)
 {
     const char *model_path = NULL, *device = NULL, *latent_model_path = NULL;
     FacetBackend backend = FACET_BACKEND_AUTO;
+    FacetLatentUpscale upscale = FACET_LATENT_UPSCALE_NETWORK;
     static const struct option options[] = {
         { "model", required_argument, NULL, 'm' },
         { "latent-model", required_argument, NULL, 'L' },
         { "backend", required_argument, NULL, 'b' },
         { "device", required_argument, NULL, 'd' },
+        { "upscale", required_argument, NULL, 'u' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
@@ -362,6 +367,17 @@ static int command_decode(int argc, char **argv)
                 return 2;
             }
             device = optarg;
+            break;
+        case 'u':
+            if (!strcmp(optarg, "network")) {
+                upscale = FACET_LATENT_UPSCALE_NETWORK;
+            } else if (!strcmp(optarg, "lanczos")) {
+                upscale = FACET_LATENT_UPSCALE_LANCZOS;
+            } else {
+                fprintf(stderr, "facet decode: --upscale wants network or lanczos, got '%s'\n",
+                        optarg);
+                return 2;
+            }
             break;
         default:
             usage(stderr);
@@ -394,6 +410,7 @@ static int command_decode(int argc, char **argv)
     settings.latent_model_path = latent_model_path;
     settings.backend = backend;
     settings.device = device;
+    settings.latent_upscale = upscale;
     int ret = facet_decoder_open(&decoder, &settings);
     if (ret < 0) {
         report_error("cannot open the decoder", ret);

@@ -393,6 +393,17 @@ typedef enum FacetBackend {
     FACET_BACKEND_VULKAN,
 } FacetBackend;
 
+/* How the decoder turns a latent stream's low-resolution frames into
+ * pictures at the stream size (FacetDecoderSettings.latent_upscale). */
+typedef enum FacetLatentUpscale {
+    /* The latent network, with the stream's references. */
+    FACET_LATENT_UPSCALE_NETWORK = 0,
+    /* libswscale's Lanczos (SWS_LANCZOS): the baseline the network must
+     * beat, the same low-resolution stream as a WebRTC receiver would show
+     * it. No model, network or renderer. */
+    FACET_LATENT_UPSCALE_LANCZOS = 1,
+} FacetLatentUpscale;
+
 typedef struct FacetDecoderSettings {
     /* Format of the pictures facet_decoder_receive_frame() returns.
      * Default FACET_PIXEL_FORMAT_I420. */
@@ -435,6 +446,17 @@ typedef struct FacetDecoderSettings {
      * none (latent streams answer FACET_ERR(ENOTSUP)); "": none. Opened at
      * the first latent keyframe. The string is copied. Default NULL. */
     const char *latent_model_path;
+    /* Latent streams only (keypoint and intra-only streams ignore it).
+     * FACET_LATENT_UPSCALE_LANCZOS: the base stream decodes as always and
+     * each low-resolution frame (work size / r) is scaled to the work size
+     * with libswscale's Lanczos, converted to output_format with the
+     * decoder's usual rounding, and cropped to the stream size as the
+     * network's picture is. It needs no latent model: latent_model_path is
+     * not opened, and a stream whose model is not installed still plays.
+     * Reference fragments are taken (0) and not used. Any value other than
+     * the two: facet_decoder_open() fails with FACET_ERR(EINVAL). Default
+     * FACET_LATENT_UPSCALE_NETWORK. */
+    FacetLatentUpscale latent_upscale;
 } FacetDecoderSettings;
 
 /* What the decoder learnt from the stream's sequence header. */
