@@ -5,8 +5,9 @@
  * (a bogus path is never opened), every frame at the stream size (a size
  * that is not a multiple of 32, so the crop is exercised), in I420 and
  * RGB24, near the source and not the network's picture; references are
- * taken and the chain checks stay; other values are EINVAL; keypoint-tier
- * streams ignore the setting.
+ * taken and the chain checks stay; mutated packets give a code or a
+ * picture; other values are EINVAL; keypoint-tier streams ignore the
+ * setting.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
@@ -244,6 +245,53 @@ START_TEST(test_lanczos_chain_checks)
 }
 END_TEST
 
+START_TEST(test_lanczos_mutated_packets)
+{
+    /* Lanczos has no network to check the stream's size against: every
+     * byte of a keyframe, a frame and a fragment flipped in turn gives a
+     * code or a picture of the stream size, never a crash (ASan builds). */
+    Stream stream;
+    encode_clip(&stream);
+    int picks[3] = { -1, -1, -1 };
+    for (int i = 0; i < stream.count; i++) {
+        int t = stream.packets[i].data[0];
+        if (picks[t - FACET_PACKET_TYPE_LATENT_KEYFRAME] < 0)
+            picks[t - FACET_PACKET_TYPE_LATENT_KEYFRAME] = i;
+    }
+    FacetDecoder *dec = open_decoder(FACET_LATENT_UPSCALE_LANCZOS, "", FACET_PIXEL_FORMAT_I420);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_ge(picks[k], 0);
+        const FacetPacket *original = &stream.packets[picks[k]];
+        size_t limit = original->size < 64 ? original->size : 64;
+        for (size_t pos = 0; pos < limit; pos++) {
+            static uint8_t copy[65536];
+            ck_assert_uint_le(original->size, sizeof(copy));
+            memcpy(copy, original->data, original->size);
+            copy[pos] ^= 0x5a;
+            FacetPicture picture;
+            for (int i = 0; i < picks[k]; i++) {
+                if (facet_decoder_send_packet(dec, &stream.packets[i]) == 0 &&
+                    facet_decoder_receive_frame(dec, &picture) == 0)
+                    facet_picture_unref(&picture);
+            }
+            FacetPacket bad = *original;
+            bad.data = copy;
+            if (facet_decoder_send_packet(dec, &bad) == 0 &&
+                facet_decoder_receive_frame(dec, &picture) == 0) {
+                FacetStreamInfo info;
+                ck_assert_int_eq(facet_decoder_get_stream_info(dec, &info), 0);
+                ck_assert_int_eq(picture.width, info.width);
+                ck_assert_int_eq(picture.height, info.height);
+                facet_picture_unref(&picture);
+            }
+            facet_decoder_flush(dec);
+        }
+    }
+    facet_decoder_close(&dec);
+    free_stream(&stream);
+}
+END_TEST
+
 START_TEST(test_invalid_upscale)
 {
     FacetDecoderSettings s;
@@ -308,6 +356,7 @@ static Suite *latent_lanczos_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_lanczos_without_model);
     tcase_add_test(tc, test_lanczos_chain_checks);
+    tcase_add_test(tc, test_lanczos_mutated_packets);
     tcase_add_test(tc, test_invalid_upscale);
     tcase_add_test(tc, test_intra_stream_ignores_it);
     suite_add_tcase(s, tc);
