@@ -24,10 +24,14 @@ int facet_latent_work_side(int side);
  * FACET_ERR(EINVAL). */
 int facet_latent_pad_to_work(const FacetPicture *i420, FacetPicture *work);
 
-/* scale = 0 (auto): r = 2 when the target gives at least
- * FACET_LATENT_AUTO_R2_BITS_PER_PIXEL bits per second per output pixel,
- * else 4. */
-#define FACET_LATENT_AUTO_R2_BITS_PER_PIXEL 0.25
+/* scale = 0 (auto): r = 2 from FACET_LATENT_AUTO_R2_MIN_BITRATE, else 4.
+ * Measured with facet-bandwidth on the packaged clip and a validation clip
+ * at 256x256 and 512x512 (docs/latent-tier.md, "Scale"): at 256x256 the
+ * two scales are level at 10 kbit/s and r = 2 is 2 dB ahead at 20; at
+ * 512x512 r = 2 leads by 2-2.5 dB from its floor, about 10 kbit/s. Between
+ * those sizes the threshold is 10 kbit/s; outside, unmeasured, it follows
+ * the pixel count (r = 2's floor grows with its picture). */
+#define FACET_LATENT_AUTO_R2_MIN_BITRATE 10000
 int facet_latent_auto_scale(int bitrate, int width, int height);
 /* reference_quality = -1 (auto): see FacetEncoderSettings. */
 int facet_latent_reference_quality(int reference_quality, int bitrate, int width, int height);

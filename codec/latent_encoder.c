@@ -52,8 +52,9 @@ int facet_latent_model_path_resolve(const char *setting, char **path)
 
 int facet_latent_auto_scale(int bitrate, int width, int height)
 {
-    double per_pixel = (double)bitrate / ((double)width * (double)height);
-    return per_pixel >= FACET_LATENT_AUTO_R2_BITS_PER_PIXEL ? 2 : 4;
+    double pixels = (double)width * (double)height, low = 256.0 * 256.0, high = 512.0 * 512.0;
+    double factor = pixels < low ? pixels / low : pixels > high ? pixels / high : 1.0;
+    return bitrate >= FACET_LATENT_AUTO_R2_MIN_BITRATE * factor ? 2 : 4;
 }
 
 int facet_latent_reference_quality(int reference_quality, int bitrate, int width, int height)

@@ -291,8 +291,9 @@ typedef struct FacetEncoderSettings {
      * 20000. */
     int bitrate;
     /* Latent tier: the low-resolution stream's scale r per side: 2, 4, or
-     * 0 (auto: 2 when bitrate / (width * height) >= 0.25 bit/s per pixel,
-     * else 4; e.g. 256x256 takes r = 2 from 16.4 kbit/s). Default 0. */
+     * 0 (auto: 2 from 10 kbit/s at 256x256 to 512x512, measured; smaller
+     * and larger pictures scale that with their pixel count; else 4).
+     * Default 0. */
     int scale;
     /* Latent tier: seconds between references when none is requested.
      * > 0 and <= 3600. Default 30. */
