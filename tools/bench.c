@@ -548,22 +548,12 @@ static int parse_options(int argc, char **argv, BenchOptions *o)
             }
             break;
         case 'b':
-            if (strcmp(optarg, "cpu") == 0) {
-                o->backend = FACET_RENDER_BACKEND_CPU;
-            } else if (strcmp(optarg, "vulkan") == 0) {
-                o->backend = FACET_RENDER_BACKEND_VULKAN;
-            } else {
-                fprintf(stderr, "facet bench: --backend wants cpu or vulkan, got '%s'\n",
-                        optarg);
+            if (bench_parse_backend(optarg, &o->backend) < 0)
                 return 2;
-            }
             break;
         case 'd':
-            if (*optarg == '\0') {
-                fprintf(stderr, "facet bench: --device wants an index or a name\n");
+            if (bench_parse_device(optarg, &o->device) < 0)
                 return 2;
-            }
-            o->device = optarg;
             break;
         case 'm':
             o->model_path = optarg;

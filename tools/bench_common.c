@@ -9,6 +9,29 @@
 #include <string.h>
 #include <time.h>
 
+int bench_parse_backend(const char *arg, FacetRenderBackendKind *backend)
+{
+    if (strcmp(arg, "cpu") == 0)
+        *backend = FACET_RENDER_BACKEND_CPU;
+    else if (strcmp(arg, "vulkan") == 0)
+        *backend = FACET_RENDER_BACKEND_VULKAN;
+    else {
+        fprintf(stderr, "facet bench: --backend wants cpu or vulkan, got '%s'\n", arg);
+        return -1;
+    }
+    return 0;
+}
+
+int bench_parse_device(const char *arg, const char **device)
+{
+    if (*arg == '\0') {
+        fprintf(stderr, "facet bench: --device wants an index or a name\n");
+        return -1;
+    }
+    *device = arg;
+    return 0;
+}
+
 double bench_now_ms(void)
 {
     struct timespec ts;

@@ -7,6 +7,7 @@
 #define FACET_TOOLS_BENCH_COMMON_H
 
 #include "facet/facet.h"
+#include "render/backend.h"
 #include "video_reader.h"
 
 /* Calls made before timing starts: first-touch page faults, lazily started
@@ -17,6 +18,12 @@
  * it is there: beside the checkout, seen from the repository root. */
 #define DEFAULT_INPUT "../shared/data/train/LivePortrait__assets_examples_driving_d9.mp4"
 #define SYNTHETIC_FPS 25
+
+/* The options both modes take: --backend cpu|vulkan into *backend, and
+ * --device (an index or a piece of a name, not empty) into *device. 0, or
+ * -1 after saying what was wrong on stderr. */
+int bench_parse_backend(const char *arg, FacetRenderBackendKind *backend);
+int bench_parse_device(const char *arg, const char **device);
 
 /* Monotonic wall clock in milliseconds. */
 double bench_now_ms(void);
