@@ -265,6 +265,9 @@ class LatentSampler:
         to_t = lambda a: torch.from_numpy(dihedral(a, k)).to(device).permute(0, 3, 1, 2).float().div_(255.0)  # noqa: E731
         out = {"low": to_t(lo), "ref": to_t(ref), "target": to_t(tgt),
                "weight": torch.from_numpy(dihedral(wgt.transpose(0, 2, 3, 1), k).transpose(0, 3, 1, 2).copy()).to(device)}
+        # the reference as coded, before the photometric changes: what an
+        # auxiliary motion loss compares the warped reference against
+        out["ref_clean"] = out["ref"]
         out["ref"] = reference_photometric(rng, out["ref"])
         hr = torch.from_numpy(has_ref.astype(np.float32)).to(device)
         out["ref"] = out["ref"] * hr.view(-1, 1, 1, 1)

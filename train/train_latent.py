@@ -34,7 +34,7 @@ import latent_data as LD  # noqa: E402
 import latent_model as M  # noqa: E402
 import losses as L  # noqa: E402
 
-LOG_FIELDS = ["step", "time_s", "lr", "loss", "l1", "msssim", "pyramid", "psnr_net", "psnr_base",
+LOG_FIELDS = ["step", "time_s", "lr", "loss", "l1", "msssim", "pyramid", "motion", "psnr_net", "psnr_base",
               "psnr_bicubic", "grad_norm", "s_per_step"]
 
 
@@ -62,6 +62,9 @@ def parse_args(argv=None):
     ap.add_argument("--w-l1", type=float, default=1.0)
     ap.add_argument("--w-msssim", type=float, default=0.5)
     ap.add_argument("--w-pyramid", type=float, default=0.5)
+    ap.add_argument("--w-motion", type=float, default=0.0,
+                    help="weight of the auxiliary motion loss: the clean reference warped by the "
+                         "network's flow against the target, at S/2 (0: off)")
     ap.add_argument("--config", default="{}", help="model config overrides as JSON")
     args = ap.parse_args(argv)
     if args.crop % 32:
@@ -82,6 +85,17 @@ def loss_terms(out, target, weight):
     return {"l1": ((out - target).abs() * weight).mean() / weight.mean(),
             "msssim": 1.0 - L.ms_ssim(out.clamp(0, 1), target),
             "pyramid": L.pyramid_l1(out, target)}
+
+
+def motion_loss(flow, ref_clean, target, has_ref):
+    """L1 at S/2 between the clean reference warped by the flow and the
+    target, over the samples that have a reference. The main loss reaches
+    the flow only through the warped high frequencies, a weak and bumpy
+    signal; this one tells the motion net directly where things moved."""
+    s2 = target.shape[-1] // 2
+    warped = M.warp(M.avg_pool(ref_clean, 2), M.flow_grid(flow, s2, s2))
+    err = (warped - M.avg_pool(target, 2)).abs().mean(dim=(1, 2, 3))
+    return (err * has_ref).sum() / has_ref.sum().clamp(min=1.0)
 
 
 def save_checkpoint(path, model, opt, step, rng, args, data_info, elapsed):
@@ -159,7 +173,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    weights = {"l1": args.w_l1, "msssim": args.w_msssim, "pyramid": args.w_pyramid}
+    weights = {"l1": args.w_l1, "msssim": args.w_msssim, "pyramid": args.w_pyramid, "motion": args.w_motion}
     t_start, elapsed0, last_ckpt = time.time(), elapsed, time.time()
     sums, count, t_int = {}, 0, time.time()
 
@@ -177,6 +191,8 @@ def main(argv=None):
         b = sampler.sample(rng, args.batch, args.crop, r, device)
         out = model(b["low"], b["ref"], r, b["has_ref"])
         terms = loss_terms(out["image"], b["target"], b["weight"])
+        if args.w_motion > 0:
+            terms["motion"] = motion_loss(out["flow"], b["ref_clean"], b["target"], b["has_ref"])
         loss = sum(weights[k] * v for k, v in terms.items())
         opt.zero_grad()
         if not torch.isfinite(loss):
