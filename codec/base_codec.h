@@ -20,13 +20,15 @@
 typedef struct FacetBaseEncoder FacetBaseEncoder;
 
 /* codec: FACET_BASE_ID_AV1 or FACET_BASE_ID_VP8. width, height even,
- * 16..2048; bitrate >= 1000 bit/s. Usage realtime, cpu-used 8, lag 0, CBR
- * with a one-second buffer, no dropped frames, keyframes only at the
- * start and when asked. 0, FACET_ERR(EINVAL), FACET_ERR(ENOSYS) (the
- * library refused the settings), FACET_ERR(EIO), FACET_ERR(ENOMEM). */
+ * 16..2048; bitrate >= 1000 bit/s; first_keyframe_bytes: what the first
+ * keyframe may take (>= 0; 0: the library's small default). Usage
+ * realtime, cpu-used 8, lag 0, CBR with a short buffer, no dropped
+ * frames, keyframes only at the start and when asked. 0,
+ * FACET_ERR(EINVAL), FACET_ERR(ENOSYS) (the library refused the
+ * settings), FACET_ERR(EIO), FACET_ERR(ENOMEM). */
 int facet_base_encoder_open(FacetBaseEncoder **out, int codec, int width, int height,
-                            int fps_num, int fps_den, int bitrate, int threads,
-                            const FacetLogger *logger);
+                            int fps_num, int fps_den, int bitrate, int first_keyframe_bytes,
+                            int threads, const FacetLogger *logger);
 /* The target (bit/s, at least 1000) and the lowest quantiser (0..63,
  * libaom's and libvpx's common scale; 0 at open) of the frames coded from
  * now on. The library gets whole kbit/s, the rounding carried over, at

@@ -53,6 +53,31 @@ int facet_base_unit_append(uint8_t **data, size_t *size, const void *piece, size
     return 0;
 }
 
+FacetBaseBuffer facet_base_buffer(const FacetBaseEncoderParams *p)
+{
+    /* A buffer of 0.3 s, kept 60 % full: the latent encoder's own loop
+     * holds the longer windows; a larger buffer lets the library spend it
+     * in a burst when motion starts (1 s windows of 1.5-1.9x the target on
+     * the packaged clip with 1 s, 1.3-1.5x with 0.5 s). */
+    FacetBaseBuffer b = {.initial_ms = FACET_BASE_INITIAL_MS, .optimal_ms = 180, .size_ms = 300,
+                         .first_keyframe_max_pct = FACET_BASE_KEYFRAME_MAX_PCT};
+    double frame_bytes = p->kbps * 1000.0 / 8.0 * p->fps_den / p->fps_num;
+    if (p->first_keyframe_bytes <= 0 || frame_bytes <= 0.0)
+        return b;
+    /* Half the initial buffer (kbit/s = bit/ms), and room above it in the
+     * intra cap for the library's own rounding. Only the first frame sees
+     * the initial level: the library clamps it to size_ms after it. */
+    double initial = p->first_keyframe_bytes * 8.0 / p->kbps;
+    double pct = 125.0 * p->first_keyframe_bytes / frame_bytes;
+    b.initial_ms = (unsigned)(initial < FACET_BASE_INITIAL_MS ? FACET_BASE_INITIAL_MS
+                              : initial > 10000.0           ? 10000.0
+                                                            : initial);
+    b.first_keyframe_max_pct = (unsigned)(pct < FACET_BASE_KEYFRAME_MAX_PCT ? FACET_BASE_KEYFRAME_MAX_PCT
+                                          : pct > 5000.0                    ? 5000.0
+                                                                            : pct);
+    return b;
+}
+
 static int whole_kbps(double kbps)
 {
     kbps = floor(kbps + 0.5);
@@ -60,12 +85,12 @@ static int whole_kbps(double kbps)
 }
 
 int facet_base_encoder_open(FacetBaseEncoder **out, int codec, int width, int height,
-                            int fps_num, int fps_den, int bitrate, int threads,
-                            const FacetLogger *logger)
+                            int fps_num, int fps_den, int bitrate, int first_keyframe_bytes,
+                            int threads, const FacetLogger *logger)
 {
     *out = NULL;
     if (width < 16 || height < 16 || width > 2048 || height > 2048 || (width | height) & 1 ||
-        bitrate < 1000 || fps_num < 1 || fps_den < 1)
+        bitrate < 1000 || fps_num < 1 || fps_den < 1 || first_keyframe_bytes < 0)
         return FACET_ERR(EINVAL);
     const FacetBaseEncoderOps *ops = codec == FACET_BASE_ID_AV1   ? &facet_base_encoder_av1
                                      : codec == FACET_BASE_ID_VP8 ? &facet_base_encoder_vp8
@@ -84,7 +109,8 @@ int facet_base_encoder_open(FacetBaseEncoder **out, int codec, int width, int he
     enc->kbps = whole_kbps(bitrate / 1000.0);
     FacetBaseEncoderParams params = {
         .width = width, .height = height, .fps_num = fps_num, .fps_den = fps_den,
-        .kbps = enc->kbps, .threads = facet_intra_resolve_threads(threads),
+        .kbps = enc->kbps, .first_keyframe_bytes = first_keyframe_bytes,
+        .threads = facet_intra_resolve_threads(threads),
     };
     int ret = ops->open(&enc->impl, &params, logger);
     if (ret < 0) {

@@ -20,6 +20,9 @@ typedef struct FacetBaseEncoderParams {
     int width, height;        /* even, 16..2048 */
     int fps_num, fps_den;
     int kbps;                 /* first target, kbit/s */
+    /* What the first keyframe may take, bytes (the rate control's
+     * choice: facet_latent_rate_first_keyframe_bytes()). */
+    int first_keyframe_bytes;
     int threads;              /* resolved, >= 1 */
 } FacetBaseEncoderParams;
 
@@ -37,6 +40,19 @@ typedef struct FacetBaseEncoderOps {
 
 extern const FacetBaseEncoderOps facet_base_encoder_av1;
 extern const FacetBaseEncoderOps facet_base_encoder_vp8;
+
+/* The libraries' CBR settings (both take them in the same units) that
+ * let the first keyframe reach params->first_keyframe_bytes: both give a
+ * first keyframe half the initial buffer, capped by the intra percentage
+ * of a frame's budget. Later keyframes (requests, loss repair: small and
+ * fast) get KEYFRAME_MAX_PCT. */
+#define FACET_BASE_KEYFRAME_MAX_PCT 300
+#define FACET_BASE_INITIAL_MS 180
+typedef struct FacetBaseBuffer {
+    unsigned initial_ms, optimal_ms, size_ms;
+    unsigned first_keyframe_max_pct;
+} FacetBaseBuffer;
+FacetBaseBuffer facet_base_buffer(const FacetBaseEncoderParams *params);
 
 /* Joins a unit's pieces as the libraries hand them out. */
 int facet_base_unit_append(uint8_t **data, size_t *size, const void *piece, size_t piece_size);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AV1 base encoder: libaom called directly, usage realtime, cpu-used 8,
- * lag 0, CBR with a one-second buffer, no frame dropping (every frame is a
+ * lag 0, CBR with a short buffer (facet_base_buffer()), no frame dropping (every frame is a
  * packet of the latent stream), keyframes only at the start and on
  * request. The settings the training's ffmpeg runs use (usage realtime,
  * cpu-used 8, lag 0, row-mt, aq-mode 0) are kept, so the network sees the
@@ -20,6 +20,7 @@ typedef struct Av1Encoder {
     aom_codec_enc_cfg_t cfg;
     aom_image_t image;
     int initialised;
+    int frames_coded;
 } Av1Encoder;
 
 static int av1_control(Av1Encoder *e, int id, int value, const FacetLogger *logger,
@@ -72,13 +73,10 @@ static int av1_open(void **impl, const FacetBaseEncoderParams *p, const FacetLog
     cfg->rc_superres_mode = AOM_SUPERRES_NONE;
     cfg->rc_min_quantizer = 0;
     cfg->rc_max_quantizer = 63;
-    /* A buffer of 0.3 s, kept 60 % full: the latent encoder's own loop
-     * holds the longer windows; a larger buffer lets libaom spend it in a
-     * burst when motion starts (1 s windows of 1.5-1.9x the target on the
-     * packaged clip with 1 s, 1.3-1.5x with 0.5 s). */
-    cfg->rc_buf_sz = 300;
-    cfg->rc_buf_initial_sz = 180;
-    cfg->rc_buf_optimal_sz = 180;
+    FacetBaseBuffer buffer = facet_base_buffer(p);
+    cfg->rc_buf_sz = buffer.size_ms;
+    cfg->rc_buf_initial_sz = buffer.initial_ms;
+    cfg->rc_buf_optimal_sz = buffer.optimal_ms;
     cfg->rc_undershoot_pct = 50;
     cfg->rc_overshoot_pct = 50;
     cfg->kf_mode = AOM_KF_DISABLED;
@@ -96,10 +94,9 @@ static int av1_open(void **impl, const FacetBaseEncoderParams *p, const FacetLog
         ret = av1_control(e, AV1E_SET_ROW_MT, 1, logger, "row-mt");
     if (ret == 0)
         ret = av1_control(e, AV1E_SET_AQ_MODE, 0, logger, "aq-mode");
-    /* A keyframe of at most three frames' budget: left alone, the first
-     * one took 40 % of the first second at 8-10 kbit/s. */
     if (ret == 0)
-        ret = av1_control(e, AOME_SET_MAX_INTRA_BITRATE_PCT, 300, logger, "max intra bitrate");
+        ret = av1_control(e, AOME_SET_MAX_INTRA_BITRATE_PCT, (int)buffer.first_keyframe_max_pct,
+                          logger, "max intra bitrate");
     /* What the decoder's RGB conversion assumes: BT.601, limited range. */
     if (ret == 0)
         ret = av1_control(e, AV1E_SET_COLOR_PRIMARIES, AOM_CICP_CP_BT_601, logger, "primaries");
@@ -134,6 +131,15 @@ static int av1_encode(void *impl, const FacetPicture *i420, int64_t pts, int key
     *data = NULL;
     *size = 0;
     *is_keyframe = 0;
+    /* After the first keyframe, keyframes are loss repair: small; and the
+     * next config_set (a new target) must not hand the large initial
+     * level over again. */
+    if (e->frames_coded++ == 1) {
+        e->cfg.rc_buf_initial_sz = FACET_BASE_INITIAL_MS;
+        if (aom_codec_control(&e->codec, AOME_SET_MAX_INTRA_BITRATE_PCT,
+                              FACET_BASE_KEYFRAME_MAX_PCT) != AOM_CODEC_OK)
+            return FACET_ERR(EIO);
+    }
     /* The picture is described, not copied: libaom reads it in the call. */
     if (!aom_img_wrap(&e->image, AOM_IMG_FMT_I420, e->cfg.g_w, e->cfg.g_h, 1, i420->data[0]))
         return FACET_ERR(EIO);

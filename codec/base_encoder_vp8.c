@@ -17,6 +17,7 @@ typedef struct Vp8Encoder {
     vpx_codec_enc_cfg_t cfg;
     vpx_image_t image;
     int initialised;
+    int frames_coded;
 } Vp8Encoder;
 
 static void vp8_close(void *impl)
@@ -58,9 +59,10 @@ static int vp8_open(void **impl, const FacetBaseEncoderParams *p, const FacetLog
     cfg->rc_min_quantizer = 0;
     cfg->rc_max_quantizer = 63;
     /* As for AV1 (base_encoder_av1.c): a short buffer, no burst. */
-    cfg->rc_buf_sz = 300;
-    cfg->rc_buf_initial_sz = 180;
-    cfg->rc_buf_optimal_sz = 180;
+    FacetBaseBuffer buffer = facet_base_buffer(p);
+    cfg->rc_buf_sz = buffer.size_ms;
+    cfg->rc_buf_initial_sz = buffer.initial_ms;
+    cfg->rc_buf_optimal_sz = buffer.optimal_ms;
     cfg->rc_undershoot_pct = 50;
     cfg->rc_overshoot_pct = 50;
     cfg->kf_mode = VPX_KF_DISABLED;
@@ -74,7 +76,8 @@ static int vp8_open(void **impl, const FacetBaseEncoderParams *p, const FacetLog
     }
     e->initialised = 1;
     if (vpx_codec_control(&e->codec, VP8E_SET_CPUUSED, 8) != VPX_CODEC_OK ||
-        vpx_codec_control(&e->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300) != VPX_CODEC_OK) {
+        vpx_codec_control(&e->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT,
+                          (int)buffer.first_keyframe_max_pct) != VPX_CODEC_OK) {
         facet_log(logger, "libvpx refused cpu-used 8 or a keyframe cap: %s",
                   vpx_codec_error(&e->codec));
         vp8_close(e);
@@ -99,6 +102,13 @@ static int vp8_encode(void *impl, const FacetPicture *i420, int64_t pts, int key
     *data = NULL;
     *size = 0;
     *is_keyframe = 0;
+    /* As for AV1 (base_encoder_av1.c). */
+    if (e->frames_coded++ == 1) {
+        e->cfg.rc_buf_initial_sz = FACET_BASE_INITIAL_MS;
+        if (vpx_codec_control(&e->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT,
+                              FACET_BASE_KEYFRAME_MAX_PCT) != VPX_CODEC_OK)
+            return FACET_ERR(EIO);
+    }
     if (!vpx_img_wrap(&e->image, VPX_IMG_FMT_I420, e->cfg.g_w, e->cfg.g_h, 1, i420->data[0]))
         return FACET_ERR(EIO);
     for (int p = 0; p < 3; p++) {

@@ -289,8 +289,10 @@ static int open_base(FacetLatentEncoder *enc)
     double target = facet_latent_rate_base_target(&enc->rate, enc->reference != NULL);
     return facet_base_encoder_open(&enc->base, enc->base_codec, enc->low_w, enc->low_h,
                                    (int)enc->sequence.fps_num, (int)enc->sequence.fps_den,
-                                   target < 1000.0 ? 1000 : (int)target, enc->threads,
-                                   &enc->logger);
+                                   target < 1000.0 ? 1000 : (int)target,
+                                   facet_latent_rate_first_keyframe_bytes(
+                                       &enc->rate, enc->low_w * enc->low_h),
+                                   enc->threads, &enc->logger);
 }
 
 int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,

@@ -32,6 +32,13 @@ typedef struct FacetLatentRate {
     double base_ratio;       /* base bytes got / asked, smoothed */
     double header_bytes;     /* per latent packet beyond its unit, smoothed */
     double asked;            /* bytes asked of the base codec for this frame */
+    /* A keyframe's bytes beyond a frame's budget, repaid slowly (at most
+     * KEYFRAME_REPAY_SHARE of each frame's budget): repaid within the
+     * half second of `debt`, a keyframe worth its name would starve the
+     * frames after it and hold the reference back for seconds. */
+    double keyframe_debt;
+    double repaying;         /* of keyframe_debt, what this frame repays */
+    int large_keyframe;      /* the next keyframe is the large first one */
     double recent_ratio;     /* base bytes got / asked over the last half second */
     int min_quantizer;       /* the base codec's lowest quantiser, 0..63 */
     int frames;
@@ -42,8 +49,9 @@ void facet_latent_rate_init(FacetLatentRate *rc, int bitrate, double frame_secon
 void facet_latent_rate_set_bitrate(FacetLatentRate *rc, int bitrate);
 /* The base codec's target for the next frame, bit/s: the budget less the
  * fragments' share while a reference is in flight, less the latent
- * headers, less the debt spread over a second, divided by how much the
- * base codec has been over its targets. */
+ * headers, less the debt spread over half a second and a slow share of
+ * the last keyframe's excess, divided by how much the base codec has been
+ * over its targets. */
 double facet_latent_rate_base_target(FacetLatentRate *rc, int reference_in_flight);
 /* The low-resolution packet of this frame went out: packet_bytes in all,
  * unit_bytes of them the base codec's. */
@@ -61,6 +69,14 @@ void facet_latent_rate_fragment_sent(FacetLatentRate *rc, size_t bytes);
  * floor it does at any target (its own rate model expects smaller frames
  * than tiny pictures give), lowered as soon as it is not. */
 int facet_latent_rate_min_quantizer(const FacetLatentRate *rc);
+/* What the first keyframe of a low-resolution picture of `pixels` may
+ * take, bytes: FIRST_KEYFRAME_SECONDS of the budget where frames leave
+ * room to repay it, less where the base codec's smallest frames take most
+ * of the budget (they cannot repay it, and the 5 s windows would leave
+ * the ±10 % band), at most a bound per pixel, 0 (the library's default)
+ * for tiny pictures. Call it once, before the first frame: a large first
+ * keyframe's excess is then repaid slowly (keyframe_debt). */
+int facet_latent_rate_first_keyframe_bytes(FacetLatentRate *rc, int pixels);
 /* No reference in flight: the fragments' credit does not accumulate. */
 void facet_latent_rate_no_reference(FacetLatentRate *rc);
 
