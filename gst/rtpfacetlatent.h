@@ -17,9 +17,11 @@
  * lost (the sender spaces fragments about a quarter second apart). */
 #define RTP_FACET_REFERENCE_STALL_MS 3000
 /* After a latent keyframe, how long a receiver without a reference waits
- * for one to start before it asks (the sender's first fragment may follow
- * its first frames). */
-#define RTP_FACET_REFERENCE_WAIT_MS 1000
+ * for one to start before it asks: the sender holds the first fragment
+ * back until its large first keyframe is mostly repaid, which at 10 kbit/s
+ * took 4.2 s (docs/latent-tier.md, "The first keyframe"); asking sooner
+ * only restarts the reference it is about to send. */
+#define RTP_FACET_REFERENCE_WAIT_MS 6000
 
 typedef struct {
     /* The chain: the last latent keyframe's id, the last frame passed. */
