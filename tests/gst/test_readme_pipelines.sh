@@ -22,10 +22,17 @@
 #                  packets dropped on the way; the receiver starts 2 s late
 #                  and must decode 25 frames (its PLI gets a keyframe, its
 #                  FIR a reference)
+#   fec-sender     the latent tier over rtpbin with ULPFEC (rtpulpfecenc in
+#   fec-receiver   the sender's rtpbin, rtpulpfecdec after the receiver's,
+#                  rtpbin's rtpstorage keeping the packets), 5 % of the
+#                  sender's RTP packets dropped; the receiver starts 2 s
+#                  late, must decode 25 frames and rtpulpfecdec must have
+#                  recovered at least one packet (its own count, which it
+#                  writes to its debug log at each lost packet)
 # and, last, that facetenc refuses GRAY8 with a message.
 # The only edits to the README's text: the models' paths, a file in place of
 # the display, videotestsrc in place of v4l2src, ports of this run's own,
-# and the latent sender's packet loss.
+# and the packet loss of the latent and FEC senders.
 #   test_readme_pipelines.sh PLUGIN_DIR MODEL README CLIP FACET_TOOL
 # CLIP: movie-hello.mp4 of the forensics-samples-files package.
 set -euo pipefail
@@ -177,7 +184,10 @@ awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
 # its keyframe request (RTCP PLI); on a loaded one it may be the next
 # periodic keyframe, and the test asks only that the receiver decodes (the
 # PLI answer itself is asserted by gst_rtpfacet and call_loopback). The
-# minute allowed only turns a hang into a failure.
+# minute allowed only turns a hang into a failure. A fourth argument names
+# a command that must also succeed before both are stopped (run in the
+# work directory after each check of the frames), and RECEIVER_ENV holds
+# variables for the receiver's environment.
 call_frames() {
     local sender receiver pid rpid status=0 frames=0
     sender=$(pipeline "$1" | sed "s|\$LOSS|${3:-}|")
@@ -186,13 +196,13 @@ call_frames() {
     bash -c "exec $sender" > "$1.log" 2>&1 &
     pid=$!
     sleep 2
-    bash -c "exec $receiver" > receiver.log 2>&1 &
+    env ${RECEIVER_ENV:-} bash -c "exec $receiver" > receiver.log 2>&1 &
     rpid=$!
     pids+=("$pid" "$rpid")
     for _ in $(seq 600); do
         if [ -f received.y4m ]; then
             frames=$(y4m_frames received.y4m)
-            [ "$frames" -ge 25 ] && break
+            [ "$frames" -ge 25 ] && { [ -z "${4:-}" ] || $4; } && break
         fi
         kill -0 "$pid" 2>/dev/null && kill -0 "$rpid" 2>/dev/null || break
         sleep 0.1
@@ -227,6 +237,24 @@ echo "--- latent-sender with 5 % loss, and latent-receiver 2 s later"
 frames=$(call_frames latent-sender latent-receiver "identity drop-probability=0.05 !")
 echo "frames the late receiver decoded: $frames"
 [ "$frames" -ge 25 ] || { cat receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
+
+# The packets rtpulpfecdec has recovered so far: its count, which it logs
+# (debug level) at each lost-packet event as "Unrecovered / Recovered: U / R".
+fec_recovered() {
+    sed -n 's|.*Unrecovered / Recovered: [0-9]* / \([0-9]*\).*|\1|p' receiver.log | tail -n 1 | grep . || echo 0
+}
+fec_has_recovered() { [ "$(fec_recovered)" -ge 1 ]; }
+
+echo "--- fec-sender with 5 % loss, and fec-receiver 2 s later"
+frames=$(RECEIVER_ENV="GST_DEBUG=rtpulpfecdec:5 GST_DEBUG_NO_COLOR=1" \
+         call_frames fec-sender fec-receiver "identity drop-probability=0.05 !" fec_has_recovered)
+recovered=$(fec_recovered)
+lost=$(grep -c 'rtpulpfecdec.*Packet lost ssrc=' receiver.log || true)
+echo "frames the late receiver decoded: $frames; packets rtpulpfecdec recovered: $recovered" \
+     "(lost-packet events: $lost, most of them the FEC packets the jitter buffer drops)"
+[ "$frames" -ge 25 ] || { tail -n 50 receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
+[ "$recovered" -ge 1 ] ||
+    { tail -n 50 receiver.log >&2; echo "FAIL: FEC recovered no packet" >&2; exit 1; }
 
 echo "--- unsupported caps: refused with a message"
 if gst-launch-1.0 videotestsrc num-buffers=1 ! video/x-raw,format=GRAY8,width=64,height=64 \
