@@ -6,7 +6,9 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 
+#include "call_feedback.h"
 #include "call_media.h"
+#include "call_srtp.h"
 
 #define CALL_PIPELINE_ERROR (g_quark_from_static_string("facet-call-pipeline"))
 
@@ -21,6 +23,9 @@
 /* How long an unanswered keyframe request waits before it is repeated: a
  * few frames and round trips of a call on a LAN. */
 #define KEYFRAME_REQUEST_INTERVAL_MS 100
+/* How much video the sender keeps for retransmission: a few round trips of
+ * a call and well over the receiver's jitter buffer. */
+#define RTX_KEEP_MS 1000
 
 struct CallPipeline {
     GstElement *pipeline;
@@ -47,6 +52,13 @@ struct CallPipeline {
     guint end_receiving_source; /* main-loop source of the second step of the end */
     gint64 video_packets_lost; /* last value read while the peer's source existed */
     gchar *backend;
+
+    gboolean encrypted;        /* SRTP: the taps below sit on srtpenc/srtpdec */
+    CallSrtp srtp;
+    GstElement *srtpenc[2], *srtpdec[2]; /* per session; references of ours */
+    gboolean retransmission;
+    CallFeedback feedback;
+    gboolean feedback_ready;
 };
 
 /* One probe context per socket. */
@@ -60,12 +72,15 @@ static GstCaps *receive_caps(CallChannel channel)
     switch (channel) {
     case CALL_VIDEO_RTP:
         /* rtcp-fb-nack-pli: rtpbin turns the depayloader's keyframe
-         * requests into RTCP PLI only for payload types that say so. */
+         * requests into RTCP PLI only for payload types that say so;
+         * rtcp-fb-ccm-fir the same for reference requests; rtcp-fb-nack:
+         * the jitter buffer's retransmission requests. */
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
                                    "clock-rate", G_TYPE_INT, 90000, "encoding-name",
                                    G_TYPE_STRING, "X-FACET", "payload", G_TYPE_INT,
                                    CALL_VIDEO_PT, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-                                   NULL);
+                                   "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack",
+                                   G_TYPE_BOOLEAN, TRUE, NULL);
     case CALL_AUDIO_RTP:
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                    "clock-rate", G_TYPE_INT, 48000, "encoding-name",
@@ -79,14 +94,76 @@ static GstCaps *receive_caps(CallChannel channel)
 
 /* ---- probes ------------------------------------------------------------ */
 
-/* Every datagram that reaches a socket: only the peer's RTP/RTCP gets in. */
+/* Taps, by where the packets are plain: a plain call reads RTP and RTCP at
+ * the sockets; an encrypted call reads them where srtpdec has decrypted
+ * (and authenticated) them and before srtpenc encrypts them. The sockets
+ * always judge where a datagram comes from. */
+
+static void force_keyframe(CallPipeline *self)
+{
+    GstPad *src = gst_element_get_static_pad(self->encoder, "src");
+    gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
+                                                                        TRUE, 0));
+    gst_object_unref(src);
+}
+
+static guint8 rtp_payload_type(GstBuffer *buffer)
+{
+    guint8 header[2] = { 0, 0 };
+    gst_buffer_extract(buffer, 0, header, 2);
+    return header[1] & 0x7f;
+}
+
+/* A plain packet of the peer's (its origin judged). */
+static void clear_in(CallPipeline *self, CallChannel channel, GstBuffer *buffer)
+{
+    gsize size = gst_buffer_get_size(buffer);
+
+    switch (channel) {
+    case CALL_VIDEO_RTP:
+        CALL_STATS_ADD(self->stats, video_bytes_received, size);
+        CALL_STATS_ADD(self->stats, video_packets_received, 1);
+        if (rtp_payload_type(buffer) == CALL_VIDEO_RTX_PT)
+            CALL_STATS_ADD(self->stats, rtx_packets_received, 1);
+        break;
+    case CALL_AUDIO_RTP:
+        CALL_STATS_ADD(self->stats, audio_bytes_received, size);
+        CALL_STATS_ADD(self->stats, audio_packets_received, 1);
+        break;
+    default: {
+        CallRtcpScan scan = call_stats_scan_rtcp(buffer);
+        if (channel == CALL_VIDEO_RTCP) {
+            CALL_STATS_ADD(self->stats, pli_received, scan.pli);
+            CALL_STATS_ADD(self->stats, fir_received, scan.fir);
+            CALL_STATS_ADD(self->stats, nack_received, scan.nack);
+        }
+        /* The peer hung up: a BYE in either session ends the call. */
+        if (scan.bye && g_atomic_int_compare_and_exchange(&self->peer_left, 0, 1) &&
+            self->events.peer_left)
+            self->events.peer_left(self->events.data);
+        break;
+    }
+    }
+}
+
+/* After a packet was accepted: a listener's video went nowhere until its
+ * peer was known, its last keyframe included: the new peer gets one at
+ * once instead of asking. */
+static void after_accept(CallPipeline *self, gboolean had_peer)
+{
+    if (!had_peer && call_net_peer_known(self->net, CALL_VIDEO_RTP))
+        force_keyframe(self);
+}
+
+/* Every datagram that reaches a socket: only the peer's RTP/RTCP gets in
+ * (in an encrypted call, also what may be the peer's first packet, which
+ * srtpdec authenticates before anything is learnt from it). */
 static GstPadProbeReturn on_datagram(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     ChannelProbe *probe = data;
     CallPipeline *self = probe->pipeline;
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
-    gsize size = gst_buffer_get_size(buffer);
     gboolean had_peer = call_net_peer_known(self->net, CALL_VIDEO_RTP);
     (void)pad;
 
@@ -97,37 +174,36 @@ static GstPadProbeReturn on_datagram(GstPad *pad, GstPadProbeInfo *info, gpointe
     case CALL_PACKET_STRANGER:
         CALL_STATS_ADD(self->stats, packets_stranger, 1);
         return GST_PAD_PROBE_DROP;
+    case CALL_PACKET_UNVERIFIED:
+        return GST_PAD_PROBE_OK;
     case CALL_PACKET_ACCEPTED:
         break;
     }
-    if (!had_peer && call_net_peer_known(self->net, CALL_VIDEO_RTP)) {
-        /* A listener's video went nowhere until now, its last keyframe
-         * included: the new peer gets one at once instead of asking. */
-        GstPad *src = gst_element_get_static_pad(self->encoder, "src");
-        gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-                                                                            TRUE, 0));
-        gst_object_unref(src);
+    if (!self->encrypted) {
+        after_accept(self, had_peer);
+        clear_in(self, probe->channel, buffer);
     }
-    switch (probe->channel) {
-    case CALL_VIDEO_RTP:
-        CALL_STATS_ADD(self->stats, video_bytes_received, size);
-        CALL_STATS_ADD(self->stats, video_packets_received, 1);
-        break;
-    case CALL_AUDIO_RTP:
-        CALL_STATS_ADD(self->stats, audio_bytes_received, size);
-        CALL_STATS_ADD(self->stats, audio_packets_received, 1);
-        break;
-    default: {
-        CallRtcpScan scan = call_stats_scan_rtcp(buffer);
-        if (probe->channel == CALL_VIDEO_RTCP)
-            CALL_STATS_ADD(self->stats, pli_received, scan.pli);
-        /* The peer hung up: a BYE in either session ends the call. */
-        if (scan.bye && g_atomic_int_compare_and_exchange(&self->peer_left, 0, 1) &&
-            self->events.peer_left)
-            self->events.peer_left(self->events.data);
-        break;
+    return GST_PAD_PROBE_OK;
+}
+
+/* What srtpdec let through: authenticated, decrypted. */
+static GstPadProbeReturn on_decrypted(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    ChannelProbe *probe = data;
+    CallPipeline *self = probe->pipeline;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
+    gboolean had_peer = call_net_peer_known(self->net, CALL_VIDEO_RTP);
+    (void)pad;
+
+    if (call_net_confirm(self->net, probe->channel, meta ? meta->addr : NULL) !=
+        CALL_PACKET_ACCEPTED) {
+        /* Authenticated, but another authenticated sender is the peer. */
+        CALL_STATS_ADD(self->stats, packets_stranger, 1);
+        return GST_PAD_PROBE_DROP;
     }
-    }
+    after_accept(self, had_peer);
+    clear_in(self, probe->channel, buffer);
     return GST_PAD_PROBE_OK;
 }
 
@@ -142,8 +218,8 @@ static guint8 payload_flags(GstRTPBuffer *rtp)
     return gst_rtp_buffer_get_payload_len(rtp) >= 2 ? payload[0] : 0;
 }
 
-/* One outgoing video RTP packet: --video-loss and --drop-keyframe decide;
- * returns TRUE to send. */
+/* One outgoing plain video RTP packet (media or retransmission):
+ * --video-loss and --drop-keyframe decide; returns TRUE to send. */
 static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
 {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -155,6 +231,14 @@ static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
      * choices of the other packets as they were. */
     dropped = self->loss_percent > 0.0 &&
               g_rand_double(self->loss_rand) * 100.0 < self->loss_percent;
+    if (gst_rtp_buffer_get_payload_type(&rtp) == CALL_VIDEO_RTX_PT) {
+        /* A retransmission: counted apart from the frames. */
+        CALL_STATS_ADD(self->stats, rtx_packets_sent, 1);
+        if (!dropped)
+            CALL_STATS_ADD(self->stats, video_bytes_sent, gst_buffer_get_size(buffer));
+        gst_rtp_buffer_unmap(&rtp);
+        return !dropped;
+    }
     guint8 flags = payload_flags(&rtp);
     if ((flags & PAYLOAD_START) && (flags & PAYLOAD_KEYFRAME) &&
         ++self->keyframes_out == self->drop_keyframe)
@@ -174,15 +258,56 @@ static gboolean drop_lost_packet(GstBuffer **buffer, guint index, gpointer data)
     return TRUE;
 }
 
-static gboolean end_receiving_in_main(gpointer data);
+static void rtcp_out(CallPipeline *self, CallChannel channel, GstBuffer *buffer)
+{
+    if (channel == CALL_VIDEO_RTCP) {
+        CallRtcpScan scan = call_stats_scan_rtcp(buffer);
+        CALL_STATS_ADD(self->stats, pli_sent, scan.pli);
+        CALL_STATS_ADD(self->stats, fir_sent, scan.fir);
+        CALL_STATS_ADD(self->stats, nack_sent, scan.nack);
+    }
+}
 
-/* What leaves through a sending socket. Packets sent before the peer's port
- * is known go nowhere and are not counted. */
-static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+/* A plain packet on its way out (before srtpenc, or at the socket of a
+ * plain call). Packets sent before the peer's port is known go nowhere and
+ * are not counted. */
+static GstPadProbeReturn on_clear_out(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     ChannelProbe *probe = data;
     CallPipeline *self = probe->pipeline;
     (void)pad;
+
+    if (!(info->type & (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST)) ||
+        !call_net_peer_known(self->net, probe->channel))
+        return GST_PAD_PROBE_OK;
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+        GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+        if (probe->channel == CALL_VIDEO_RTP) {
+            list = gst_buffer_list_make_writable(list);
+            GST_PAD_PROBE_INFO_DATA(info) = list;
+            gst_buffer_list_foreach(list, drop_lost_packet, self);
+        } else if (probe->channel != CALL_AUDIO_RTP) {
+            for (guint i = 0; i < gst_buffer_list_length(list); i++)
+                rtcp_out(self, probe->channel, gst_buffer_list_get(list, i));
+        }
+        return gst_buffer_list_length(list) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+    }
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (probe->channel == CALL_VIDEO_RTP)
+        return video_packet_out(self, buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+    if (probe->channel != CALL_AUDIO_RTP)
+        rtcp_out(self, probe->channel, buffer);
+    return GST_PAD_PROBE_OK;
+}
+
+static gboolean end_receiving_in_main(gpointer data);
+
+/* What leaves through a sending socket: the end of the RTCP senders, the
+ * audio's bytes as on the wire, and (plain call) the plain taps. */
+static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    ChannelProbe *probe = data;
+    CallPipeline *self = probe->pipeline;
 
     if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
         if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS &&
@@ -193,40 +318,12 @@ static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer da
     }
     if (!call_net_peer_known(self->net, probe->channel))
         return GST_PAD_PROBE_OK;
-    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-        GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-        GST_PAD_PROBE_INFO_DATA(info) = list;
-        switch (probe->channel) {
-        case CALL_VIDEO_RTP:
-            gst_buffer_list_foreach(list, drop_lost_packet, self);
-            break;
-        case CALL_AUDIO_RTP:
-            CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_list_calculate_size(list));
-            break;
-        default:
-            for (guint i = 0; i < gst_buffer_list_length(list); i++)
-                if (probe->channel == CALL_VIDEO_RTCP)
-                    CALL_STATS_ADD(self->stats, pli_sent,
-                                   call_stats_scan_rtcp(gst_buffer_list_get(list, i)).pli);
-            break;
-        }
-        return gst_buffer_list_length(list) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-    }
-
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    switch (probe->channel) {
-    case CALL_VIDEO_RTP:
-        return video_packet_out(self, buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-    case CALL_AUDIO_RTP:
-        CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_get_size(buffer));
-        break;
-    case CALL_VIDEO_RTCP:
-        CALL_STATS_ADD(self->stats, pli_sent, call_stats_scan_rtcp(buffer).pli);
-        break;
-    default:
-        break;
-    }
-    return GST_PAD_PROBE_OK;
+    if (probe->channel == CALL_AUDIO_RTP)
+        CALL_STATS_ADD(self->stats, audio_bytes_sent,
+                       (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                           ? gst_buffer_list_calculate_size(GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+                           : gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
+    return self->encrypted ? GST_PAD_PROBE_OK : on_clear_out(pad, info, data);
 }
 
 /* facetenc's output: keyframes, and the keyframe requests that reach it
@@ -239,7 +336,8 @@ static GstPadProbeReturn on_encoder_src(GstPad *pad, GstPadProbeInfo *info, gpoi
     if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
         GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
         call_stats_frame_encoded(self->stats,
-                                 !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
+                                 !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT),
+                                 FALSE);
     } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
         if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
             call_stats_keyframe_requested(self->stats);
@@ -315,9 +413,149 @@ static GstCaps *on_request_pt_map(GstElement *rtpbin, guint session, guint pt, g
     (void)data;
     if (session == 0 && pt == CALL_VIDEO_PT)
         return receive_caps(CALL_VIDEO_RTP);
+    if (session == 0 && pt == CALL_VIDEO_RTX_PT)
+        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                   "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+                                   G_TYPE_STRING, "RTX", "apt", G_TYPE_INT, CALL_VIDEO_PT, NULL);
     if (session == 1 && pt == CALL_AUDIO_PT)
         return receive_caps(CALL_AUDIO_RTP);
     return NULL;
+}
+
+/* SRTP: one srtpenc and one srtpdec per session, made up front (their
+ * errors then come before the call starts) and handed to rtpbin when it
+ * asks; rtpbin adds them to itself. */
+static GstElement *on_request_encoder(GstElement *rtpbin, guint session, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    return session < 2 && self->srtpenc[session] ? gst_object_ref(self->srtpenc[session]) : NULL;
+}
+
+static GstElement *on_request_decoder(GstElement *rtpbin, guint session, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    return session < 2 && self->srtpdec[session] ? gst_object_ref(self->srtpdec[session]) : NULL;
+}
+
+/* rtpbin takes srtpenc's rtp_sink_N/rtp_src_N and rtcp_sink_N/rtcp_src_N
+ * as they are: they are requested here, and the plain taps of what we send
+ * go on the sink pads. */
+static gboolean request_encoder_pad(CallPipeline *self, guint session, gboolean rtcp,
+                                    GError **error)
+{
+    gchar *name = g_strdup_printf(rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", session);
+    GstPad *pad = gst_element_request_pad_simple(self->srtpenc[session], name);
+    ChannelProbe *probe;
+
+    if (!pad) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1, "srtpenc gave no %s pad", name);
+        g_free(name);
+        return FALSE;
+    }
+    g_free(name);
+    probe = g_new0(ChannelProbe, 1);
+    probe->pipeline = self;
+    probe->channel = session * 2 + (rtcp ? 1 : 0);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                      on_clear_out, probe, g_free);
+    gst_object_unref(pad);
+    return TRUE;
+}
+
+static gboolean add_encryption(CallPipeline *self, const CallOptions *options, GError **error)
+{
+    call_srtp_init(&self->srtp, options->key, options->cipher,
+                   options->role == CALL_ROLE_LISTEN);
+    for (guint session = 0; session < 2; session++) {
+        gchar *name = g_strdup_printf("srtpenc%u", session);
+        self->srtpenc[session] = call_srtp_new_encoder(&self->srtp, name, error);
+        g_free(name);
+        if (!self->srtpenc[session])
+            return FALSE;
+        gst_object_ref_sink(self->srtpenc[session]);
+        if (!request_encoder_pad(self, session, FALSE, error) ||
+            !request_encoder_pad(self, session, TRUE, error))
+            return FALSE;
+
+        name = g_strdup_printf("srtpdec%u", session);
+        self->srtpdec[session] = call_srtp_new_decoder(&self->srtp, name, error);
+        g_free(name);
+        if (!self->srtpdec[session])
+            return FALSE;
+        gst_object_ref_sink(self->srtpdec[session]);
+        for (guint rtcp = 0; rtcp < 2; rtcp++) {
+            ChannelProbe *probe = g_new0(ChannelProbe, 1);
+            probe->pipeline = self;
+            probe->channel = session * 2 + rtcp;
+            add_probe(self->srtpdec[session], rtcp ? "rtcp_src" : "rtp_src",
+                      GST_PAD_PROBE_TYPE_BUFFER, on_decrypted, probe, g_free);
+        }
+    }
+    g_signal_connect(self->rtpbin, "request-rtp-encoder", G_CALLBACK(on_request_encoder), self);
+    g_signal_connect(self->rtpbin, "request-rtcp-encoder", G_CALLBACK(on_request_encoder), self);
+    g_signal_connect(self->rtpbin, "request-rtp-decoder", G_CALLBACK(on_request_decoder), self);
+    g_signal_connect(self->rtpbin, "request-rtcp-decoder", G_CALLBACK(on_request_decoder), self);
+    call_net_set_encrypted(self->net);
+    self->encrypted = TRUE;
+    return TRUE;
+}
+
+/* Retransmission (RFC 4588) of the video: the receiver's jitter buffer
+ * asks for a missing packet (RTCP generic NACK) when it can still arrive
+ * in time, the sender's rtprtxsend resends it on its own SSRC and payload
+ * type, the receiver's rtprtxreceive turns it back into the original. Both
+ * sit in rtpbin as "aux" elements, a bin with sink_0 and src_0. */
+static GstElement *rtx_bin(const gchar *factory)
+{
+    GstElement *bin, *rtx = gst_element_factory_make(factory, NULL);
+    GstStructure *map;
+    GstPad *pad;
+
+    if (!rtx) {
+        g_printerr("facet-call: %s is missing (gst-plugins-good): no retransmission\n",
+                   factory);
+        return NULL;
+    }
+    map = gst_structure_new("application/x-rtp-pt-map", G_STRINGIFY(CALL_VIDEO_PT), G_TYPE_UINT,
+                            (guint)CALL_VIDEO_RTX_PT, NULL);
+    g_object_set(rtx, "payload-type-map", map, NULL);
+    gst_structure_free(map);
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(rtx), "max-size-time"))
+        g_object_set(rtx, "max-size-time", (guint)RTX_KEEP_MS, NULL);
+    bin = gst_bin_new(NULL);
+    gst_bin_add(GST_BIN(bin), rtx);
+    pad = gst_element_get_static_pad(rtx, "sink");
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink_0", pad));
+    gst_object_unref(pad);
+    pad = gst_element_get_static_pad(rtx, "src");
+    gst_element_add_pad(bin, gst_ghost_pad_new("src_0", pad));
+    gst_object_unref(pad);
+    return bin;
+}
+
+static GstElement *on_request_aux_sender(GstElement *rtpbin, guint session, gpointer data)
+{
+    (void)rtpbin;
+    (void)data;
+    return session == 0 ? rtx_bin("rtprtxsend") : NULL;
+}
+
+static GstElement *on_request_aux_receiver(GstElement *rtpbin, guint session, gpointer data)
+{
+    (void)rtpbin;
+    (void)data;
+    return session == 0 ? rtx_bin("rtprtxreceive") : NULL;
+}
+
+/* The peer sent RTCP in a session: its receiver report may say how our
+ * video fares. */
+static void on_ssrc_active(GstElement *rtpbin, guint session, guint ssrc, gpointer data)
+{
+    CallPipeline *self = data;
+    if (session == 0 && self->feedback_ready)
+        call_feedback_on_active(&self->feedback, rtpbin, ssrc);
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -352,6 +590,13 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
         gchar *name = g_strdup_printf("%s-in", names[i]);
         GstCaps *caps = receive_caps(i);
         ChannelProbe *probe;
+
+        /* srtpdec takes the same caps named as encrypted. */
+        if (self->encrypted)
+            gst_structure_set_name(gst_caps_get_structure(caps, 0),
+                                   i == CALL_VIDEO_RTCP || i == CALL_AUDIO_RTCP
+                                       ? "application/x-srtcp"
+                                       : "application/x-srtp");
 
         self->udpsrc[i] = add_new(self, "udpsrc", name, error);
         g_free(name);
@@ -391,6 +636,22 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
     return TRUE;
 }
 
+/* --mode on an element that has the property (facetenc, facetdec). */
+static gboolean set_mode(GstElement *element, const CallOptions *options, GError **error)
+{
+    if (options->mode == CALL_MODE_DEFAULT)
+        return TRUE;
+    if (!g_object_class_find_property(G_OBJECT_GET_CLASS(element), "mode")) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1,
+                    "--mode: this build's %s has no tiers to choose from (no 'mode' property)",
+                    GST_ELEMENT_NAME(element));
+        return FALSE;
+    }
+    gst_util_set_object_arg(G_OBJECT(element), "mode",
+                            options->mode == CALL_MODE_LATENT ? "latent" : "keypoint");
+    return TRUE;
+}
+
 static gboolean add_video_sender(CallPipeline *self, const CallOptions *options, GError **error)
 {
     GstElement *source = call_media_video_source(options, &self->video_source_entry, error);
@@ -413,6 +674,8 @@ static gboolean add_video_sender(CallPipeline *self, const CallOptions *options,
                  options->threads, NULL);
     if (options->model)
         g_object_set(self->encoder, "model", options->model, NULL);
+    if (!set_mode(self->encoder, options, error))
+        return FALSE;
     g_object_set(payloader, "pt", CALL_VIDEO_PT, "mtu", VIDEO_MTU, NULL);
     if (!gst_element_link_many(source, queue, self->encoder, payloader, NULL)) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the video sending chain");
@@ -513,15 +776,32 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
 
     if (!(self->rtpbin = add_new(self, "rtpbin", "rtpbin", error)))
         goto error;
-    g_object_set(self->rtpbin, "latency", (guint)options->latency_ms, "do-lost", TRUE, NULL);
+    g_object_set(self->rtpbin, "latency", (guint)options->latency_ms, "do-lost", TRUE,
+                 "do-retransmission", options->retransmission, NULL);
     /* AVPF: a PLI goes out at once, not with the next regular report. */
     gst_util_set_object_arg(G_OBJECT(self->rtpbin), "rtp-profile", "avpf");
     g_signal_connect(self->rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad), self);
     g_signal_connect(self->rtpbin, "request-pt-map", G_CALLBACK(on_request_pt_map), self);
+    g_signal_connect(self->rtpbin, "on-ssrc-active", G_CALLBACK(on_ssrc_active), self);
+    if (options->retransmission) {
+        g_signal_connect(self->rtpbin, "request-aux-sender", G_CALLBACK(on_request_aux_sender),
+                         self);
+        g_signal_connect(self->rtpbin, "request-aux-receiver",
+                         G_CALLBACK(on_request_aux_receiver), self);
+    }
+    if (options->key && !add_encryption(self, options, error))
+        goto error;
 
     if (!add_receivers(self, options, error) || !add_sockets(self, error) ||
         !add_video_sender(self, options, error) || !add_audio_sender(self, options, error))
         goto error;
+    call_feedback_init(&self->feedback, self->encoder, options->bitrate_kbps);
+    self->feedback_ready = TRUE;
+    if (options->bitrate_kbps && !self->feedback.adapting) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1,
+                    "--bitrate: this build's facetenc takes no bit rate (no 'bitrate' property)");
+        goto error;
+    }
     tune_sessions(self);
     return self;
 
@@ -629,6 +909,18 @@ gint64 call_pipeline_video_packets_lost(CallPipeline *self)
     return self->video_packets_lost;
 }
 
+void call_pipeline_live(CallPipeline *self, CallLive *live)
+{
+    live->video_packets_lost = call_pipeline_video_packets_lost(self);
+    live->srtp_refused = call_srtp_decoder_dropped(self->srtpdec[0]) +
+                         call_srtp_decoder_dropped(self->srtpdec[1]);
+    if (self->feedback_ready)
+        call_feedback_get(&self->feedback, &live->target_kbps, &live->loss, &live->rtt_ms);
+    else
+        live->target_kbps = live->loss = 0.0, live->rtt_ms = -1.0;
+    live->backend = call_pipeline_decoder_backend(self);
+}
+
 const gchar *call_pipeline_decoder_backend(CallPipeline *self)
 {
     gchar *active = NULL;
@@ -660,6 +952,15 @@ void call_pipeline_free(CallPipeline *self)
         gst_object_unref(self->video_source_entry);
     if (self->audio_source_entry)
         gst_object_unref(self->audio_source_entry);
+    for (guint i = 0; i < 2; i++) {
+        if (self->srtpenc[i])
+            gst_object_unref(self->srtpenc[i]);
+        if (self->srtpdec[i])
+            gst_object_unref(self->srtpdec[i]);
+    }
+    call_srtp_clear(&self->srtp);
+    if (self->feedback_ready)
+        call_feedback_clear(&self->feedback);
     g_rand_free(self->loss_rand);
     g_free(self->backend);
     g_free(self);
