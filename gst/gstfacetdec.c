@@ -3,14 +3,27 @@
  * SECTION:element-facetdec
  * @title: facetdec
  *
- * Decodes a Facet stream: keyframes through the intra codec, delta frames by
- * rendering the keyframe with the keypoints through the model's network.
+ * Decodes a Facet stream of either tier, whichever the stream is (the
+ * read-only #GstFacetDec:mode says which, once a keyframe decoded):
+ *
+ * - keypoint tier: keyframes through the intra codec, delta frames by
+ *   rendering the keyframe with the keypoints through the model's network
+ *   (#GstFacetDec:model). The delta frames of a stream coded with a model
+ *   the decoder has not loaded are dropped with one warning message naming
+ *   the model id (its keyframes still show).
+ * - latent tier: each low-resolution frame upsampled by the latent network
+ *   (#GstFacetDec:latent-model) guided by the stream's reference; reference
+ *   fragments are taken without output (their buffers are released, no
+ *   frame is pushed for them), and frames before a whole reference are
+ *   rendered without one. A frame after a gap in the chain (a packet was
+ *   lost) is dropped and a keyframe asked for upstream (RTCP PLI inside
+ *   rtpbin); a duplicated or late frame is dropped silently. A stream of a
+ *   latent model this decoder lacks is dropped with one warning naming the
+ *   model id, and no keyframe is asked for: it would not help.
+ *
  * A packet that cannot be decoded (lost keyframe, corrupt data, unsupported
  * version) is dropped and a keyframe is asked for upstream; nothing is
  * pushed for it. Corrupt packets count against #GstVideoDecoder:max-errors.
- * The delta frames of a stream coded with a model the decoder has not
- * loaded are dropped with one warning message naming the model id (its
- * keyframes still show).
  *
  * Input is one packet per buffer (stream-format=packet, or no such field)
  * or the .fct byte stream of the `facet` tool (stream-format=fct, what the
@@ -41,6 +54,7 @@
 
 #include "container/fct.h"
 #include "gstfacetcaps.h"
+#include "gstfacetmode.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facet_dec_debug);
 #define GST_CAT_DEFAULT gst_facet_dec_debug
@@ -52,12 +66,15 @@ enum {
     PROP_BACKEND,
     PROP_DEVICE,
     PROP_ACTIVE_BACKEND,
+    PROP_LATENT_MODEL,
+    PROP_MODE,
 };
 
 #define DEFAULT_MODEL NULL
 #define DEFAULT_THREADS 0
 #define DEFAULT_BACKEND FACET_BACKEND_AUTO
 #define DEFAULT_DEVICE NULL
+#define DEFAULT_LATENT_MODEL NULL
 
 /* The renderer back ends of libfacet (FacetBackend), as a GEnum so that
  * gst-launch and gst-inspect know their names. */
@@ -89,6 +106,9 @@ struct _GstFacetDec {
     /* What the open decoder runs on ("cpu (avx2)", a Vulkan device name),
      * for the active-backend property; NULL while closed. */
     gchar *active_backend;
+    gchar *latent_model;
+    /* The tier of the stream decoded (read-only property). */
+    GstFacetStreamMode mode;
 
     FacetDecoder *decoder;
     FacetPixelFormat decoder_format;
@@ -96,6 +116,10 @@ struct _GstFacetDec {
     GString *log;
     /* Model id of the last stream warned about; -1: none. */
     gint64 warned_model_id;
+    /* The last keyframe was refused for good (a latent model this decoder
+     * lacks): frames waiting for a keyframe ask for none, it would not
+     * help. */
+    gboolean stream_refused;
     /* Input is the .fct byte stream (parsed) rather than whole packets. */
     gboolean fct;
     /* Whether the .fct file header was read and checked. */
@@ -164,10 +188,25 @@ static void gst_facet_dec_update_active_backend(GstFacetDec *self)
     g_free(text);
 }
 
+/* Sets the read-only mode property, and says so when it changed. */
+static void gst_facet_dec_set_mode(GstFacetDec *self, GstFacetStreamMode mode)
+{
+    gboolean changed;
+
+    GST_OBJECT_LOCK(self);
+    changed = self->mode != mode;
+    self->mode = mode;
+    GST_OBJECT_UNLOCK(self);
+    if (changed) {
+        GST_INFO_OBJECT(self, "stream mode %d", mode);
+        g_object_notify(G_OBJECT(self), "mode");
+    }
+}
+
 static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
 {
     FacetDecoderSettings settings;
-    gchar *model, *device;
+    gchar *model, *device, *latent_model;
     int ret;
 
     facet_decoder_close(&self->decoder);
@@ -178,9 +217,11 @@ static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
     settings.backend = self->backend;
     model = g_strdup(self->model);
     device = g_strdup(self->device);
+    latent_model = g_strdup(self->latent_model);
     GST_OBJECT_UNLOCK(self);
     settings.model_path = model;
     settings.device = device;
+    settings.latent_model_path = latent_model;
     settings.log_callback = gst_facet_dec_log;
     settings.log_opaque = self;
 
@@ -195,6 +236,7 @@ static gboolean gst_facet_dec_open(GstFacetDec *self, FacetPixelFormat format)
     self->log = NULL;
     g_free(model);
     g_free(device);
+    g_free(latent_model);
     self->decoder_format = format;
     gst_facet_dec_update_active_backend(self);
     return ret >= 0;
@@ -207,7 +249,9 @@ static gboolean gst_facet_dec_stop(GstVideoDecoder *decoder)
     gst_facet_dec_update_active_backend(self);
     g_clear_pointer(&self->input_state, gst_video_codec_state_unref);
     self->warned_model_id = -1;
+    self->stream_refused = FALSE;
     self->fct_header_seen = FALSE;
+    gst_facet_dec_set_mode(self, GST_FACET_STREAM_MODE_NONE);
     return TRUE;
 }
 
@@ -450,19 +494,114 @@ static gboolean gst_facet_dec_src_event(GstVideoDecoder *decoder, GstEvent *even
     return GST_VIDEO_DECODER_CLASS(parent_class)->src_event(decoder, event);
 }
 
-/* Whether a packet is a delta, as the library reads its header. */
-static gboolean gst_facet_dec_is_delta(GstVideoCodecFrame *frame)
+/* The packet's headers as the library reads them; FALSE when it cannot. */
+static gboolean gst_facet_dec_peek(GstVideoCodecFrame *frame, FacetPacketInfo *info)
 {
-    FacetPacketInfo info = { .struct_size = sizeof(info) };
     GstMapInfo map;
-    gboolean delta;
+    gboolean ok;
 
     if (!gst_buffer_map(frame->input_buffer, &map, GST_MAP_READ))
         return FALSE;
-    delta = facet_packet_peek(map.data, map.size, &info) == 0 &&
-            info.type == FACET_PACKET_TYPE_DELTA;
+    ok = facet_packet_peek(map.data, map.size, info) == 0;
     gst_buffer_unmap(frame->input_buffer, &map);
-    return delta;
+    return ok;
+}
+
+static gboolean gst_facet_dec_is_latent(FacetPacketType type)
+{
+    return type == FACET_PACKET_TYPE_LATENT_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_FRAME ||
+           type == FACET_PACKET_TYPE_REFERENCE;
+}
+
+/* Handles the answers of the library that are not a picture. Returns TRUE
+ * when it took care of the frame (*flow set), FALSE for a hard error. */
+static gboolean gst_facet_dec_handle_no_picture(GstFacetDec *self, GstVideoCodecFrame *frame,
+                                                int ret, GstFlowReturn *flow)
+{
+    GstVideoDecoder *decoder = GST_VIDEO_DECODER(self);
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    gboolean peeked = gst_facet_dec_peek(frame, &info);
+    FacetStreamInfo stream;
+
+    *flow = GST_FLOW_OK;
+    if (ret == FACET_ERR(EAGAIN)) {
+        /* A latent reference fragment: taken, no picture of its own. */
+        GST_LOG_OBJECT(self, "reference fragment taken");
+        gst_video_decoder_release_frame(decoder, frame);
+        return TRUE;
+    }
+    if (ret == FACET_ERR(EALREADY)) {
+        /* A duplicated or late latent frame: the chain is intact. */
+        GST_DEBUG_OBJECT(self, "dropping a duplicated or late frame");
+        gst_video_decoder_release_frame(decoder, frame);
+        return TRUE;
+    }
+    if (ret == FACET_ERR(ENOENT) || ret == FACET_ERR(EPIPE)) {
+        /* A frame whose keyframe was lost (keypoint tier), or one after a
+         * gap in the latent chain: expected on lossy links. The next
+         * keyframe resynchronises; ask for it unless the stream's
+         * keyframes are refused anyway. */
+        GST_INFO_OBJECT(self, "dropping frame %u: %s", frame->system_frame_number,
+                        ret == FACET_ERR(EPIPE) ? "the chain is broken" : "its keyframe is missing");
+        if (!self->stream_refused)
+            gst_video_decoder_request_sync_point(decoder, frame, 0);
+        gst_video_decoder_drop_frame(decoder, frame);
+        return TRUE;
+    }
+    if (ret == FACET_ERR(ENOTSUP) && peeked && gst_facet_dec_is_latent(info.type) &&
+        info.has_sequence_header) {
+        /* A latent keyframe of a model (or scale) this decoder lacks:
+         * nothing of this stream can show, and asking again would not
+         * help. Said once per model id. */
+        if ((gint64)info.model_id != self->warned_model_id) {
+            GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                                ("Dropping a latent stream coded with latent model %08x, which "
+                                 "this decoder cannot use (set latent-model)", info.model_id),
+                                ("%s", self->log->str));
+            self->warned_model_id = info.model_id;
+        }
+        self->stream_refused = TRUE;
+        gst_video_decoder_drop_frame(decoder, frame);
+        return TRUE;
+    }
+    if (ret == FACET_ERR(ENOTSUP) && peeked && info.type == FACET_PACKET_TYPE_DELTA &&
+        facet_decoder_get_stream_info(self->decoder, &stream) == 0 && stream.model_id != 0) {
+        /* A delta of a stream coded with a model this decoder does not
+         * have: only its keyframes can be shown, so a keyframe request
+         * would not help. Said once per stream model. */
+        if ((gint64)stream.model_id != self->warned_model_id) {
+            GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                                ("Dropping the delta frames of a stream coded with model %08x, "
+                                 "which this decoder has not loaded", stream.model_id),
+                                ("%s", self->log->str));
+            self->warned_model_id = stream.model_id;
+        }
+        gst_video_decoder_drop_frame(decoder, frame);
+        return TRUE;
+    }
+    if (ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOTSUP) || ret == FACET_ERR(ENOSYS)) {
+        /* Corrupt or undecodable data: dropped and counted against the
+         * max-errors property (unlimited by default; beyond it, an element
+         * error). */
+        gst_video_decoder_request_sync_point(decoder, frame, 0);
+        gst_video_decoder_drop_frame(decoder, frame);
+        GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("Dropping a frame that cannot be decoded"),
+                                ("facet decoder: %s%s%s", facet_strerror(ret),
+                                 self->log->len ? ": " : "", self->log->str),
+                                *flow);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The read-only mode follows the stream's sequence header. */
+static void gst_facet_dec_update_mode(GstFacetDec *self)
+{
+    FacetStreamInfo info;
+
+    if (facet_decoder_get_stream_info(self->decoder, &info) == 0 &&
+        gst_facet_stream_mode_to_string(info.mode))
+        gst_facet_dec_set_mode(self, (GstFacetStreamMode)info.mode);
 }
 
 static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
@@ -471,8 +610,7 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     FacetPicture picture = { 0 };
     GstVideoCodecState *output;
     GstVideoFrame vframe;
-    GstFlowReturn flow;
-    FacetStreamInfo info;
+    GstFlowReturn flow = GST_FLOW_OK;
     int ret;
 
     if (!self->decoder) {
@@ -482,40 +620,7 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     self->log = g_string_new(NULL);
     ret = gst_facet_dec_decode(self, frame, &picture);
 
-    if (ret == FACET_ERR(ENOENT)) {
-        /* A delta whose keyframe was lost: expected on lossy links. The
-         * next keyframe resynchronises; ask for it. */
-        GST_INFO_OBJECT(self, "dropping delta %u: its keyframe is missing",
-                        frame->system_frame_number);
-        gst_video_decoder_request_sync_point(decoder, frame, 0);
-        gst_video_decoder_drop_frame(decoder, frame);
-        flow = GST_FLOW_OK;
-    } else if (ret == FACET_ERR(ENOTSUP) && gst_facet_dec_is_delta(frame) &&
-               facet_decoder_get_stream_info(self->decoder, &info) == 0 && info.model_id != 0) {
-        /* A delta of a stream coded with a model this decoder does not
-         * have: only its keyframes can be shown, so a keyframe request
-         * would not help. Said once per stream model. */
-        if ((gint64)info.model_id != self->warned_model_id) {
-            GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                                ("Dropping the delta frames of a stream coded with model %08x, "
-                                 "which this decoder has not loaded", info.model_id),
-                                ("%s", self->log->str));
-            self->warned_model_id = info.model_id;
-        }
-        gst_video_decoder_drop_frame(decoder, frame);
-        flow = GST_FLOW_OK;
-    } else if (ret == FACET_ERR(EBADMSG) || ret == FACET_ERR(ENOTSUP) || ret == FACET_ERR(ENOSYS)) {
-        /* Corrupt or undecodable data: dropped and counted against the
-         * max-errors property (unlimited by default; beyond it, an element
-         * error). */
-        flow = GST_FLOW_OK;
-        gst_video_decoder_request_sync_point(decoder, frame, 0);
-        gst_video_decoder_drop_frame(decoder, frame);
-        GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("Dropping a frame that cannot be decoded"),
-                                ("facet decoder: %s%s%s", facet_strerror(ret),
-                                 self->log->len ? ": " : "", self->log->str),
-                                flow);
-    } else if (ret < 0) {
+    if (ret < 0 && !gst_facet_dec_handle_no_picture(self, frame, ret, &flow)) {
         gst_video_decoder_drop_frame(decoder, frame);
         GST_ELEMENT_ERROR(self, STREAM, DECODE, (NULL), ("facet decoder: %s%s%s",
                           facet_strerror(ret), self->log->len ? ": " : "", self->log->str));
@@ -526,6 +631,8 @@ static GstFlowReturn gst_facet_dec_handle_frame(GstVideoDecoder *decoder, GstVid
     gst_facet_dec_update_active_backend(self);
     if (ret < 0)
         return flow;
+    self->stream_refused = FALSE;
+    gst_facet_dec_update_mode(self);
 
     gst_facet_dec_timestamp_record(self, frame);
     if (!gst_facet_dec_update_output(self, &picture)) {
@@ -575,6 +682,10 @@ static void gst_facet_dec_set_property(GObject *object, guint prop_id, const GVa
         g_free(self->device);
         self->device = g_value_dup_string(value);
         break;
+    case PROP_LATENT_MODEL:
+        g_free(self->latent_model);
+        self->latent_model = g_value_dup_string(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -604,6 +715,12 @@ static void gst_facet_dec_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_ACTIVE_BACKEND:
         g_value_set_string(value, self->active_backend);
         break;
+    case PROP_LATENT_MODEL:
+        g_value_set_string(value, self->latent_model);
+        break;
+    case PROP_MODE:
+        g_value_set_enum(value, self->mode);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -617,6 +734,7 @@ static void gst_facet_dec_finalize(GObject *object)
     g_free(self->model);
     g_free(self->device);
     g_free(self->active_backend);
+    g_free(self->latent_model);
     G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
@@ -656,12 +774,28 @@ static void gst_facet_dec_class_init(GstFacetDecClass *klass)
                             "What the open decoder renders on, e.g. 'cpu: cpu (avx2)' or "
                             "'vulkan: <device name>'; NULL while no decoder is open",
                             NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_LATENT_MODEL,
+        g_param_spec_string("latent-model", "Latent model",
+                            "Model file (safetensors) of the latent network, for latent "
+                            "streams; NULL: $FACET_LATENT_MODEL, else the installed one; empty: "
+                            "none (latent streams are dropped with a warning). Read when the "
+                            "decoder opens",
+                            DEFAULT_LATENT_MODEL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_MODE,
+        g_param_spec_enum("mode", "Mode",
+                          "The tier of the stream being decoded, from its last keyframe: "
+                          "keypoint, latent or intra-only; none before the first (notified "
+                          "when it changes)",
+                          GST_TYPE_FACET_STREAM_MODE, GST_FACET_STREAM_MODE_NONE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
     gst_element_class_add_static_pad_template(element_class, &sink_template);
     gst_element_class_add_static_pad_template(element_class, &src_template);
     gst_element_class_set_static_metadata(element_class, "Facet video decoder",
         "Codec/Decoder/Video",
-        "Neural talking-head video decoder: renders frames from keypoints and a keyframe",
+        "Neural talking-head video decoder of both tiers: latent (a low-resolution "
+        "stream upsampled guided by a reference) and keypoint (frames rendered from "
+        "keypoints and a keyframe); the read-only mode property says which",
         "The Facet authors");
 
     decoder_class->stop = GST_DEBUG_FUNCPTR(gst_facet_dec_stop);
@@ -680,6 +814,8 @@ static void gst_facet_dec_init(GstFacetDec *self)
     self->threads = DEFAULT_THREADS;
     self->backend = DEFAULT_BACKEND;
     self->device = g_strdup(DEFAULT_DEVICE);
+    self->latent_model = g_strdup(DEFAULT_LATENT_MODEL);
+    self->mode = GST_FACET_STREAM_MODE_NONE;
     self->warned_model_id = -1;
     /* Each buffer is one whole packet, unless the caps say fct. */
     gst_video_decoder_set_packetized(GST_VIDEO_DECODER(self), TRUE);

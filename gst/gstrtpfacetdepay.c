@@ -29,6 +29,7 @@
 #include <facet/facet.h>
 
 #include "rtpfacetheader.h"
+#include "rtpfacetlatent.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_rtp_facet_depay_debug);
 #define GST_CAT_DEFAULT gst_rtp_facet_depay_debug
@@ -37,10 +38,14 @@ enum {
     PROP_0,
     PROP_REQUEST_KEYFRAME,
     PROP_REQUEST_INTERVAL,
+    PROP_REFERENCE_REQUEST_INTERVAL,
 };
 
 #define DEFAULT_REQUEST_KEYFRAME TRUE
 #define DEFAULT_REQUEST_INTERVAL 500 /* ms */
+/* A reference costs the sender seconds of its rate, and one asked for
+ * restarts any in flight: asked at most every 2 s. */
+#define DEFAULT_REFERENCE_REQUEST_INTERVAL 2000 /* ms */
 
 struct _GstRtpFacetDepay {
     GstRTPBaseDepayload parent;
@@ -48,6 +53,7 @@ struct _GstRtpFacetDepay {
     /* Properties, under the object lock. */
     gboolean request_keyframe;
     guint request_interval;
+    guint reference_request_interval;
 
     /* The frame being reassembled. */
     GstAdapter *adapter;
@@ -70,6 +76,10 @@ struct _GstRtpFacetDepay {
     guint64 now;
     gboolean request_pending;
     guint64 last_request;
+    /* Reference requests (FIR), and the latent stream's state. */
+    gboolean reference_requested;
+    guint64 last_reference_request;
+    RtpFacetLatent latent;
 
     /* Extended RTP timestamp of the first packet, for input without
      * buffer timestamps (a stored RTP stream). */
@@ -102,6 +112,9 @@ static void gst_rtp_facet_depay_reset(GstRtpFacetDepay *self)
     self->now = 0;
     self->request_pending = FALSE;
     self->last_request = 0;
+    self->reference_requested = FALSE;
+    self->last_reference_request = 0;
+    rtp_facet_latent_reset(&self->latent);
     self->have_first_timestamp = FALSE;
 }
 
@@ -127,6 +140,33 @@ static void gst_rtp_facet_depay_request_keyframe(GstRtpFacetDepay *self, const g
     GST_INFO_OBJECT(self, "%s: asking upstream for a keyframe", why);
     self->request_pending = TRUE;
     self->last_request = self->now;
+    /* Without all-headers: rtpsession sends an RTCP PLI. */
+    gst_pad_push_event(GST_RTP_BASE_DEPAYLOAD_SINKPAD(depayload),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
+}
+
+/* Asks upstream for a new reference (latent tier) at most once per
+ * reference-request-interval. */
+static void gst_rtp_facet_depay_request_reference(GstRtpFacetDepay *self, const gchar *why)
+{
+    GstRTPBaseDepayload *depayload = GST_RTP_BASE_DEPAYLOAD(self);
+    gboolean enabled;
+    guint64 interval;
+
+    GST_OBJECT_LOCK(self);
+    enabled = self->request_keyframe;
+    interval = (guint64)self->reference_request_interval * RTP_FACET_CLOCK_RATE / 1000;
+    GST_OBJECT_UNLOCK(self);
+    if (!enabled)
+        return;
+    if (self->reference_requested && self->now >= self->last_reference_request &&
+        self->now - self->last_reference_request < interval)
+        return;
+    GST_INFO_OBJECT(self, "%s: asking upstream for a reference", why);
+    self->reference_requested = TRUE;
+    self->last_reference_request = self->now;
+    /* With all-headers: rtpsession sends an RTCP FIR (the caps need
+     * rtcp-fb-ccm-fir), facetenc answers with a reference. */
     gst_pad_push_event(GST_RTP_BASE_DEPAYLOAD_SINKPAD(depayload),
                        gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
@@ -158,6 +198,7 @@ static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, Gst
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     const gchar *model_id = gst_structure_get_string(s, "model-id");
     const gchar *keypoints = gst_structure_get_string(s, "keypoints");
+    const gchar *mode = gst_structure_get_string(s, "mode");
     GstCaps *srccaps = gst_caps_new_simple("video/x-facet", "stream-format", G_TYPE_STRING,
                                            "packet", NULL);
     gboolean ret;
@@ -180,10 +221,70 @@ static gboolean gst_rtp_facet_depay_set_caps(GstRTPBaseDepayload *depayload, Gst
         else
             GST_WARNING_OBJECT(depayload, "ignoring keypoints '%s'", keypoints);
     }
+    if (mode) {
+        if (!g_strcmp0(mode, "keypoint") || !g_strcmp0(mode, "latent") ||
+            !g_strcmp0(mode, "intra-only"))
+            gst_caps_set_simple(srccaps, "mode", G_TYPE_STRING, mode, NULL);
+        else
+            GST_WARNING_OBJECT(depayload, "ignoring mode '%s'", mode);
+    }
     depayload->clock_rate = RTP_FACET_CLOCK_RATE;
     ret = gst_pad_set_caps(GST_RTP_BASE_DEPAYLOAD_SRCPAD(depayload), srccaps);
     gst_caps_unref(srccaps);
     return ret;
+}
+
+/* Moves the clock of the requests' rate limits (extended RTP time) to a
+ * packet's timestamp. Garbage or another sender's packets on the port
+ * carry any timestamp: one more than TIMESTAMP_WINDOW from the stream's
+ * leaves the clock alone (the packet is still judged), so that they
+ * cannot defeat the rate limits, unless `trusted`: a whole frame that
+ * reads as a Facet packet (a sender that restarted) re-anchors it. */
+#define TIMESTAMP_WINDOW (10 * RTP_FACET_CLOCK_RATE)
+static void gst_rtp_facet_depay_update_time(GstRtpFacetDepay *self, guint32 timestamp,
+                                            gboolean trusted)
+{
+    gint32 step = (gint32)(timestamp - (guint32)self->now);
+
+    if (self->have_first_timestamp && (step > TIMESTAMP_WINDOW || step < -TIMESTAMP_WINDOW)) {
+        if (!trusted)
+            return;
+        GST_INFO_OBJECT(self, "the stream's timestamps jumped: re-anchoring");
+        self->ext_timestamp_state = G_MAXUINT64;
+        self->have_first_timestamp = FALSE;
+    }
+    self->now = gst_rtp_buffer_ext_timestamp(&self->ext_timestamp_state, timestamp);
+    if (!self->have_first_timestamp) {
+        self->first_timestamp = self->now;
+        self->have_first_timestamp = TRUE;
+    }
+}
+
+/* Whether a packet type is a keyframe, which the K bit announces. */
+static gboolean gst_rtp_facet_depay_is_key_type(FacetPacketType type)
+{
+    return type == FACET_PACKET_TYPE_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_KEYFRAME;
+}
+
+/* The latent tier's rules (rtpfacetlatent.c): a chain of frames that a
+ * loss breaks until the next keyframe, and references in fragments. */
+static gboolean gst_rtp_facet_depay_check_latent(GstRtpFacetDepay *self, const FacetPacketInfo *info)
+{
+    RtpFacetLatentVerdict verdict = rtp_facet_latent_check(&self->latent, info, self->now);
+
+    if (info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME && verdict.pass)
+        self->request_pending = FALSE;
+    if (info->type == FACET_PACKET_TYPE_REFERENCE && verdict.pass && info->fragment_index == 0)
+        self->reference_requested = FALSE;
+    if (!verdict.pass) {
+        GST_DEBUG_OBJECT(self, "dropping: %s", verdict.why);
+        self->discont = TRUE;
+    }
+    if (verdict.want_keyframe)
+        gst_rtp_facet_depay_request_keyframe(self, verdict.why);
+    if (verdict.want_reference)
+        gst_rtp_facet_depay_request_reference(self, verdict.why);
+    return verdict.pass;
 }
 
 /* Whether a whole frame may go downstream: a Facet packet whose type the K
@@ -200,21 +301,27 @@ static gboolean gst_rtp_facet_depay_check_frame(GstRtpFacetDepay *self, GstBuffe
         return FALSE;
     peeked = facet_packet_peek(map.data, map.size, &info);
     gst_buffer_unmap(frame, &map);
+    if (peeked == 0)
+        gst_rtp_facet_depay_update_time(self, self->frame_timestamp, TRUE);
 
     /* A packet of a newer bitstream version is the decoder's to judge, and
      * its keyframe id cannot be read (-1); any other bad header cannot
      * decode, so the frame is lost like one with a missing fragment. */
     if ((peeked < 0 && peeked != FACET_ERR(ENOTSUP)) ||
-        self->frame_is_key != (info.type == FACET_PACKET_TYPE_KEYFRAME)) {
+        self->frame_is_key != gst_rtp_facet_depay_is_key_type(info.type)) {
         gst_rtp_facet_depay_drop(self, "malformed frame", self->frame_is_key);
         return FALSE;
     }
+    if (peeked == 0 && rtp_facet_latent_is_latent(info.type))
+        return gst_rtp_facet_depay_check_latent(self, &info);
     id = peeked == 0 ? (gint)info.keyframe_id : -1;
 
     if (self->frame_is_key) {
         self->have_keyframe = TRUE;
         self->keyframe_id = id;
         self->request_pending = FALSE;
+        /* A keypoint (or newer) stream replaces a latent one. */
+        rtp_facet_latent_reset(&self->latent);
         return TRUE;
     }
     if (!self->have_keyframe) {
@@ -241,10 +348,11 @@ static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, Gs
     guint index;
     GstBuffer *frame;
 
-    self->now = gst_rtp_buffer_ext_timestamp(&self->ext_timestamp_state, timestamp);
-    if (!self->have_first_timestamp) {
-        self->first_timestamp = self->now;
-        self->have_first_timestamp = TRUE;
+    gst_rtp_facet_depay_update_time(self, timestamp, FALSE);
+    {
+        const gchar *why = NULL;
+        if (rtp_facet_latent_wants_reference(&self->latent, self->now, &why))
+            gst_rtp_facet_depay_request_reference(self, why);
     }
     if (size <= RTP_FACET_HEADER_SIZE) {
         gst_rtp_facet_depay_drop(self, "payload too short",
@@ -350,6 +458,9 @@ static void gst_rtp_facet_depay_set_property(GObject *object, guint prop_id, con
     case PROP_REQUEST_INTERVAL:
         self->request_interval = g_value_get_uint(value);
         break;
+    case PROP_REFERENCE_REQUEST_INTERVAL:
+        self->reference_request_interval = g_value_get_uint(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -369,6 +480,9 @@ static void gst_rtp_facet_depay_get_property(GObject *object, guint prop_id, GVa
         break;
     case PROP_REQUEST_INTERVAL:
         g_value_set_uint(value, self->request_interval);
+        break;
+    case PROP_REFERENCE_REQUEST_INTERVAL:
+        g_value_set_uint(value, self->reference_request_interval);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -397,13 +511,21 @@ static void gst_rtp_facet_depay_class_init(GstRtpFacetDepayClass *klass)
     g_object_class_install_property(gobject_class, PROP_REQUEST_KEYFRAME,
         g_param_spec_boolean("request-keyframe", "Request keyframe",
                              "Ask upstream for a keyframe (RTCP PLI inside rtpbin) when one is "
-                             "lost or missing",
+                             "lost or missing or a latent chain broke, and for a reference "
+                             "(RTCP FIR) when a latent reference is lost or missing",
                              DEFAULT_REQUEST_KEYFRAME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
     g_object_class_install_property(gobject_class, PROP_REQUEST_INTERVAL,
         g_param_spec_uint("request-interval", "Request interval",
                           "Milliseconds of stream time before an unanswered keyframe request "
                           "is repeated",
                           1, 60000, DEFAULT_REQUEST_INTERVAL,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+    g_object_class_install_property(gobject_class, PROP_REFERENCE_REQUEST_INTERVAL,
+        g_param_spec_uint("reference-request-interval", "Reference request interval",
+                          "Latent tier: milliseconds of stream time between two requests for a "
+                          "reference (RTCP FIR) while one is lost or missing (a reference "
+                          "costs the sender seconds of its rate)",
+                          1, 600000, DEFAULT_REFERENCE_REQUEST_INTERVAL,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
     gst_element_class_add_static_pad_template(element_class, &sink_template);
@@ -427,6 +549,7 @@ static void gst_rtp_facet_depay_init(GstRtpFacetDepay *self)
 {
     self->request_keyframe = DEFAULT_REQUEST_KEYFRAME;
     self->request_interval = DEFAULT_REQUEST_INTERVAL;
+    self->reference_request_interval = DEFAULT_REFERENCE_REQUEST_INTERVAL;
     self->adapter = gst_adapter_new();
     gst_rtp_facet_depay_reset(self);
 }

@@ -53,6 +53,7 @@ static gboolean gst_rtp_facet_pay_set_caps(GstRTPBasePayload *payload, GstCaps *
 {
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     gchar *model_id = NULL, *keypoints = NULL;
+    const gchar *mode = gst_structure_get_string(s, "mode");
     guint id;
     gint count;
     gboolean ret;
@@ -64,13 +65,20 @@ static gboolean gst_rtp_facet_pay_set_caps(GstRTPBasePayload *payload, GstCaps *
     if (gst_structure_get_int(s, "keypoints", &count))
         keypoints = g_strdup_printf("%d", count);
 
+    /* PLI asks for a keyframe, FIR (latent tier) for a reference, NACK
+     * for retransmission (rtprtxsend): the feedback the receiver may send. */
     if (model_id && keypoints)
         ret = gst_rtp_base_payload_set_outcaps(payload, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+                                               "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
+                                               "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
                                                "model-id", G_TYPE_STRING, model_id, "keypoints",
-                                               G_TYPE_STRING, keypoints, NULL);
+                                               G_TYPE_STRING, keypoints, mode ? "mode" : NULL,
+                                               G_TYPE_STRING, mode, NULL);
     else
         ret = gst_rtp_base_payload_set_outcaps(payload, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-                                               NULL);
+                                               "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
+                                               "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
+                                               mode ? "mode" : NULL, G_TYPE_STRING, mode, NULL);
     g_free(model_id);
     g_free(keypoints);
     return ret;
@@ -110,7 +118,8 @@ static GstFlowReturn gst_rtp_facet_pay_handle_buffer(GstRTPBasePayload *payload,
         gst_buffer_unref(buffer);
         return GST_FLOW_OK;
     }
-    flags = info.type == FACET_PACKET_TYPE_KEYFRAME ? RTP_FACET_FLAG_KEYFRAME : 0;
+    flags = info.type == FACET_PACKET_TYPE_KEYFRAME || info.type == FACET_PACKET_TYPE_LATENT_KEYFRAME
+                ? RTP_FACET_FLAG_KEYFRAME : 0;
 
     list = gst_buffer_list_new_sized((guint)((size + room - 1) / room));
     while (offset < size) {

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The latent tier's loss rules of rtpfacetdepay; see rtpfacetlatent.h. */
+#include "rtpfacetlatent.h"
+
+#include <string.h>
+
+#define MS_TO_RTP(ms) ((guint64)(ms) * 90)
+
+void rtp_facet_latent_reset(RtpFacetLatent *state)
+{
+    memset(state, 0, sizeof(*state));
+}
+
+gboolean rtp_facet_latent_is_latent(FacetPacketType type)
+{
+    return type == FACET_PACKET_TYPE_LATENT_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_FRAME ||
+           type == FACET_PACKET_TYPE_REFERENCE;
+}
+
+static RtpFacetLatentVerdict verdict(gboolean pass, gboolean keyframe, gboolean reference,
+                                     const gchar *why)
+{
+    RtpFacetLatentVerdict v = { pass, keyframe, reference, why };
+    return v;
+}
+
+/* A latent keyframe starts a new chain. The reference in use stays; after
+ * a keyframe a restarted sender may reuse an id, so the whole one's id no
+ * longer marks duplicates. */
+static RtpFacetLatentVerdict check_keyframe(RtpFacetLatent *state, const FacetPacketInfo *info,
+                                            guint64 now)
+{
+    /* The keyframe of this chain again (duplicated, or late): taking it
+     * would rewind the chain. */
+    if (state->have_keyframe && info->keyframe_id == state->keyframe_id &&
+        (gint32)(info->frame_number - state->last_frame) <= 0)
+        return verdict(FALSE, FALSE, FALSE, "duplicated latent keyframe");
+    state->have_keyframe = TRUE;
+    state->keyframe_id = info->keyframe_id;
+    state->last_frame = info->frame_number;
+    state->chain_broken = FALSE;
+    state->whole_id_valid = FALSE;
+    if (!state->have_reference && !state->collecting && !state->waiting) {
+        state->waiting = TRUE;
+        state->wait_since = now;
+    }
+    return verdict(TRUE, FALSE, FALSE, NULL);
+}
+
+/* Each frame needs every one before it back to its keyframe. */
+static RtpFacetLatentVerdict check_frame(RtpFacetLatent *state, const FacetPacketInfo *info)
+{
+    gint32 step = (gint32)(info->frame_number - state->last_frame);
+
+    if (!state->have_keyframe)
+        return verdict(FALSE, TRUE, FALSE, "latent frame before any latent keyframe");
+    if (step <= 0 && info->keyframe_id == state->keyframe_id)
+        return verdict(FALSE, FALSE, FALSE, "duplicated or late latent frame");
+    if (state->chain_broken || info->keyframe_id != state->keyframe_id || step != 1) {
+        state->chain_broken = TRUE;
+        return verdict(FALSE, TRUE, FALSE, "latent frame after a gap: the chain is broken");
+    }
+    state->last_frame = info->frame_number;
+    return verdict(TRUE, FALSE, FALSE, NULL);
+}
+
+/* Fragments come in index order; one missing means the reference cannot
+ * complete, so the rest of it is dropped and a new one asked for. */
+static RtpFacetLatentVerdict check_fragment(RtpFacetLatent *state, const FacetPacketInfo *info,
+                                            guint64 now)
+{
+    if (!state->have_keyframe)
+        return verdict(FALSE, FALSE, FALSE, "reference fragment before any latent keyframe");
+    if (state->whole_id_valid && info->reference_id == state->whole_id)
+        return verdict(FALSE, FALSE, FALSE, "fragment of the reference in use");
+    if (!state->collecting || info->reference_id != state->reference_id ||
+        info->fragment_count != state->fragment_count) {
+        /* A new reference; an incomplete one before it is abandoned, as
+         * the decoder abandons it. */
+        state->collecting = TRUE;
+        state->broken = FALSE;
+        state->reference_id = info->reference_id;
+        state->fragment_count = info->fragment_count;
+        state->next_fragment = 0;
+        state->waiting = FALSE;
+    }
+    if (state->broken)
+        return verdict(FALSE, FALSE, FALSE, "fragment of a reference that lost one");
+    if (info->fragment_index < state->next_fragment)
+        return verdict(FALSE, FALSE, FALSE, "duplicated reference fragment");
+    if (info->fragment_index > state->next_fragment) {
+        state->broken = TRUE;
+        return verdict(FALSE, FALSE, TRUE, "a reference fragment was lost");
+    }
+    state->last_fragment_time = now;
+    if (++state->next_fragment == state->fragment_count) {
+        state->collecting = FALSE;
+        state->have_reference = TRUE;
+        state->whole_id_valid = TRUE;
+        state->whole_id = state->reference_id;
+    }
+    return verdict(TRUE, FALSE, FALSE, NULL);
+}
+
+RtpFacetLatentVerdict rtp_facet_latent_check(RtpFacetLatent *state, const FacetPacketInfo *info,
+                                             guint64 now)
+{
+    switch (info->type) {
+    case FACET_PACKET_TYPE_LATENT_KEYFRAME:
+        return check_keyframe(state, info, now);
+    case FACET_PACKET_TYPE_LATENT_FRAME:
+        return check_frame(state, info);
+    case FACET_PACKET_TYPE_REFERENCE:
+        return check_fragment(state, info, now);
+    default:
+        return verdict(FALSE, FALSE, FALSE, "not a latent packet");
+    }
+}
+
+gboolean rtp_facet_latent_wants_reference(RtpFacetLatent *state, guint64 now, const gchar **why)
+{
+    if (!state->have_keyframe)
+        return FALSE;
+    if (state->collecting && !state->broken && now >= state->last_fragment_time &&
+        now - state->last_fragment_time > MS_TO_RTP(RTP_FACET_REFERENCE_STALL_MS)) {
+        state->broken = TRUE;
+        *why = "the reference being received stalled";
+    }
+    if (state->collecting && state->broken) {
+        *why = *why ? *why : "the reference being received lost a fragment";
+        return TRUE;
+    }
+    if (state->waiting && now >= state->wait_since &&
+        now - state->wait_since > MS_TO_RTP(RTP_FACET_REFERENCE_WAIT_MS)) {
+        *why = "no reference has come";
+        return TRUE;
+    }
+    return FALSE;
+}

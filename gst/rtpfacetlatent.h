@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What rtpfacetdepay knows of a latent stream (docs/rtp-payload.md,
+ * "Latent tier"): whether the chain of low-resolution frames is intact and
+ * whether the receiver has, or is getting, a whole reference. It judges
+ * each whole packet (pass it on or not) and says when to ask the sender
+ * for a keyframe (RTCP PLI) or a reference (FIR). Plain C over
+ * facet_packet_peek()'s FacetPacketInfo; times are extended RTP
+ * timestamps (90 kHz). */
+#ifndef GST_RTP_FACET_LATENT_H
+#define GST_RTP_FACET_LATENT_H
+
+#include <glib.h>
+
+#include <facet/facet.h>
+
+/* A reference whose next fragment has not come for this long is taken as
+ * lost (the sender spaces fragments about a quarter second apart). */
+#define RTP_FACET_REFERENCE_STALL_MS 3000
+/* After a latent keyframe, how long a receiver without a reference waits
+ * for one to start before it asks (the sender's first fragment may follow
+ * its first frames). */
+#define RTP_FACET_REFERENCE_WAIT_MS 1000
+
+typedef struct {
+    /* The chain: the last latent keyframe's id, the last frame passed. */
+    gboolean have_keyframe;
+    guint32 keyframe_id;
+    guint32 last_frame;
+    gboolean chain_broken;
+    /* The reference being collected: id, fragment count, next index. */
+    gboolean collecting;
+    gboolean broken;
+    guint32 reference_id;
+    gint fragment_count;
+    gint next_fragment;
+    guint64 last_fragment_time;
+    /* A whole reference went out, and its id (to drop its duplicates). */
+    gboolean have_reference;
+    gboolean whole_id_valid;
+    guint32 whole_id;
+    /* Since when a receiver without a reference waits for one. */
+    gboolean waiting;
+    guint64 wait_since;
+} RtpFacetLatent;
+
+typedef struct {
+    gboolean pass;           /* hand the packet on to the decoder */
+    gboolean want_keyframe;  /* ask for a low-resolution keyframe (PLI) */
+    gboolean want_reference; /* ask for a new reference (FIR) */
+    const gchar *why;        /* why it is dropped or asked, for the log */
+} RtpFacetLatentVerdict;
+
+void rtp_facet_latent_reset(RtpFacetLatent *state);
+
+/* Whether a packet type belongs to the latent tier. */
+gboolean rtp_facet_latent_is_latent(FacetPacketType type);
+
+/* Judges one whole latent packet (types 3, 4, 5) read at time `now`. */
+RtpFacetLatentVerdict rtp_facet_latent_check(RtpFacetLatent *state, const FacetPacketInfo *info,
+                                             guint64 now);
+
+/* Whether, at `now`, the receiver should ask for a reference: the one
+ * being collected lost a fragment or stalled, or none came after the
+ * keyframe. Asked on every packet; the caller rate-limits. */
+gboolean rtp_facet_latent_wants_reference(RtpFacetLatent *state, guint64 now, const gchar **why);
+
+#endif /* GST_RTP_FACET_LATENT_H */
