@@ -300,8 +300,8 @@ static const GOptionEntry call_entries[] = {
                     "Write the received video and audio to a Matroska file instead of showing "
                     "them", "OUT"),
     CALLBACK_OPTION("model", on_model,
-                    "Model file (default: $FACET_MODEL, else the installed model; \"\": "
-                    "intra-only)", "PATH"),
+                    "Model file of the tier --mode names (default: $FACET_MODEL or "
+                    "$FACET_LATENT_MODEL, else the installed one; \"\": intra-only)", "PATH"),
     CALLBACK_OPTION("size", on_size, "Size of the video sent (default 256x256)", "WxH"),
     CALLBACK_OPTION("fps", on_fps, "Frame rate of the video sent (default 25)", "N"),
     CALLBACK_OPTION("keyframe-interval", on_keyframe_interval,
@@ -389,6 +389,11 @@ gboolean call_options_parse(CallOptions *options, int *argc, char ***argv, GErro
     if (ok && options->role == CALL_ROLE_LISTEN && options->local_port) {
         g_set_error(error, CALL_ERROR, 1, "--local-port goes with --connect; --listen names "
                                           "the local port itself");
+        ok = FALSE;
+    }
+    if (ok && options->bitrate_kbps && options->mode == CALL_MODE_KEYPOINT) {
+        g_set_error(error, CALL_ERROR, 1, "--bitrate goes with --mode latent: the keypoint tier's "
+                                          "rate is set by --keyframe-interval");
         ok = FALSE;
     }
     /* Last: every other mistake is named first. */

@@ -6,6 +6,8 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 
+#include <facet/facet.h>
+
 #include "call_feedback.h"
 #include "call_media.h"
 #include "call_srtp.h"
@@ -326,6 +328,22 @@ static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer da
     return self->encrypted ? GST_PAD_PROBE_OK : on_clear_out(pad, info, data);
 }
 
+/* Whether an encoded packet is the first fragment of a latent-tier
+ * reference (one reference counted once, however many fragments). */
+static gboolean starts_reference(GstBuffer *buffer)
+{
+    GstMapInfo map;
+    FacetPacketInfo packet = { .struct_size = sizeof(packet) };
+    gboolean first = FALSE;
+
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
+        return FALSE;
+    if (facet_packet_peek(map.data, map.size, &packet) >= 0)
+        first = packet.type == FACET_PACKET_TYPE_REFERENCE && packet.fragment_index == 0;
+    gst_buffer_unmap(buffer, &map);
+    return first;
+}
+
 /* facetenc's output: keyframes, and the keyframe requests that reach it
  * (the peer's PLI, turned into force-key-unit by rtpbin). */
 static GstPadProbeReturn on_encoder_src(GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -337,7 +355,7 @@ static GstPadProbeReturn on_encoder_src(GstPad *pad, GstPadProbeInfo *info, gpoi
         GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
         call_stats_frame_encoded(self->stats,
                                  !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT),
-                                 FALSE);
+                                 starts_reference(buffer));
     } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
         if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
             call_stats_keyframe_requested(self->stats);
@@ -636,7 +654,19 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
     return TRUE;
 }
 
-/* --mode on an element that has the property (facetenc, facetdec). */
+/* --model names the model of the tier --mode asks for: the latent tier's
+ * (latent-model) with --mode latent, else the keypoint tier's. The other
+ * tier keeps the element's default, so that a peer of the other tier is
+ * still decoded where that model is installed. */
+static void set_model(GstElement *element, const CallOptions *options)
+{
+    if (!options->model)
+        return;
+    g_object_set(element, options->mode == CALL_MODE_LATENT ? "latent-model" : "model",
+                 options->model, NULL);
+}
+
+/* --mode on facetenc. */
 static gboolean set_mode(GstElement *element, const CallOptions *options, GError **error)
 {
     if (options->mode == CALL_MODE_DEFAULT)
@@ -672,8 +702,7 @@ static gboolean add_video_sender(CallPipeline *self, const CallOptions *options,
     gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
     g_object_set(self->encoder, "keyframe-interval", options->keyframe_interval, "threads",
                  options->threads, NULL);
-    if (options->model)
-        g_object_set(self->encoder, "model", options->model, NULL);
+    set_model(self->encoder, options);
     if (!set_mode(self->encoder, options, error))
         return FALSE;
     g_object_set(payloader, "pt", CALL_VIDEO_PT, "mtu", VIDEO_MTU, NULL);
@@ -736,8 +765,7 @@ static gboolean add_receivers(CallPipeline *self, const CallOptions *options, GE
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(self->video_depay), "request-interval"))
         g_object_set(self->video_depay, "request-interval", KEYFRAME_REQUEST_INTERVAL_MS, NULL);
     g_object_set(self->decoder, "threads", options->threads, NULL);
-    if (options->model)
-        g_object_set(self->decoder, "model", options->model, NULL);
+    set_model(self->decoder, options);
     if (!gst_element_link_many(self->video_depay, self->decoder, video_out, NULL) ||
         !gst_element_link(self->audio_depay, audio_out)) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the receiving chains");
@@ -795,7 +823,12 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     if (!add_receivers(self, options, error) || !add_sockets(self, error) ||
         !add_video_sender(self, options, error) || !add_audio_sender(self, options, error))
         goto error;
-    call_feedback_init(&self->feedback, self->encoder, options->bitrate_kbps);
+    /* Only the latent tier has a rate to adapt; the keypoint tier's is set
+     * by its keyframe interval and quality. */
+    call_feedback_init(&self->feedback,
+                       options->mode == CALL_MODE_LATENT || options->bitrate_kbps ? self->encoder
+                                                                                 : NULL,
+                       options->bitrate_kbps);
     self->feedback_ready = TRUE;
     if (options->bitrate_kbps && !self->feedback.adapting) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1,

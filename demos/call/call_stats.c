@@ -85,7 +85,7 @@ void call_stats_frame_encoded(CallStats *stats, gboolean keyframe, gboolean refe
     if (!keyframe && !reference)
         return;
     g_mutex_lock(&stats->lock);
-    stats->counters.keyframes_encoded++;
+    stats->counters.keyframes_encoded += keyframe;
     stats->counters.references_encoded += reference;
     /* Requests that arrive together are answered by one keyframe. */
     if (stats->keyframe_request_pending) {
@@ -174,7 +174,7 @@ void call_stats_print_line(CallStats *stats, gdouble elapsed_s, const CallLive *
            kbits(now.video_bytes_received - last.video_bytes_received, dt),
            dt > 0 ? (now.video_frames_decoded - last.video_frames_decoded) / dt : 0.0,
            now.video_frames_decoded, live->video_packets_lost,
-           now.keyframes_encoded - now.references_encoded, now.pli_received, now.pli_sent,
+           now.keyframes_encoded, now.pli_received, now.pli_sent,
            now.references_encoded, now.fir_received, now.fir_sent, now.rtx_packets_sent,
            now.rtx_packets_received, now.nack_sent, now.nack_received,
            kbits(now.audio_bytes_sent - last.audio_bytes_sent, dt),

@@ -20,8 +20,8 @@ typedef struct CallCounters {
     guint64 video_frames_decodable; /* frames sent whole after a keyframe sent whole */
     guint64 video_packets_dropped; /* by --video-loss */
     guint64 video_frames_decoded;  /* frames facetdec output */
-    guint64 keyframes_encoded;     /* keyframes facetenc output (references included) */
-    guint64 references_encoded;    /* latent tier: full-resolution references output */
+    guint64 keyframes_encoded;     /* keyframes facetenc output (latent: low-resolution) */
+    guint64 references_encoded;    /* latent tier: full-resolution references begun */
     guint64 pli_sent;              /* our keyframe requests on the wire (RTCP PLI) */
     guint64 pli_received;          /* the peer's */
     guint64 keyframe_requests;     /* force-key-unit requests that reached facetenc */
@@ -80,7 +80,8 @@ void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboole
                                  gboolean keyframe, gsize size, gboolean dropped);
 
 /* A force-key-unit request reached the encoder / the encoder output a
- * frame: pairs requests with the keyframes that answer them. */
+ * packet (a keyframe, the first fragment of a reference, or neither):
+ * pairs requests with the keyframes or references that answer them. */
 void call_stats_keyframe_requested(CallStats *stats);
 void call_stats_frame_encoded(CallStats *stats, gboolean keyframe, gboolean reference);
 
