@@ -28,7 +28,7 @@ void call_feedback_init(CallFeedback *feedback, GstElement *encoder, guint start
                        ceiling * 1000.0) != 0)
         return;
     feedback->encoder = gst_object_ref(encoder);
-    feedback->applied_kbps = ceiling;
+    feedback->applied_kbps = feedback->lowest_kbps = ceiling;
     feedback->adapting = TRUE;
     g_object_set(encoder, "bitrate", ceiling, NULL);
 }
@@ -105,6 +105,7 @@ void call_feedback_on_active(CallFeedback *feedback, GstElement *rtpbin, guint s
         guint kbps = (guint)lround(call_rate_bps(&feedback->rate) / 1000.0);
         if (kbps != feedback->applied_kbps) {
             feedback->applied_kbps = kbps;
+            feedback->lowest_kbps = MIN(feedback->lowest_kbps, kbps);
             feedback->rate_changes++;
             set_kbps = kbps;
             encoder = gst_object_ref(feedback->encoder);
@@ -126,6 +127,15 @@ void call_feedback_get(CallFeedback *feedback, gdouble *target_kbps, gdouble *lo
     *loss = feedback->loss;
     *rtt_ms = feedback->rtt_ms;
     g_mutex_unlock(&feedback->lock);
+}
+
+guint call_feedback_lowest(CallFeedback *feedback)
+{
+    guint lowest;
+    g_mutex_lock(&feedback->lock);
+    lowest = feedback->adapting ? feedback->lowest_kbps : 0;
+    g_mutex_unlock(&feedback->lock);
+    return lowest;
 }
 
 void call_feedback_clear(CallFeedback *feedback)

@@ -19,6 +19,7 @@ typedef struct CallFeedback {
     CallRate rate;
     GstElement *encoder;   /* a reference, NULL when not adapting */
     guint applied_kbps;    /* what the encoder was last told */
+    guint lowest_kbps;     /* the lowest it was told */
 
     gboolean have_report;  /* a report block about our video has come */
     guint32 last_exthighest; /* its extended highest sequence number */
@@ -46,6 +47,9 @@ void call_feedback_on_active(CallFeedback *feedback, GstElement *rtpbin, guint s
  * adapting), loss (0..1), RTT (ms, < 0 unknown). */
 void call_feedback_get(CallFeedback *feedback, gdouble *target_kbps, gdouble *loss,
                        gdouble *rtt_ms);
+
+/* The lowest target of the call so far (kbit/s; 0 when not adapting). */
+guint call_feedback_lowest(CallFeedback *feedback);
 
 void call_feedback_clear(CallFeedback *feedback);
 

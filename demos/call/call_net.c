@@ -163,7 +163,7 @@ void call_net_attach_sender(CallNet *net, CallChannel channel, GstElement *multi
 }
 
 /* What an SRTCP packet shows in the clear (RFC 3711 section 3.4): the
- * first RTCP header and sender SSRC, then (encrypted) the rest, then the
+ * first RTCP header and sender SSRC (or media SSRC), then (encrypted) the rest, then the
  * E flag and index (4 bytes) and at least a 10-byte tag. */
 #define SRTCP_MIN_SIZE (8 + 4 + 10)
 
@@ -174,9 +174,10 @@ static gboolean is_srtcp_shaped(GstBuffer *packet)
     if (gst_buffer_get_size(packet) < SRTCP_MIN_SIZE ||
         gst_buffer_extract(packet, 0, header, 2) != 2)
         return FALSE;
-    /* Version 2, and a compound packet starts with SR or RR. */
-    return (header[0] >> 6) == 2 && (header[1] == GST_RTCP_TYPE_SR ||
-                                     header[1] == GST_RTCP_TYPE_RR);
+    /* Version 2, and a known type: a compound packet starts with SR or RR,
+     * a reduced-size one (RFC 5506) with its feedback. */
+    return (header[0] >> 6) == 2 && header[1] >= GST_RTCP_TYPE_SR &&
+           header[1] <= GST_RTCP_TYPE_PSFB;
 }
 
 static gboolean is_expected_packet(CallNet *net, CallChannel channel, GstBuffer *packet)

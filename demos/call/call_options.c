@@ -210,6 +210,10 @@ DEFINE_DOUBLE_OPTION(on_keyframe_interval, keyframe_interval, 0.04, 3600.0)
 DEFINE_DOUBLE_OPTION(on_video_loss, video_loss, 0.0, 100.0)
 DEFINE_DOUBLE_OPTION(on_duration, duration, 0.0, 86400.0)
 DEFINE_DOUBLE_OPTION(on_timeout, timeout, 1.0, 3600.0)
+DEFINE_DOUBLE_OPTION(on_net_loss, net_loss, 0.0, 100.0)
+DEFINE_DOUBLE_OPTION(on_net_duplicate, net_duplicate, 0.0, 100.0)
+DEFINE_UINT_OPTION(on_net_delay, net_delay_ms, 0, 10000)
+DEFINE_UINT_OPTION(on_net_jitter, net_jitter_ms, 0, 10000)
 
 static gboolean on_headless(const gchar *name, const gchar *value, gpointer data,
                             GError **error)
@@ -336,6 +340,17 @@ static const GOptionEntry call_entries[] = {
     CALLBACK_OPTION("cipher", on_cipher,
                     "SRTP cipher: aes-128-gcm or aes-128-cm-hmac-sha1-80 (default aes-128-gcm)",
                     "NAME"),
+    CALLBACK_OPTION("net-loss", on_net_loss,
+                    "Simulated network (GStreamer's netsim) on all we send, after encryption: "
+                    "drop this share of the packets, at random (default 0)", "PERCENT"),
+    CALLBACK_OPTION("net-delay", on_net_delay,
+                    "Simulated network: delay every packet we send this long (default 0)", "MS"),
+    CALLBACK_OPTION("net-jitter", on_net_jitter,
+                    "Simulated network: add up to this much more delay, at random, which "
+                    "reorders packets (default 0)", "MS"),
+    CALLBACK_OPTION("net-duplicate", on_net_duplicate,
+                    "Simulated network: send this share of the packets twice (default 0)",
+                    "PERCENT"),
     { "no-retransmission", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
       (gpointer)on_no_retransmission, "Do not ask for or send retransmissions (NACK/RTX)",
       NULL },

@@ -64,6 +64,13 @@ typedef struct CallOptions {
     GBytes *key;           /* SRTP master key; NULL: --key none (media in the clear) */
     CallCipher cipher;
     gboolean retransmission; /* NACK + RTX (RFC 4588); --no-retransmission clears it */
+
+    /* A simulated network on everything this side sends (netsim, after
+     * encryption): loss in percent, delay and its spread in ms (a spread
+     * reorders packets). All 0: none. */
+    gdouble net_loss;
+    gint net_delay_ms, net_jitter_ms;
+    gdouble net_duplicate; /* percent of packets sent twice */
 } CallOptions;
 
 /* --bitrate's bounds in kbit/s: below 2 no tier makes a picture; above 10

@@ -61,6 +61,10 @@ struct CallPipeline {
     gboolean retransmission;
     CallFeedback feedback;
     gboolean feedback_ready;
+    GstElement *video_jitterbuffer; /* the peer's video stream's (a reference), or NULL */
+    gdouble net_loss;          /* --net-loss, --net-delay, --net-jitter */
+    gint net_delay_ms, net_jitter_ms;
+    gdouble net_duplicate;
 };
 
 /* One probe context per socket. */
@@ -236,8 +240,10 @@ static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
     if (gst_rtp_buffer_get_payload_type(&rtp) == CALL_VIDEO_RTX_PT) {
         /* A retransmission: counted apart from the frames. */
         CALL_STATS_ADD(self->stats, rtx_packets_sent, 1);
-        if (!dropped)
+        if (!dropped) {
             CALL_STATS_ADD(self->stats, video_bytes_sent, gst_buffer_get_size(buffer));
+            CALL_STATS_ADD(self->stats, rtx_bytes_sent, gst_buffer_get_size(buffer));
+        }
         gst_rtp_buffer_unmap(&rtp);
         return !dropped;
     }
@@ -267,6 +273,7 @@ static void rtcp_out(CallPipeline *self, CallChannel channel, GstBuffer *buffer)
         CALL_STATS_ADD(self->stats, pli_sent, scan.pli);
         CALL_STATS_ADD(self->stats, fir_sent, scan.fir);
         CALL_STATS_ADD(self->stats, nack_sent, scan.nack);
+        call_stats_requests_sent(self->stats, scan.pli + scan.fir);
     }
 }
 
@@ -368,7 +375,7 @@ static GstPadProbeReturn on_decoded_frame(GstPad *pad, GstPadProbeInfo *info, gp
     CallPipeline *self = data;
     (void)pad;
     (void)info;
-    CALL_STATS_ADD(self->stats, video_frames_decoded, 1);
+    call_stats_frame_shown(self->stats);
     return GST_PAD_PROBE_OK;
 }
 
@@ -567,6 +574,22 @@ static GstElement *on_request_aux_receiver(GstElement *rtpbin, guint session, gp
     return session == 0 ? rtx_bin("rtprtxreceive") : NULL;
 }
 
+/* The jitter buffer of the peer's video: kept for its statistics (the
+ * retransmissions it asked for and got). */
+static void on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session,
+                                guint ssrc, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    (void)ssrc;
+    if (session == 0 && !self->video_jitterbuffer)
+        self->video_jitterbuffer = gst_object_ref(jitterbuffer);
+    /* Only the video is retransmitted: the audio's jitter buffer would ask
+     * in vain (Opus conceals a lost 20 ms itself). */
+    if (session == 1)
+        g_object_set(jitterbuffer, "do-retransmission", FALSE, NULL);
+}
+
 /* The peer sent RTCP in a session: its receiver report may say how our
  * video fares. */
 static void on_ssrc_active(GstElement *rtpbin, guint session, guint ssrc, gpointer data)
@@ -654,6 +677,34 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
     return TRUE;
 }
 
+/* rtpbin's output of a channel to its socket, through a simulated network
+ * (netsim) when one is asked for: after encryption, so that it loses and
+ * delays what a real network would. */
+static gboolean link_out(CallPipeline *self, const gchar *rtpbin_pad, CallChannel channel,
+                         GError **error)
+{
+    GstElement *netsim;
+    gchar *name;
+
+    if (self->net_loss <= 0.0 && !self->net_delay_ms && !self->net_jitter_ms &&
+        self->net_duplicate <= 0.0)
+        return link_pads(self->rtpbin, rtpbin_pad, self->udpsink[channel], "sink", error);
+    name = g_strdup_printf("netsim-%s", call_channel_name(channel));
+    g_strdelimit(name, " ", '-');
+    netsim = add_new(self, "netsim", name, error);
+    g_free(name);
+    if (!netsim)
+        return FALSE;
+    g_object_set(netsim, "drop-probability", (gfloat)(self->net_loss / 100.0),
+                 "delay-probability", (gfloat)(self->net_delay_ms || self->net_jitter_ms ? 1.0 : 0.0),
+                 "min-delay", self->net_delay_ms,
+                 "max-delay", self->net_delay_ms + self->net_jitter_ms,
+                 "allow-reordering", self->net_jitter_ms > 0,
+                 "duplicate-probability", (gfloat)(self->net_duplicate / 100.0), NULL);
+    return link_pads(self->rtpbin, rtpbin_pad, netsim, "sink", error) &&
+           link_pads(netsim, "src", self->udpsink[channel], "sink", error);
+}
+
 /* --model names the model of the tier --mode asks for: the latent tier's
  * (latent-model) with --mode latent, else the keypoint tier's. The other
  * tier keeps the element's default, so that a peer of the other tier is
@@ -714,10 +765,8 @@ static gboolean add_video_sender(CallPipeline *self, const CallOptions *options,
               on_encoder_src, self, NULL);
     add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
     return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_0", error) &&
-           link_pads(self->rtpbin, "send_rtp_src_0", self->udpsink[CALL_VIDEO_RTP], "sink",
-                     error) &&
-           link_pads(self->rtpbin, "send_rtcp_src_0", self->udpsink[CALL_VIDEO_RTCP], "sink",
-                     error);
+           link_out(self, "send_rtp_src_0", CALL_VIDEO_RTP, error) &&
+           link_out(self, "send_rtcp_src_0", CALL_VIDEO_RTCP, error);
 }
 
 static gboolean add_audio_sender(CallPipeline *self, const CallOptions *options, GError **error)
@@ -741,10 +790,8 @@ static gboolean add_audio_sender(CallPipeline *self, const CallOptions *options,
     }
     add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
     return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_1", error) &&
-           link_pads(self->rtpbin, "send_rtp_src_1", self->udpsink[CALL_AUDIO_RTP], "sink",
-                     error) &&
-           link_pads(self->rtpbin, "send_rtcp_src_1", self->udpsink[CALL_AUDIO_RTCP], "sink",
-                     error);
+           link_out(self, "send_rtp_src_1", CALL_AUDIO_RTP, error) &&
+           link_out(self, "send_rtcp_src_1", CALL_AUDIO_RTCP, error);
 }
 
 static gboolean add_receivers(CallPipeline *self, const CallOptions *options, GError **error)
@@ -783,7 +830,18 @@ static void tune_sessions(CallPipeline *self)
         g_signal_emit_by_name(self->rtpbin, "get-internal-session", id, &session);
         if (!session)
             continue;
-        g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL, NULL);
+        /* Immediate feedback (RFC 4585 section 3.5.2): a two-party call,
+         * each party with a media and a retransmission SSRC, is four
+         * members, above rtpsession's default of three; in "early" mode a
+         * NACK waits for the RTCP schedule (half a second and more at a few
+         * kbit/s) and the retransmission comes too late. Reduced-size RTCP
+         * (RFC 5506) lets a NACK or PLI go out alone. */
+        g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL,
+                     "rtcp-immediate-feedback-threshold", 8u, "rtcp-reduced-size", TRUE, NULL);
+        /* No probation for new SSRCs: the first retransmissions, on an SSRC
+         * of their own, would be dropped while it is "on probation"; what
+         * reaches the session has passed the peer filter (and SRTP). */
+        g_object_set(session, "probation", 0u, NULL);
         g_object_unref(session);
     }
 }
@@ -797,6 +855,10 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     self->stats = stats;
     self->events = *events;
     self->loss_percent = options->video_loss;
+    self->net_loss = options->net_loss;
+    self->net_delay_ms = options->net_delay_ms;
+    self->net_jitter_ms = options->net_jitter_ms;
+    self->net_duplicate = options->net_duplicate;
     self->drop_keyframe = options->drop_keyframe;
     self->loss_rand = g_rand_new_with_seed(options->loss_seed);
     self->pipeline = gst_pipeline_new("facet-call");
@@ -811,6 +873,7 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     g_signal_connect(self->rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad), self);
     g_signal_connect(self->rtpbin, "request-pt-map", G_CALLBACK(on_request_pt_map), self);
     g_signal_connect(self->rtpbin, "on-ssrc-active", G_CALLBACK(on_ssrc_active), self);
+    g_signal_connect(self->rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), self);
     if (options->retransmission) {
         g_signal_connect(self->rtpbin, "request-aux-sender", G_CALLBACK(on_request_aux_sender),
                          self);
@@ -947,11 +1010,29 @@ void call_pipeline_live(CallPipeline *self, CallLive *live)
     live->video_packets_lost = call_pipeline_video_packets_lost(self);
     live->srtp_refused = call_srtp_decoder_dropped(self->srtpdec[0]) +
                          call_srtp_decoder_dropped(self->srtpdec[1]);
-    if (self->feedback_ready)
+    live->lowest_target_kbps = 0;
+    if (self->feedback_ready) {
         call_feedback_get(&self->feedback, &live->target_kbps, &live->loss, &live->rtt_ms);
-    else
-        live->target_kbps = live->loss = 0.0, live->rtt_ms = -1.0;
+        live->lowest_target_kbps = call_feedback_lowest(&self->feedback);
+    } else {
+        live->target_kbps = live->loss = 0.0;
+        live->rtt_ms = -1.0;
+    }
     live->backend = call_pipeline_decoder_backend(self);
+    live->rtx_asked = live->rtx_recovered = live->jitter_lost = 0;
+    if (self->video_jitterbuffer) {
+        GstStructure *stats = NULL;
+        guint64 value;
+        g_object_get(self->video_jitterbuffer, "stats", &stats, NULL);
+        if (stats && gst_structure_get_uint64(stats, "rtx-count", &value))
+            live->rtx_asked = value;
+        if (stats && gst_structure_get_uint64(stats, "rtx-success-count", &value))
+            live->rtx_recovered = value;
+        if (stats && gst_structure_get_uint64(stats, "num-lost", &value))
+            live->jitter_lost = value;
+        if (stats)
+            gst_structure_free(stats);
+    }
 }
 
 const gchar *call_pipeline_decoder_backend(CallPipeline *self)
@@ -992,6 +1073,8 @@ void call_pipeline_free(CallPipeline *self)
             gst_object_unref(self->srtpdec[i]);
     }
     call_srtp_clear(&self->srtp);
+    if (self->video_jitterbuffer)
+        gst_object_unref(self->video_jitterbuffer);
     if (self->feedback_ready)
         call_feedback_clear(&self->feedback);
     g_rand_free(self->loss_rand);

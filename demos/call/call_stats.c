@@ -95,6 +95,36 @@ void call_stats_frame_encoded(CallStats *stats, gboolean keyframe, gboolean refe
     g_mutex_unlock(&stats->lock);
 }
 
+void call_stats_frame_shown(CallStats *stats)
+{
+    gint64 now = g_get_monotonic_time();
+    CallCounters *c = &stats->counters;
+
+    g_mutex_lock(&stats->lock);
+    c->video_frames_decoded++;
+    if (stats->last_shown_us && (guint64)(now - stats->last_shown_us) > c->longest_freeze_us)
+        c->longest_freeze_us = now - stats->last_shown_us;
+    stats->last_shown_us = now;
+    if (stats->request_sent_us) {
+        guint64 took = now - stats->request_sent_us;
+        c->recoveries++;
+        c->recovery_us_total += took;
+        c->recovery_us_max = MAX(c->recovery_us_max, took);
+        stats->request_sent_us = 0;
+    }
+    g_mutex_unlock(&stats->lock);
+}
+
+void call_stats_requests_sent(CallStats *stats, guint count)
+{
+    if (!count)
+        return;
+    g_mutex_lock(&stats->lock);
+    if (!stats->request_sent_us)
+        stats->request_sent_us = g_get_monotonic_time();
+    g_mutex_unlock(&stats->lock);
+}
+
 CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp)
 {
     GstRTCPBuffer buffer = GST_RTCP_BUFFER_INIT;
@@ -203,7 +233,11 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
            " nack_received=%" G_GUINT64_FORMAT " rtx_packets_sent=%" G_GUINT64_FORMAT
            " rtx_packets_received=%" G_GUINT64_FORMAT " packets_malformed=%" G_GUINT64_FORMAT
            " packets_stranger=%" G_GUINT64_FORMAT " srtp_refused=%" G_GUINT64_FORMAT
-           " target_kbps=%.1f peer_loss=%.3f rtt_ms=%.1f backend=%s\n",
+           " rtx_bytes_sent=%" G_GUINT64_FORMAT " longest_freeze_ms=%.0f recoveries=%"
+           G_GUINT64_FORMAT " recovery_ms_mean=%.0f recovery_ms_max=%.0f"
+           " rtx_asked=%" G_GUINT64_FORMAT " rtx_recovered=%" G_GUINT64_FORMAT
+           " jitter_lost=%" G_GUINT64_FORMAT
+           " target_kbps=%.1f lowest_target_kbps=%u peer_loss=%.3f rtt_ms=%.1f backend=%s\n",
            c.video_frames_sent, c.video_frames_lost, c.video_frames_decodable,
            c.video_packets_dropped, c.video_frames_decoded, live->video_packets_lost,
            c.video_bytes_sent, c.video_bytes_received, c.video_packets_sent,
@@ -212,6 +246,9 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
            c.pli_received, c.fir_sent, c.fir_received, c.keyframe_requests,
            c.keyframe_requests_answered, c.nack_sent, c.nack_received, c.rtx_packets_sent,
            c.rtx_packets_received, c.packets_malformed, c.packets_stranger, live->srtp_refused,
-           live->target_kbps, live->loss, live->rtt_ms, live->backend);
+           c.rtx_bytes_sent, c.longest_freeze_us / 1000.0, c.recoveries,
+           c.recoveries ? c.recovery_us_total / 1000.0 / c.recoveries : 0.0,
+           c.recovery_us_max / 1000.0, live->rtx_asked, live->rtx_recovered, live->jitter_lost,
+           live->target_kbps, live->lowest_target_kbps, live->loss, live->rtt_ms, live->backend);
     fflush(stdout);
 }

@@ -34,6 +34,11 @@ typedef struct CallCounters {
     guint64 nack_received;         /* the peer's */
     guint64 rtx_packets_sent;      /* retransmissions we sent (RFC 4588) */
     guint64 rtx_packets_received;  /* retransmissions that reached us */
+    guint64 rtx_bytes_sent;        /* their bytes (RTP, headers included) */
+    guint64 longest_freeze_us;     /* the longest wait between two frames shown */
+    guint64 recoveries;            /* keyframe/reference requests of ours that a frame ended */
+    guint64 recovery_us_total;     /* from such a request to the next frame shown */
+    guint64 recovery_us_max;
 } CallCounters;
 
 /* What the pipeline knows beyond the counters, for the printed lines. */
@@ -41,9 +46,13 @@ typedef struct CallLive {
     gint64 video_packets_lost;  /* the peer's video packets that never came (our RTCP) */
     guint64 srtp_refused;       /* packets srtpdec refused (authentication, replay) */
     gdouble target_kbps;        /* the rate controller's target; 0: not adapting */
+    guint lowest_target_kbps;   /* its lowest in the call so far */
     gdouble loss;               /* the share of our video the peer reports lost, 0..1 */
     gdouble rtt_ms;             /* round trip; < 0: unknown */
     const gchar *backend;       /* facetdec's */
+    guint64 rtx_asked;          /* packets our jitter buffer asked to be resent */
+    guint64 rtx_recovered;      /* ... that came in time */
+    guint64 jitter_lost;        /* packets it gave up on */
 } CallLive;
 
 typedef struct CallStats {
@@ -59,6 +68,9 @@ typedef struct CallStats {
     gboolean reference_whole; /* the last keyframe went out whole */
 
     gboolean keyframe_request_pending;
+
+    gint64 last_shown_us;        /* monotonic time of the last frame shown; 0: none */
+    gint64 request_sent_us;      /* our first unanswered PLI/FIR; 0: none */
 
     CallCounters last;    /* at the previous live line */
     gint64 last_time_us;
@@ -95,6 +107,14 @@ typedef struct CallRtcpScan {
 
 /* Scans an RTCP compound packet; an invalid one counts nothing. */
 CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp);
+
+/* A frame was shown (decoded): the freeze it ends, and the recovery of a
+ * request of ours it answers. */
+void call_stats_frame_shown(CallStats *stats);
+
+/* We sent `count` keyframe or reference requests (PLI, FIR): the picture is
+ * broken from the first until the next frame shown. */
+void call_stats_requests_sent(CallStats *stats, guint count);
 
 void call_stats_snapshot(CallStats *stats, CallCounters *out);
 

@@ -333,8 +333,12 @@ START_TEST(test_encrypted_listener_learns_after_authentication)
                            5001), CALL_PACKET_UNVERIFIED);
     ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(21, GST_RTCP_TYPE_RR), "127.0.0.1",
                            5001), CALL_PACKET_MALFORMED);
-    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, GST_RTCP_TYPE_APP), "127.0.0.1",
-                           5001), CALL_PACKET_MALFORMED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, GST_RTCP_TYPE_PSFB), "127.0.0.1",
+                           5001), CALL_PACKET_UNVERIFIED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, 207), "127.0.0.1", 5001),
+                     CALL_PACKET_MALFORMED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, 72), "127.0.0.1", 5001),
+                     CALL_PACKET_MALFORMED);
     /* A stranger's plain RTP first: not learnt. */
     ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_PT, 0, TRUE), "127.0.0.1",
                            6000), CALL_PACKET_UNVERIFIED);
