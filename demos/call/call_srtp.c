@@ -70,7 +70,8 @@ GBytes *call_srtp_key_from_hex(const gchar *text, const gchar *what, GError **er
 
 fail:
     /* Wipe what was read: it may be most of a real key. */
-    memset(key->data, 0, key->len);
+    if (key->len)
+        memset(key->data, 0, key->len);
     g_byte_array_unref(key);
     return NULL;
 }

@@ -42,8 +42,9 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 [ -n "$port" ] || { echo "the listener did not start" >&2; exit 1; }
+# The caller outlives the last sample; it is hung up (SIGTERM) after it.
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps 10 \
-    --duration "$seconds" --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
+    --duration $((seconds + 60)) --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
 pids+=($!)
 caller=$!
 
@@ -60,7 +61,7 @@ first_rss_listener=0
 for minute in $(seq 1 "$minutes"); do
     sleep 60
     kill -0 "$caller" 2>/dev/null && kill -0 "$listener" 2>/dev/null ||
-        { [ "$minute" -eq "$minutes" ] || { echo "a side died in minute $minute" >&2; tail "$work"/*.log >&2; exit 1; }; }
+        { echo "a side died in minute $minute" >&2; tail "$work"/*.log >&2; exit 1; }
     rc=$(rss "$caller")
     rl=$(rss "$listener")
     now=$(shown "$work/listener.log")
@@ -73,11 +74,12 @@ for minute in $(seq 1 "$minutes"); do
     last_rss_caller=$rc
     last_rss_listener=$rl
 done
-wait "$caller" || true
-wait "$listener" || true
-pids=()
+kill -TERM "$caller"
 status=0
-grow() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a > 0 ? 100 * (b - a) / a : 0 }'; }
+wait "$caller" || { echo "FAIL: the caller did not hang up cleanly"; status=1; }
+wait "$listener" || { echo "FAIL: the listener did not end cleanly"; status=1; }
+pids=()
+grow() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a > 0 ? 100 * (b - a) / a : 0) }'; }
 echo "memory from minute 2 to $minutes: caller $(grow "$first_rss_caller" "$last_rss_caller") %," \
      "listener $(grow "$first_rss_listener" "$last_rss_listener") %"
 for side in caller listener; do

@@ -80,7 +80,14 @@ fi
 # seconds, so it is far above any such pause.
 # Both sides share an SRTP master key, from a file only we may read.
 (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
-common=(--model "$model" --key "file:$work/call.key" --audio tone --timeout 60 --threads 1
+# The keypoint tier (facetenc's auto mode would pick the latent one when
+# its model is found), where a delta needs only its keyframe. No
+# retransmission: with it a frame that went out broken may still be
+# shown, and a jitter buffer this short declares late packets lost, so the
+# caller's count of decodable frames would no longer be what the listener
+# can decode (call_latent and call_errors run calls with it).
+common=(--mode keypoint --model "$model" --key "file:$work/call.key" --audio tone --timeout 60
+        --threads 1 --no-retransmission
         --keyframe-interval "${KEYFRAME_INTERVAL:-2}" --latency "${LATENCY:-20}")
 
 # The listener ends when the caller hangs up; its --duration only stops a
@@ -185,14 +192,13 @@ echo "PLI+FIR sent $pli_sent, received $pli_received; keyframe requests at the e
 # that answers the request; every other frame must decode. The 2 % allow for
 # a packet the listener's jitter buffer gave up on while its process was
 # starved; a call that does not recover, or a decoder that fails, misses far
-# more. Retransmissions (NACK/RTX) may repair a frame that went out broken,
-# so more than those may decode, never more than were sent.
+# more. Loopback duplicates nothing: no more than were decodable.
 [ "$decodable" -ge 1 ] || fail "no frame went out decodable"
 [ $((decoded * 50)) -ge $((decodable * 49)) ] ||
     fail "decoded $decoded of the $decodable frames that went out decodable"
-[ "$decoded" -le "$sent" ] || fail "decoded $decoded, more than the $sent sent"
+[ "$decoded" -le "$decodable" ] || fail "decoded $decoded, more than the $decodable decodable"
 [ "$refused" -ge 1 ] || fail "the plain RTP before the call was not refused by SRTP"
-[ "$nack_sent" -ge 1 ] || fail "the listener asked for no retransmission under 10 % loss"
+[ "$nack_sent" -eq 0 ] || fail "$nack_sent NACKs with --no-retransmission"
 [ "$pli_sent" -ge 1 ] || fail "the listener sent no keyframe request"
 [ "$pli_received" -ge 1 ] || fail "the caller received no keyframe request"
 [ "$requests" -ge 1 ] || fail "no keyframe request reached the caller's encoder"

@@ -29,7 +29,9 @@ fail() {
 # Intra-only keeps these calls light; the codec's modes are tested elsewhere.
 key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 other_key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-media=(--model "" --key "$key" --fps 10 --audio tone)
+# (--mode keypoint: facetenc's auto mode would pick the latent tier when
+# its model is found.)
+media=(--mode keypoint --model "" --key "$key" --fps 10 --audio tone)
 light=("${media[@]}" --video test)
 ffmpeg -v error -f lavfi -i "testsrc2=size=160x120:rate=10" -t 2 -c:v mjpeg "$work/short.mkv"
 ffmpeg -v error -f lavfi -i "sine=frequency=440" -t 2 -c:a libopus "$work/tone.ogg"
@@ -187,9 +189,11 @@ port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/h.
 # Its packets fail authentication: the listener never takes it for its
 # peer, so it never answers, and the caller gives up (exit 3).
 expect 3 "no answer from 127.0.0.1:$port within 3 s" --connect "127.0.0.1:$port" --timeout 3 \
-    --model "" --key "$other_key" --fps 10 --audio tone --video test --headless "$work/i.mkv"
+    --mode keypoint --model "" --key "$other_key" --fps 10 --audio tone --video test \
+    --headless "$work/i.mkv"
 expect 3 "no answer from 127.0.0.1:$port within 3 s" --connect "127.0.0.1:$port" --timeout 3 \
-    --model "" --key none --fps 10 --audio tone --video test --headless "$work/j.mkv"
+    --mode keypoint --model "" --key none --fps 10 --audio tone --video test \
+    --headless "$work/j.mkv"
 finish "$h" 0 "the listener that heard only strangers"
 decoded=$(summary_of "$work/h.log" video_frames_decoded)
 refused=$(summary_of "$work/h.log" srtp_refused)
@@ -202,14 +206,14 @@ echo "ok: wrong key and plain RTP: nothing shown, $refused packets refused by SR
 echo "== an unencrypted call, and AES-CM with HMAC-SHA1"
 for keys in "--key none" "--key $key --cipher aes-128-cm-hmac-sha1-80"; do
     # shellcheck disable=SC2086 # $keys holds two options
-    "$facet_call" --listen 0 --model "" --fps 10 --audio tone --video test $keys \
+    "$facet_call" --listen 0 --mode keypoint --model "" --fps 10 --audio tone --video test $keys \
         --headless "$work/k.mkv" > "$work/k.log" 2>&1 &
     pids+=($!)
     k=$!
     wait_for "$work/k.log" "waiting for a call on UDP ports"
     port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/k.log")
     # shellcheck disable=SC2086
-    "$facet_call" --connect "127.0.0.1:$port" --model "" --fps 10 --audio tone \
+    "$facet_call" --connect "127.0.0.1:$port" --mode keypoint --model "" --fps 10 --audio tone \
         --video "file:$work/short.mkv" $keys --headless "$work/l.mkv" > "$work/l.log" 2>&1 &
     pids+=($!)
     l=$!

@@ -3,8 +3,9 @@
 # A latent-tier call on loopback: `--mode latent --bitrate 12`, encrypted,
 # with 5 % of the caller's video packets dropped. Checks that the call runs
 # in that tier and adapts: both sides exit 0; the caller sent a reference
-# and keyframes; the listener showed frames; the rate controller's target
-# stayed within its bounds (3-12 kbit/s) and the peer's loss reached it.
+# and keyframes; the listener's jitter buffer asked for retransmissions;
+# the listener showed frames; the rate controller's target stayed within
+# its bounds (3-12 kbit/s).
 #
 #   test_call_latent.sh FACET_CALL LATENT_MODEL SECONDS
 set -euo pipefail
@@ -81,8 +82,14 @@ keyframes=$(summary "$work/caller.log" keyframes_encoded)
 target=$(summary "$work/caller.log" target_kbps)
 loss=$(summary "$work/caller.log" peer_loss)
 decoded=$(summary "$work/listener.log" video_frames_decoded)
+asked=$(summary "$work/listener.log" rtx_asked)
+nacks=$(summary "$work/listener.log" nack_sent)
+resent=$(summary "$work/caller.log" rtx_packets_sent)
 echo "latent call: sent $sent frames ($keyframes keyframes, $references references), listener" \
      "showed $decoded; target at the end $target kbit/s, peer-reported loss $loss"
+echo "retransmissions: the listener's jitter buffer asked $asked times, $nacks NACK packets" \
+     "went out, the caller resent $resent packets"
+[ "$asked" -ge 1 ] || fail "the listener's jitter buffer asked for no retransmission"
 [ "$references" -ge 1 ] || fail "no reference sent"
 [ "$keyframes" -ge 1 ] || fail "no keyframe sent"
 [ $((decoded * 4)) -ge "$sent" ] || fail "the listener showed only $decoded of $sent frames"
