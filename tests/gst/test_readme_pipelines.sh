@@ -17,9 +17,15 @@
 #   rtp-receiver   must still decode 25 frames: its keyframe request (RTCP
 #                  PLI) gets it a keyframe before the sender's 10 s interval
 #   webcam-sender  the same with videotestsrc in place of the camera
+#   latent-sender  the latent tier over rtpbin with retransmission (NACK,
+#   latent-receiver rtprtxqueue, do-retransmission), 5 % of the sender's RTP
+#                  packets dropped on the way; the receiver starts 2 s late
+#                  and must decode 25 frames (its PLI gets a keyframe, its
+#                  FIR a reference)
 # and, last, that facetenc refuses GRAY8 with a message.
-# The only edits to the README's text: the model's path, a file in place of
-# the display, videotestsrc in place of v4l2src, and ports of this run's own.
+# The only edits to the README's text: the models' paths, a file in place of
+# the display, videotestsrc in place of v4l2src, ports of this run's own,
+# and the latent sender's packet loss.
 #   test_readme_pipelines.sh PLUGIN_DIR MODEL README CLIP FACET_TOOL
 # CLIP: movie-hello.mp4 of the forensics-samples-files package.
 set -euo pipefail
@@ -29,6 +35,8 @@ readme=$3
 clip=$4
 facet_tool=$5
 [ -f "$model" ] || { echo "FAIL: model $model is missing" >&2; exit 1; }
+latent_model=$(dirname "$model")/facet-latent.safetensors
+[ -f "$latent_model" ] || { echo "FAIL: model $latent_model is missing" >&2; exit 1; }
 [ -f "$clip" ] || { echo "FAIL: clip $clip is missing (scripts/setup installs it)" >&2; exit 1; }
 [ -x "$facet_tool" ] || { echo "FAIL: the facet tool $facet_tool is missing" >&2; exit 1; }
 
@@ -63,6 +71,8 @@ pipeline() {
     printf '%s\n' "$text" | sed \
         -e "s|\$PWD/build/plugin|$plugin_dir|g" \
         -e "s|models/facet-256.safetensors|$model|g" \
+        -e "s|models/facet-latent.safetensors|$latent_model|g" \
+        -e "s|rtpbin.send_rtp_src_0 ! udpsink|rtpbin.send_rtp_src_0 ! \$LOSS udpsink|" \
         -e "s|autovideosink|y4menc ! filesink location=received.y4m|g" \
         -e "s|v4l2src|videotestsrc is-live=true|g" \
         -e "s|port=5000|port=$((port_base))|g" \
@@ -100,7 +110,8 @@ echo "--- gst-inspect-1.0: licence and modes"
 gst-inspect-1.0 facetenc > inspect.log
 grep -Eq '^ +License +BSD$' inspect.log ||
     { cat inspect.log >&2; echo "FAIL: the plugin does not declare LICENSE's BSD licence" >&2; exit 1; }
-for words in 'Keypoint tier (the default' 'intra-only' 'latent tier'; do
+for words in 'Latent tier (the default once a latent model is installed' \
+             'Keypoint tier (the default otherwise' 'intra-only' 'bitrate'; do
     grep -qi "$words" inspect.log ||
         { cat inspect.log >&2; echo "FAIL: gst-inspect-1.0 facetenc does not mention '$words'" >&2; exit 1; }
 done
@@ -169,8 +180,8 @@ awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
 # minute allowed only turns a hang into a failure.
 call_frames() {
     local sender receiver pid rpid status=0 frames=0
-    sender=$(pipeline "$1")
-    receiver=$(pipeline rtp-receiver)
+    sender=$(pipeline "$1" | sed "s|\$LOSS|${3:-}|")
+    receiver=$(pipeline "$2" | sed "s|\$LOSS||")
     rm -f received.y4m
     bash -c "exec $sender" > "$1.log" 2>&1 &
     pid=$!
@@ -207,10 +218,15 @@ call_frames() {
 
 for sender in rtp-sender webcam-sender; do
     echo "--- $sender, and rtp-receiver 2 s later"
-    frames=$(call_frames "$sender")
+    frames=$(call_frames "$sender" rtp-receiver)
     echo "frames the late receiver decoded: $frames"
     [ "$frames" -ge 25 ] || { cat receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
 done
+
+echo "--- latent-sender with 5 % loss, and latent-receiver 2 s later"
+frames=$(call_frames latent-sender latent-receiver "identity drop-probability=0.05 !")
+echo "frames the late receiver decoded: $frames"
+[ "$frames" -ge 25 ] || { cat receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
 
 echo "--- unsupported caps: refused with a message"
 if gst-launch-1.0 videotestsrc num-buffers=1 ! video/x-raw,format=GRAY8,width=64,height=64 \
