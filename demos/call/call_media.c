@@ -267,6 +267,18 @@ static gboolean link_to_recorder(GstElement *tail, GstElement *mux, const gchar 
     return TRUE;
 }
 
+/* autovideosink tries every video sink by rank, DirectFB's among them
+ * (gst-plugins-bad): without a framebuffer console its library crashes the
+ * process in a thread of its own (libfusion), and no desktop wants it. */
+static void keep_autovideosink_off_directfb(void)
+{
+    GstPluginFeature *dfb = gst_registry_lookup_feature(gst_registry_get(), "dfbvideosink");
+    if (dfb) {
+        gst_plugin_feature_set_rank(dfb, GST_RANK_NONE);
+        gst_object_unref(dfb);
+    }
+}
+
 GstElement *call_media_add_video_output(GstBin *pipeline, GstElement *mux, GError **error)
 {
     GstElement *head, *tail;
@@ -279,6 +291,7 @@ GstElement *call_media_add_video_output(GstBin *pipeline, GstElement *mux, GErro
             return NULL;
         return head;
     }
+    keep_autovideosink_off_directfb();
     if (!add_chain(pipeline, &head, &tail, error, "queue", "videoconvert", "autovideosink",
                    NULL))
         return NULL;

@@ -162,20 +162,47 @@ void call_net_attach_sender(CallNet *net, CallChannel channel, GstElement *multi
     }
 }
 
-static gboolean is_expected_packet(CallChannel channel, GstBuffer *packet)
+/* What an SRTCP packet shows in the clear (RFC 3711 section 3.4): the
+ * first RTCP header and sender SSRC (or media SSRC), then (encrypted) the rest, then the
+ * E flag and index (4 bytes) and at least a 10-byte tag. */
+#define SRTCP_MIN_SIZE (8 + 4 + 10)
+
+static gboolean is_srtcp_shaped(GstBuffer *packet)
+{
+    guint8 header[2];
+
+    if (gst_buffer_get_size(packet) < SRTCP_MIN_SIZE ||
+        gst_buffer_extract(packet, 0, header, 2) != 2)
+        return FALSE;
+    /* Version 2, and a known type: a compound packet starts with SR or RR,
+     * a reduced-size one (RFC 5506) with its feedback. */
+    return (header[0] >> 6) == 2 && header[1] >= GST_RTCP_TYPE_SR &&
+           header[1] <= GST_RTCP_TYPE_PSFB;
+}
+
+static gboolean is_expected_packet(CallNet *net, CallChannel channel, GstBuffer *packet)
 {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     guint8 pt;
 
     if (channel == CALL_VIDEO_RTCP || channel == CALL_AUDIO_RTCP)
-        return gst_rtcp_buffer_validate_reduced(packet);
+        return net->encrypted ? is_srtcp_shaped(packet) : gst_rtcp_buffer_validate_reduced(packet);
     /* Checks the version, the header, CSRC and extension lengths and the
-     * padding against the datagram's size. */
+     * padding against the datagram's size (SRTP leaves the header clear). */
     if (!gst_rtp_buffer_map(packet, GST_MAP_READ, &rtp))
         return FALSE;
     pt = gst_rtp_buffer_get_payload_type(&rtp);
     gst_rtp_buffer_unmap(&rtp);
-    return pt == (channel == CALL_VIDEO_RTP ? CALL_VIDEO_PT : CALL_AUDIO_PT);
+    if (channel == CALL_VIDEO_RTP)
+        return pt == CALL_VIDEO_PT || pt == CALL_VIDEO_RTX_PT;
+    return pt == CALL_AUDIO_PT;
+}
+
+void call_net_set_encrypted(CallNet *net)
+{
+    g_mutex_lock(&net->lock);
+    net->encrypted = TRUE;
+    g_mutex_unlock(&net->lock);
 }
 
 /* A destination to change on a sender, decided under the lock and applied
@@ -211,38 +238,48 @@ static void apply_change(PortChange *change, GInetAddress *address)
     g_object_unref(change->sender);
 }
 
-CallVerdict call_net_judge(CallNet *net, CallChannel channel, GstBuffer *packet,
-                           GSocketAddress *from)
+/* Whether `from` is the peer on `channel`, learning it when allowed
+ * (`may_learn`); an encrypted call's listener answers UNVERIFIED where it
+ * would learn from a packet not yet authenticated. Lock held. */
+static CallVerdict decide(CallNet *net, CallChannel channel, GInetAddress *from_address,
+                          guint16 from_port, gboolean may_learn, PortChange changes[2])
+{
+    gboolean would_learn_address = net->learning && !net->peer_address;
+
+    if (!would_learn_address && !g_inet_address_equal(from_address, net->peer_address))
+        return CALL_PACKET_STRANGER;
+    if (!would_learn_address && net->peer_port[channel] == from_port) {
+        net->port_guessed[channel] = FALSE;
+        return CALL_PACKET_ACCEPTED;
+    }
+    if (!net->learning || (net->peer_port[channel] && !net->port_guessed[channel]))
+        return CALL_PACKET_STRANGER;
+    /* Here a listener learns the peer's address and (or) this port. */
+    if (!may_learn)
+        return CALL_PACKET_UNVERIFIED;
+    if (would_learn_address)
+        net->peer_address = g_object_ref(from_address);
+    learn_port(net, channel, from_port, FALSE, &changes[0]);
+    if ((channel == CALL_VIDEO_RTP || channel == CALL_AUDIO_RTP) &&
+        !net->peer_port[channel + 1] && from_port < G_MAXUINT16)
+        learn_port(net, channel + 1, from_port + 1, TRUE, &changes[1]);
+    return CALL_PACKET_ACCEPTED;
+}
+
+static CallVerdict judge_address(CallNet *net, CallChannel channel, GSocketAddress *from,
+                                 gboolean authenticated)
 {
     GInetAddress *from_address;
     guint16 from_port;
     PortChange changes[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
     CallVerdict verdict;
 
-    if (!from || !G_IS_INET_SOCKET_ADDRESS(from) || channel >= CALL_CHANNELS)
-        return CALL_PACKET_STRANGER;
-    if (!is_expected_packet(channel, packet))
-        return CALL_PACKET_MALFORMED;
     from_address = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(from));
     from_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(from));
 
     g_mutex_lock(&net->lock);
-    if (net->learning && !net->peer_address)
-        net->peer_address = g_object_ref(from_address);
-    if (!g_inet_address_equal(from_address, net->peer_address)) {
-        verdict = CALL_PACKET_STRANGER;
-    } else if (net->peer_port[channel] == from_port) {
-        net->port_guessed[channel] = FALSE;
-        verdict = CALL_PACKET_ACCEPTED;
-    } else if (net->learning && (!net->peer_port[channel] || net->port_guessed[channel])) {
-        learn_port(net, channel, from_port, FALSE, &changes[0]);
-        if ((channel == CALL_VIDEO_RTP || channel == CALL_AUDIO_RTP) &&
-            !net->peer_port[channel + 1] && from_port < G_MAXUINT16)
-            learn_port(net, channel + 1, from_port + 1, TRUE, &changes[1]);
-        verdict = CALL_PACKET_ACCEPTED;
-    } else {
-        verdict = CALL_PACKET_STRANGER;
-    }
+    verdict = decide(net, channel, from_address, from_port, authenticated || !net->encrypted,
+                     changes);
     if (verdict == CALL_PACKET_ACCEPTED)
         net->last_heard_us = g_get_monotonic_time();
     g_mutex_unlock(&net->lock);
@@ -250,6 +287,23 @@ CallVerdict call_net_judge(CallNet *net, CallChannel channel, GstBuffer *packet,
     for (int i = 0; i < 2; i++)
         apply_change(&changes[i], from_address);
     return verdict;
+}
+
+CallVerdict call_net_judge(CallNet *net, CallChannel channel, GstBuffer *packet,
+                           GSocketAddress *from)
+{
+    if (!from || !G_IS_INET_SOCKET_ADDRESS(from) || channel >= CALL_CHANNELS)
+        return CALL_PACKET_STRANGER;
+    if (!is_expected_packet(net, channel, packet))
+        return CALL_PACKET_MALFORMED;
+    return judge_address(net, channel, from, FALSE);
+}
+
+CallVerdict call_net_confirm(CallNet *net, CallChannel channel, GSocketAddress *from)
+{
+    if (!from || !G_IS_INET_SOCKET_ADDRESS(from) || channel >= CALL_CHANNELS)
+        return CALL_PACKET_STRANGER;
+    return judge_address(net, channel, from, TRUE);
 }
 
 gboolean call_net_peer_known(CallNet *net, CallChannel channel)

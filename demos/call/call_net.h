@@ -25,14 +25,18 @@ typedef enum CallChannel {
     CALL_CHANNELS,
 } CallChannel;
 
-/* RTP payload types of the two media (dynamic range, fixed by this app). */
+/* RTP payload types of the two media (dynamic range, fixed by this app),
+ * and of the video's retransmissions (RFC 4588, on their own SSRC). */
 #define CALL_VIDEO_PT 96
 #define CALL_AUDIO_PT 97
+#define CALL_VIDEO_RTX_PT 99
 
 typedef enum CallVerdict {
     CALL_PACKET_ACCEPTED,
     CALL_PACKET_MALFORMED, /* not RTP/RTCP of this call */
     CALL_PACKET_STRANGER,  /* well formed, but not from the peer */
+    CALL_PACKET_UNVERIFIED, /* encrypted call: would teach the peer; let it on to
+                             * authentication, then call_net_confirm() */
 } CallVerdict;
 
 typedef struct CallNet {
@@ -44,6 +48,7 @@ typedef struct CallNet {
 
     GMutex lock;
     gboolean learning;                 /* listener: peer not fixed up front */
+    gboolean encrypted;                /* learn only from authenticated packets */
     GInetAddress *peer_address;        /* NULL until known */
     guint16 peer_port[CALL_CHANNELS];  /* 0 until known */
     gboolean port_guessed[CALL_CHANNELS]; /* RTCP port presumed, not yet seen */
@@ -74,6 +79,21 @@ void call_net_attach_sender(CallNet *net, CallChannel channel, GstElement *multi
  * its peer yet learns it from the first valid packet. Thread-safe. */
 CallVerdict call_net_judge(CallNet *net, CallChannel channel, GstBuffer *packet,
                            GSocketAddress *from);
+
+/* An encrypted call (SRTP): RTCP channels take SRTCP (only its first header
+ * is in the clear), and the listener learns its peer only from packets that
+ * passed authentication: call_net_judge() answers CALL_PACKET_UNVERIFIED
+ * where it would have learnt, and call_net_confirm() learns once the packet
+ * is authenticated. Otherwise anyone could become the peer with one plain
+ * packet before the real caller's first. Call before the first packet. */
+void call_net_set_encrypted(CallNet *net);
+
+/* An authenticated packet on `channel` from `from` (encrypted calls): the
+ * first fixes the peer's address and that channel's port, as
+ * call_net_judge() does for a plain call. Returns CALL_PACKET_ACCEPTED, or
+ * CALL_PACKET_STRANGER when another authenticated sender got there first.
+ * Thread-safe. */
+CallVerdict call_net_confirm(CallNet *net, CallChannel channel, GSocketAddress *from);
 
 /* Whether the peer's port on `channel` is known (packets sent there arrive). */
 gboolean call_net_peer_known(CallNet *net, CallChannel channel);

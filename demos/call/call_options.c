@@ -210,6 +210,10 @@ DEFINE_DOUBLE_OPTION(on_keyframe_interval, keyframe_interval, 0.04, 3600.0)
 DEFINE_DOUBLE_OPTION(on_video_loss, video_loss, 0.0, 100.0)
 DEFINE_DOUBLE_OPTION(on_duration, duration, 0.0, 86400.0)
 DEFINE_DOUBLE_OPTION(on_timeout, timeout, 1.0, 3600.0)
+DEFINE_DOUBLE_OPTION(on_net_loss, net_loss, 0.0, 100.0)
+DEFINE_DOUBLE_OPTION(on_net_duplicate, net_duplicate, 0.0, 100.0)
+DEFINE_UINT_OPTION(on_net_delay, net_delay_ms, 0, 10000)
+DEFINE_UINT_OPTION(on_net_jitter, net_jitter_ms, 0, 10000)
 
 static gboolean on_headless(const gchar *name, const gchar *value, gpointer data,
                             GError **error)
@@ -235,6 +239,53 @@ static gboolean on_model(const gchar *name, const gchar *value, gpointer data, G
     return TRUE;
 }
 
+static gboolean on_mode(const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+    CallOptions *o = data;
+    if (!strcmp(value, "keypoint"))
+        o->mode = CALL_MODE_KEYPOINT;
+    else if (!strcmp(value, "latent"))
+        o->mode = CALL_MODE_LATENT;
+    else
+        return bad_value(error, name, value, "keypoint or latent");
+    return TRUE;
+}
+
+DEFINE_UINT_OPTION(on_bitrate, bitrate_kbps, CALL_MIN_BITRATE_KBPS, CALL_MAX_BITRATE_KBPS)
+
+/* --key HEX, --key file:PATH or --key none. */
+static gboolean on_key(const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+    CallOptions *o = data;
+    const gchar *path = file_path(value);
+
+    g_clear_pointer(&o->key, g_bytes_unref);
+    o->key_given = TRUE;
+    if (!strcmp(value, "none"))
+        return TRUE;
+    if (path && !*path)
+        return bad_value(error, name, value, "HEX, file:PATH or none");
+    o->key = path ? call_srtp_key_from_file(path, error) : call_srtp_key_from_hex(value, name, error);
+    return o->key != NULL;
+}
+
+static gboolean on_cipher(const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+    if (!call_srtp_cipher_from_name(value, &((CallOptions *)data)->cipher))
+        return bad_value(error, name, value, "aes-128-gcm or aes-128-cm-hmac-sha1-80");
+    return TRUE;
+}
+
+static gboolean on_no_retransmission(const gchar *name, const gchar *value, gpointer data,
+                                     GError **error)
+{
+    (void)name;
+    (void)value;
+    (void)error;
+    ((CallOptions *)data)->retransmission = FALSE;
+    return TRUE;
+}
+
 #define CALLBACK_OPTION(long_name, fn, description, arg)                                      \
     { long_name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)fn, description, arg }
 
@@ -253,8 +304,8 @@ static const GOptionEntry call_entries[] = {
                     "Write the received video and audio to a Matroska file instead of showing "
                     "them", "OUT"),
     CALLBACK_OPTION("model", on_model,
-                    "Model file (default: $FACET_MODEL, else the installed model; \"\": "
-                    "intra-only)", "PATH"),
+                    "Model file of the tier --mode names (default: $FACET_MODEL or "
+                    "$FACET_LATENT_MODEL, else the installed one; \"\": intra-only)", "PATH"),
     CALLBACK_OPTION("size", on_size, "Size of the video sent (default 256x256)", "WxH"),
     CALLBACK_OPTION("fps", on_fps, "Frame rate of the video sent (default 25)", "N"),
     CALLBACK_OPTION("keyframe-interval", on_keyframe_interval,
@@ -277,6 +328,32 @@ static const GOptionEntry call_entries[] = {
                     "End the call when the peer sends nothing for this long, or (--connect) "
                     "does not answer (default 10)", "S"),
     CALLBACK_OPTION("latency", on_latency, "Jitter buffer in milliseconds (default 100)", "MS"),
+    CALLBACK_OPTION("mode", on_mode, "Facet tier: keypoint or latent (default: the encoder's)",
+                    "MODE"),
+    CALLBACK_OPTION("bitrate", on_bitrate,
+                    "Video rate in kbit/s, 2 to 10000: where the rate controller starts and "
+                    "its ceiling (default: the encoder's)", "KBIT/S"),
+    CALLBACK_OPTION("key", on_key,
+                    "SRTP master key, 16 to 64 bytes as hex, or file:PATH of a file holding it, "
+                    "or none to send the media in the clear (required; make one with "
+                    "`openssl rand -hex 32`)", "KEY"),
+    CALLBACK_OPTION("cipher", on_cipher,
+                    "SRTP cipher: aes-128-gcm or aes-128-cm-hmac-sha1-80 (default aes-128-gcm)",
+                    "NAME"),
+    CALLBACK_OPTION("net-loss", on_net_loss,
+                    "Simulated network (GStreamer's netsim) on all we send, after encryption: "
+                    "drop this share of the packets, at random (default 0)", "PERCENT"),
+    CALLBACK_OPTION("net-delay", on_net_delay,
+                    "Simulated network: delay every packet we send this long (default 0)", "MS"),
+    CALLBACK_OPTION("net-jitter", on_net_jitter,
+                    "Simulated network: add up to this much more delay, at random, which "
+                    "reorders packets (default 0)", "MS"),
+    CALLBACK_OPTION("net-duplicate", on_net_duplicate,
+                    "Simulated network: send this share of the packets twice (default 0)",
+                    "PERCENT"),
+    { "no-retransmission", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+      (gpointer)on_no_retransmission, "Do not ask for or send retransmissions (NACK/RTX)",
+      NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -293,6 +370,8 @@ static void call_options_init(CallOptions *o)
     o->loss_seed = 1;
     o->timeout = 10.0;
     o->latency_ms = 100;
+    o->cipher = CALL_CIPHER_AES_128_GCM;
+    o->retransmission = TRUE;
 }
 
 gboolean call_options_parse(CallOptions *options, int *argc, char ***argv, GError **error)
@@ -327,6 +406,19 @@ gboolean call_options_parse(CallOptions *options, int *argc, char ***argv, GErro
                                           "the local port itself");
         ok = FALSE;
     }
+    if (ok && options->bitrate_kbps && options->mode == CALL_MODE_KEYPOINT) {
+        g_set_error(error, CALL_ERROR, 1, "--bitrate goes with --mode latent: the keypoint tier's "
+                                          "rate is set by --keyframe-interval");
+        ok = FALSE;
+    }
+    /* Last: every other mistake is named first. */
+    if (ok && !options->key_given) {
+        g_set_error(error, CALL_ERROR, 1,
+                    "give --key: the media are encrypted (SRTP) with a key both sides know; "
+                    "make one with `openssl rand -hex 32 > call.key` and pass --key "
+                    "file:call.key (or --key none to send them in the clear)");
+        ok = FALSE;
+    }
     g_option_context_free(context);
     if (!ok)
         call_options_clear(options);
@@ -340,5 +432,7 @@ void call_options_clear(CallOptions *options)
     g_free(options->audio_location);
     g_free(options->headless_path);
     g_free(options->model);
+    if (options->key)
+        g_bytes_unref(options->key);
     memset(options, 0, sizeof(*options));
 }

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "call_srtp.h"
+
 typedef enum CallRole {
     CALL_ROLE_NONE,    /* not given yet (parsing only) */
     CALL_ROLE_LISTEN,  /* waits for the peer on its ports, learns its address */
@@ -22,6 +24,12 @@ typedef enum CallAudioSource {
     CALL_AUDIO_MIC,  /* autoaudiosrc */
     CALL_AUDIO_FILE, /* any file decodebin reads, paced to real time */
 } CallAudioSource;
+
+typedef enum CallMode {
+    CALL_MODE_DEFAULT, /* facetenc's own default */
+    CALL_MODE_KEYPOINT,
+    CALL_MODE_LATENT,
+} CallMode;
 
 typedef struct CallOptions {
     CallRole role;
@@ -49,7 +57,27 @@ typedef struct CallOptions {
     gdouble duration;      /* seconds; 0: until interrupted or hung up */
     gdouble timeout;       /* seconds without a packet from the peer */
     gint latency_ms;       /* jitter buffer */
+
+    CallMode mode;
+    guint bitrate_kbps;    /* video target and ceiling; 0: the encoder's default */
+    gboolean key_given;    /* --key was given (none included) */
+    GBytes *key;           /* SRTP master key; NULL: --key none (media in the clear) */
+    CallCipher cipher;
+    gboolean retransmission; /* NACK + RTX (RFC 4588); --no-retransmission clears it */
+
+    /* A simulated network on everything this side sends (netsim, after
+     * encryption): loss in percent, delay and its spread in ms (a spread
+     * reorders packets). All 0: none. */
+    gdouble net_loss;
+    gint net_delay_ms, net_jitter_ms;
+    gdouble net_duplicate; /* percent of packets sent twice */
 } CallOptions;
+
+/* --bitrate's bounds in kbit/s: below 2 no tier makes a picture; above 10
+ * Mbit/s is no longer a low-rate call (and a typo more likely than a
+ * wish). */
+#define CALL_MIN_BITRATE_KBPS 2
+#define CALL_MAX_BITRATE_KBPS 10000
 
 /* Parses and validates argv (GStreamer's own options included). On failure
  * returns FALSE with a message in *error that names the bad argument. */

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* facet-call's pipeline (call_pipeline.h). */
-#include "call_pipeline.h"
-
-#include <gst/net/gstnetaddressmeta.h>
-#include <gst/rtp/gstrtpbuffer.h>
-#include <gst/video/video.h>
+/* facet-call's pipeline (call_pipeline.h): building it, rtpbin's signals
+ * (SRTP, retransmission, receiver reports), ending it. The probes on it are
+ * in call_taps.c. */
+#include "call_pipeline_private.h"
 
 #include "call_media.h"
 
@@ -21,51 +19,24 @@
 /* How long an unanswered keyframe request waits before it is repeated: a
  * few frames and round trips of a call on a LAN. */
 #define KEYFRAME_REQUEST_INTERVAL_MS 100
-
-struct CallPipeline {
-    GstElement *pipeline;
-    GstElement *rtpbin;
-    GstElement *udpsrc[CALL_CHANNELS];
-    GstElement *udpsink[CALL_CHANNELS];
-    GstElement *encoder, *decoder;
-    GstElement *video_depay, *audio_depay;
-    /* Sink pads just after each source's input, where the end of the call
-     * is injected (whatever the input: live, camera or a demuxer). */
-    GstPad *video_source_entry, *audio_source_entry;
-
-    CallNet *net;
-    CallStats *stats;
-    CallEvents events;
-
-    GRand *loss_rand; /* used from the video RTP sender's streaming thread */
-    gdouble loss_percent;
-    guint drop_keyframe;  /* --drop-keyframe */
-    guint keyframes_out;  /* keyframes that started going out (same thread) */
-    gint peer_left;   /* atomic: BYE reported once */
-    gint rtcp_ended;  /* atomic: RTCP senders that passed EOS, i.e. sent their BYE */
-    gboolean receiving_ended;
-    guint end_receiving_source; /* main-loop source of the second step of the end */
-    gint64 video_packets_lost; /* last value read while the peer's source existed */
-    gchar *backend;
-};
-
-/* One probe context per socket. */
-typedef struct ChannelProbe {
-    CallPipeline *pipeline;
-    CallChannel channel;
-} ChannelProbe;
+/* How much video the sender keeps for retransmission: a few round trips of
+ * a call and well over the receiver's jitter buffer. */
+#define RTX_KEEP_MS 1000
 
 static GstCaps *receive_caps(CallChannel channel)
 {
     switch (channel) {
     case CALL_VIDEO_RTP:
         /* rtcp-fb-nack-pli: rtpbin turns the depayloader's keyframe
-         * requests into RTCP PLI only for payload types that say so. */
+         * requests into RTCP PLI only for payload types that say so;
+         * rtcp-fb-ccm-fir the same for reference requests; rtcp-fb-nack:
+         * the jitter buffer's retransmission requests. */
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
                                    "clock-rate", G_TYPE_INT, 90000, "encoding-name",
                                    G_TYPE_STRING, "X-FACET", "payload", G_TYPE_INT,
                                    CALL_VIDEO_PT, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-                                   NULL);
+                                   "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack",
+                                   G_TYPE_BOOLEAN, TRUE, NULL);
     case CALL_AUDIO_RTP:
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                    "clock-rate", G_TYPE_INT, 48000, "encoding-name",
@@ -75,213 +46,6 @@ static GstCaps *receive_caps(CallChannel channel)
     default:
         return gst_caps_new_empty_simple("application/x-rtcp");
     }
-}
-
-/* ---- probes ------------------------------------------------------------ */
-
-/* Every datagram that reaches a socket: only the peer's RTP/RTCP gets in. */
-static GstPadProbeReturn on_datagram(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    ChannelProbe *probe = data;
-    CallPipeline *self = probe->pipeline;
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buffer);
-    gsize size = gst_buffer_get_size(buffer);
-    gboolean had_peer = call_net_peer_known(self->net, CALL_VIDEO_RTP);
-    (void)pad;
-
-    switch (call_net_judge(self->net, probe->channel, buffer, meta ? meta->addr : NULL)) {
-    case CALL_PACKET_MALFORMED:
-        CALL_STATS_ADD(self->stats, packets_malformed, 1);
-        return GST_PAD_PROBE_DROP;
-    case CALL_PACKET_STRANGER:
-        CALL_STATS_ADD(self->stats, packets_stranger, 1);
-        return GST_PAD_PROBE_DROP;
-    case CALL_PACKET_ACCEPTED:
-        break;
-    }
-    if (!had_peer && call_net_peer_known(self->net, CALL_VIDEO_RTP)) {
-        /* A listener's video went nowhere until now, its last keyframe
-         * included: the new peer gets one at once instead of asking. */
-        GstPad *src = gst_element_get_static_pad(self->encoder, "src");
-        gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-                                                                            TRUE, 0));
-        gst_object_unref(src);
-    }
-    switch (probe->channel) {
-    case CALL_VIDEO_RTP:
-        CALL_STATS_ADD(self->stats, video_bytes_received, size);
-        CALL_STATS_ADD(self->stats, video_packets_received, 1);
-        break;
-    case CALL_AUDIO_RTP:
-        CALL_STATS_ADD(self->stats, audio_bytes_received, size);
-        CALL_STATS_ADD(self->stats, audio_packets_received, 1);
-        break;
-    default: {
-        CallRtcpScan scan = call_stats_scan_rtcp(buffer);
-        if (probe->channel == CALL_VIDEO_RTCP)
-            CALL_STATS_ADD(self->stats, pli_received, scan.pli);
-        /* The peer hung up: a BYE in either session ends the call. */
-        if (scan.bye && g_atomic_int_compare_and_exchange(&self->peer_left, 0, 1) &&
-            self->events.peer_left)
-            self->events.peer_left(self->events.data);
-        break;
-    }
-    }
-    return GST_PAD_PROBE_OK;
-}
-
-/* The S (start) and K (keyframe) bits of a video RTP packet's payload
- * header (docs/rtp-payload.md). */
-#define PAYLOAD_START 0x80
-#define PAYLOAD_KEYFRAME 0x20
-
-static guint8 payload_flags(GstRTPBuffer *rtp)
-{
-    const guint8 *payload = gst_rtp_buffer_get_payload(rtp);
-    return gst_rtp_buffer_get_payload_len(rtp) >= 2 ? payload[0] : 0;
-}
-
-/* One outgoing video RTP packet: --video-loss and --drop-keyframe decide;
- * returns TRUE to send. */
-static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
-{
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gboolean dropped;
-
-    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
-        return TRUE;
-    /* Drawn for every packet, so that --drop-keyframe leaves the seeded
-     * choices of the other packets as they were. */
-    dropped = self->loss_percent > 0.0 &&
-              g_rand_double(self->loss_rand) * 100.0 < self->loss_percent;
-    guint8 flags = payload_flags(&rtp);
-    if ((flags & PAYLOAD_START) && (flags & PAYLOAD_KEYFRAME) &&
-        ++self->keyframes_out == self->drop_keyframe)
-        dropped = TRUE;
-    call_stats_video_packet_out(self->stats, gst_rtp_buffer_get_timestamp(&rtp),
-                                gst_rtp_buffer_get_marker(&rtp), !!(flags & PAYLOAD_KEYFRAME),
-                                gst_buffer_get_size(buffer), dropped);
-    gst_rtp_buffer_unmap(&rtp);
-    return !dropped;
-}
-
-static gboolean drop_lost_packet(GstBuffer **buffer, guint index, gpointer data)
-{
-    (void)index;
-    if (!video_packet_out(data, *buffer))
-        gst_clear_buffer(buffer); /* removes it from the list */
-    return TRUE;
-}
-
-static gboolean end_receiving_in_main(gpointer data);
-
-/* What leaves through a sending socket. Packets sent before the peer's port
- * is known go nowhere and are not counted. */
-static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    ChannelProbe *probe = data;
-    CallPipeline *self = probe->pipeline;
-    (void)pad;
-
-    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS &&
-            (probe->channel == CALL_VIDEO_RTCP || probe->channel == CALL_AUDIO_RTCP) &&
-            g_atomic_int_add(&self->rtcp_ended, 1) == 1)
-            g_main_context_invoke(NULL, end_receiving_in_main, self);
-        return GST_PAD_PROBE_OK;
-    }
-    if (!call_net_peer_known(self->net, probe->channel))
-        return GST_PAD_PROBE_OK;
-    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-        GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-        GST_PAD_PROBE_INFO_DATA(info) = list;
-        switch (probe->channel) {
-        case CALL_VIDEO_RTP:
-            gst_buffer_list_foreach(list, drop_lost_packet, self);
-            break;
-        case CALL_AUDIO_RTP:
-            CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_list_calculate_size(list));
-            break;
-        default:
-            for (guint i = 0; i < gst_buffer_list_length(list); i++)
-                if (probe->channel == CALL_VIDEO_RTCP)
-                    CALL_STATS_ADD(self->stats, pli_sent,
-                                   call_stats_scan_rtcp(gst_buffer_list_get(list, i)).pli);
-            break;
-        }
-        return gst_buffer_list_length(list) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-    }
-
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    switch (probe->channel) {
-    case CALL_VIDEO_RTP:
-        return video_packet_out(self, buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-    case CALL_AUDIO_RTP:
-        CALL_STATS_ADD(self->stats, audio_bytes_sent, gst_buffer_get_size(buffer));
-        break;
-    case CALL_VIDEO_RTCP:
-        CALL_STATS_ADD(self->stats, pli_sent, call_stats_scan_rtcp(buffer).pli);
-        break;
-    default:
-        break;
-    }
-    return GST_PAD_PROBE_OK;
-}
-
-/* facetenc's output: keyframes, and the keyframe requests that reach it
- * (the peer's PLI, turned into force-key-unit by rtpbin). */
-static GstPadProbeReturn on_encoder_src(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    CallPipeline *self = data;
-    (void)pad;
-
-    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-        GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-        call_stats_frame_encoded(self->stats,
-                                 !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
-    } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
-        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
-            call_stats_keyframe_requested(self->stats);
-    }
-    return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn on_decoded_frame(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    CallPipeline *self = data;
-    (void)pad;
-    (void)info;
-    CALL_STATS_ADD(self->stats, video_frames_decoded, 1);
-    return GST_PAD_PROBE_OK;
-}
-
-/* A local source that ends (a file) ends the call. */
-static GstPadProbeReturn on_source_event(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    CallPipeline *self = data;
-    (void)pad;
-    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS && self->events.media_ended)
-        self->events.media_ended(self->events.data);
-    return GST_PAD_PROBE_OK;
-}
-
-/* Packets of a second stream in one session (the peer restarted, or a
- * stranger got through while learning) have no branch: drop them. */
-static GstPadProbeReturn drop_all(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    (void)pad;
-    (void)info;
-    (void)data;
-    return GST_PAD_PROBE_DROP;
-}
-
-static void add_probe(GstElement *element, const gchar *pad_name, GstPadProbeType mask,
-                      GstPadProbeCallback callback, gpointer data, GDestroyNotify destroy)
-{
-    GstPad *pad = gst_element_get_static_pad(element, pad_name);
-    gst_pad_add_probe(pad, mask, callback, data, destroy);
-    gst_object_unref(pad);
 }
 
 /* ---- rtpbin signals ---------------------------------------------------- */
@@ -304,7 +68,7 @@ static void on_rtpbin_pad(GstElement *rtpbin, GstPad *pad, gpointer data)
     if (gst_pad_is_linked(sink) || gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
         g_printerr("facet-call: ignoring a second stream on %s\n", name);
         gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                          drop_all, NULL, NULL);
+                          call_tap_drop_all, NULL, NULL);
     }
     gst_object_unref(sink);
 }
@@ -315,9 +79,165 @@ static GstCaps *on_request_pt_map(GstElement *rtpbin, guint session, guint pt, g
     (void)data;
     if (session == 0 && pt == CALL_VIDEO_PT)
         return receive_caps(CALL_VIDEO_RTP);
+    if (session == 0 && pt == CALL_VIDEO_RTX_PT)
+        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                   "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+                                   G_TYPE_STRING, "RTX", "apt", G_TYPE_INT, CALL_VIDEO_PT, NULL);
     if (session == 1 && pt == CALL_AUDIO_PT)
         return receive_caps(CALL_AUDIO_RTP);
     return NULL;
+}
+
+/* SRTP: one srtpenc and one srtpdec per session, made up front (their
+ * errors then come before the call starts) and handed to rtpbin when it
+ * asks; rtpbin adds them to itself. */
+static GstElement *on_request_encoder(GstElement *rtpbin, guint session, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    return session < 2 && self->srtpenc[session] ? gst_object_ref(self->srtpenc[session]) : NULL;
+}
+
+static GstElement *on_request_decoder(GstElement *rtpbin, guint session, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    return session < 2 && self->srtpdec[session] ? gst_object_ref(self->srtpdec[session]) : NULL;
+}
+
+/* rtpbin takes srtpenc's rtp_sink_N/rtp_src_N and rtcp_sink_N/rtcp_src_N
+ * as they are: they are requested here, and the plain taps of what we send
+ * go on the sink pads. */
+static gboolean request_encoder_pad(CallPipeline *self, guint session, gboolean rtcp,
+                                    GError **error)
+{
+    gchar *name = g_strdup_printf(rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", session);
+    GstPad *pad = gst_element_request_pad_simple(self->srtpenc[session], name);
+    ChannelProbe *probe;
+
+    if (!pad) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1, "srtpenc gave no %s pad", name);
+        g_free(name);
+        return FALSE;
+    }
+    g_free(name);
+    probe = g_new0(ChannelProbe, 1);
+    probe->pipeline = self;
+    probe->channel = session * 2 + (rtcp ? 1 : 0);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                      call_tap_clear_out, probe, g_free);
+    gst_object_unref(pad);
+    return TRUE;
+}
+
+static gboolean add_encryption(CallPipeline *self, const CallOptions *options, GError **error)
+{
+    call_srtp_init(&self->srtp, options->key, options->cipher,
+                   options->role == CALL_ROLE_LISTEN);
+    for (guint session = 0; session < 2; session++) {
+        gchar *name = g_strdup_printf("srtpenc%u", session);
+        self->srtpenc[session] = call_srtp_new_encoder(&self->srtp, name, error);
+        g_free(name);
+        if (!self->srtpenc[session])
+            return FALSE;
+        gst_object_ref_sink(self->srtpenc[session]);
+        if (!request_encoder_pad(self, session, FALSE, error) ||
+            !request_encoder_pad(self, session, TRUE, error))
+            return FALSE;
+
+        name = g_strdup_printf("srtpdec%u", session);
+        self->srtpdec[session] = call_srtp_new_decoder(&self->srtp, name, error);
+        g_free(name);
+        if (!self->srtpdec[session])
+            return FALSE;
+        gst_object_ref_sink(self->srtpdec[session]);
+        for (guint rtcp = 0; rtcp < 2; rtcp++) {
+            ChannelProbe *probe = g_new0(ChannelProbe, 1);
+            probe->pipeline = self;
+            probe->channel = session * 2 + rtcp;
+            call_tap_add(self->srtpdec[session], rtcp ? "rtcp_src" : "rtp_src",
+                      GST_PAD_PROBE_TYPE_BUFFER, call_tap_decrypted, probe, g_free);
+        }
+    }
+    g_signal_connect(self->rtpbin, "request-rtp-encoder", G_CALLBACK(on_request_encoder), self);
+    g_signal_connect(self->rtpbin, "request-rtcp-encoder", G_CALLBACK(on_request_encoder), self);
+    g_signal_connect(self->rtpbin, "request-rtp-decoder", G_CALLBACK(on_request_decoder), self);
+    g_signal_connect(self->rtpbin, "request-rtcp-decoder", G_CALLBACK(on_request_decoder), self);
+    call_net_set_encrypted(self->net);
+    self->encrypted = TRUE;
+    return TRUE;
+}
+
+/* Retransmission (RFC 4588) of the video: the receiver's jitter buffer
+ * asks for a missing packet (RTCP generic NACK) when it can still arrive
+ * in time, the sender's rtprtxsend resends it on its own SSRC and payload
+ * type, the receiver's rtprtxreceive turns it back into the original. Both
+ * sit in rtpbin as "aux" elements, a bin with sink_0 and src_0. */
+static GstElement *rtx_bin(const gchar *factory)
+{
+    GstElement *bin, *rtx = gst_element_factory_make(factory, NULL);
+    GstStructure *map;
+    GstPad *pad;
+
+    if (!rtx) {
+        g_printerr("facet-call: %s is missing (gst-plugins-good): no retransmission\n",
+                   factory);
+        return NULL;
+    }
+    map = gst_structure_new("application/x-rtp-pt-map", G_STRINGIFY(CALL_VIDEO_PT), G_TYPE_UINT,
+                            (guint)CALL_VIDEO_RTX_PT, NULL);
+    g_object_set(rtx, "payload-type-map", map, NULL);
+    gst_structure_free(map);
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(rtx), "max-size-time"))
+        g_object_set(rtx, "max-size-time", (guint)RTX_KEEP_MS, NULL);
+    bin = gst_bin_new(NULL);
+    gst_bin_add(GST_BIN(bin), rtx);
+    pad = gst_element_get_static_pad(rtx, "sink");
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink_0", pad));
+    gst_object_unref(pad);
+    pad = gst_element_get_static_pad(rtx, "src");
+    gst_element_add_pad(bin, gst_ghost_pad_new("src_0", pad));
+    gst_object_unref(pad);
+    return bin;
+}
+
+static GstElement *on_request_aux_sender(GstElement *rtpbin, guint session, gpointer data)
+{
+    (void)rtpbin;
+    (void)data;
+    return session == 0 ? rtx_bin("rtprtxsend") : NULL;
+}
+
+static GstElement *on_request_aux_receiver(GstElement *rtpbin, guint session, gpointer data)
+{
+    (void)rtpbin;
+    (void)data;
+    return session == 0 ? rtx_bin("rtprtxreceive") : NULL;
+}
+
+/* The jitter buffer of the peer's video: kept for its statistics (the
+ * retransmissions it asked for and got). */
+static void on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session,
+                                guint ssrc, gpointer data)
+{
+    CallPipeline *self = data;
+    (void)rtpbin;
+    (void)ssrc;
+    if (session == 0 && !self->video_jitterbuffer)
+        self->video_jitterbuffer = gst_object_ref(jitterbuffer);
+    /* Only the video is retransmitted: the audio's jitter buffer would ask
+     * in vain (Opus conceals a lost 20 ms itself). */
+    if (session == 1)
+        g_object_set(jitterbuffer, "do-retransmission", FALSE, NULL);
+}
+
+/* The peer sent RTCP in a session: its receiver report may say how our
+ * video fares. */
+static void on_ssrc_active(GstElement *rtpbin, guint session, guint ssrc, gpointer data)
+{
+    CallPipeline *self = data;
+    if (session == 0 && self->feedback_ready)
+        call_feedback_on_active(&self->feedback, rtpbin, ssrc);
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -353,6 +273,13 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
         GstCaps *caps = receive_caps(i);
         ChannelProbe *probe;
 
+        /* srtpdec takes the same caps named as encrypted. */
+        if (self->encrypted)
+            gst_structure_set_name(gst_caps_get_structure(caps, 0),
+                                   i == CALL_VIDEO_RTCP || i == CALL_AUDIO_RTCP
+                                       ? "application/x-srtcp"
+                                       : "application/x-srtp");
+
         self->udpsrc[i] = add_new(self, "udpsrc", name, error);
         g_free(name);
         if (!self->udpsrc[i]) {
@@ -376,18 +303,74 @@ static gboolean add_sockets(CallPipeline *self, GError **error)
         probe = g_new0(ChannelProbe, 1);
         probe->pipeline = self;
         probe->channel = i;
-        add_probe(self->udpsrc[i], "src", GST_PAD_PROBE_TYPE_BUFFER, on_datagram, probe, g_free);
+        call_tap_add(self->udpsrc[i], "src", GST_PAD_PROBE_TYPE_BUFFER, call_tap_datagram, probe, g_free);
         probe = g_new0(ChannelProbe, 1);
         probe->pipeline = self;
         probe->channel = i;
-        add_probe(self->udpsink[i], "sink",
+        call_tap_add(self->udpsink[i], "sink",
                   GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                  on_send, probe, g_free);
+                  call_tap_send, probe, g_free);
 
         if (!link_pads(self->udpsrc[i], "src", self->rtpbin, recv_pads[i], error))
             return FALSE;
     }
+    return TRUE;
+}
+
+/* rtpbin's output of a channel to its socket, through a simulated network
+ * (netsim) when one is asked for: after encryption, so that it loses and
+ * delays what a real network would. */
+static gboolean link_out(CallPipeline *self, const gchar *rtpbin_pad, CallChannel channel,
+                         GError **error)
+{
+    GstElement *netsim;
+    gchar *name;
+
+    if (self->net_loss <= 0.0 && !self->net_delay_ms && !self->net_jitter_ms &&
+        self->net_duplicate <= 0.0)
+        return link_pads(self->rtpbin, rtpbin_pad, self->udpsink[channel], "sink", error);
+    name = g_strdup_printf("netsim-%s", call_channel_name(channel));
+    g_strdelimit(name, " ", '-');
+    netsim = add_new(self, "netsim", name, error);
+    g_free(name);
+    if (!netsim)
+        return FALSE;
+    g_object_set(netsim, "drop-probability", (gfloat)(self->net_loss / 100.0),
+                 "delay-probability", (gfloat)(self->net_delay_ms || self->net_jitter_ms ? 1.0 : 0.0),
+                 "min-delay", self->net_delay_ms,
+                 "max-delay", self->net_delay_ms + self->net_jitter_ms,
+                 "allow-reordering", self->net_jitter_ms > 0,
+                 "duplicate-probability", (gfloat)(self->net_duplicate / 100.0), NULL);
+    return link_pads(self->rtpbin, rtpbin_pad, netsim, "sink", error) &&
+           link_pads(netsim, "src", self->udpsink[channel], "sink", error);
+}
+
+/* --model names the model of the tier --mode asks for: the latent tier's
+ * (latent-model) with --mode latent, else the keypoint tier's. The other
+ * tier keeps the element's default, so that a peer of the other tier is
+ * still decoded where that model is installed. */
+static void set_model(GstElement *element, const CallOptions *options)
+{
+    if (!options->model)
+        return;
+    g_object_set(element, options->mode == CALL_MODE_LATENT ? "latent-model" : "model",
+                 options->model, NULL);
+}
+
+/* --mode on facetenc. */
+static gboolean set_mode(GstElement *element, const CallOptions *options, GError **error)
+{
+    if (options->mode == CALL_MODE_DEFAULT)
+        return TRUE;
+    if (!g_object_class_find_property(G_OBJECT_GET_CLASS(element), "mode")) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1,
+                    "--mode: this build's %s has no tiers to choose from (no 'mode' property)",
+                    GST_ELEMENT_NAME(element));
+        return FALSE;
+    }
+    gst_util_set_object_arg(G_OBJECT(element), "mode",
+                            options->mode == CALL_MODE_LATENT ? "latent" : "keypoint");
     return TRUE;
 }
 
@@ -411,21 +394,20 @@ static gboolean add_video_sender(CallPipeline *self, const CallOptions *options,
     gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
     g_object_set(self->encoder, "keyframe-interval", options->keyframe_interval, "threads",
                  options->threads, NULL);
-    if (options->model)
-        g_object_set(self->encoder, "model", options->model, NULL);
+    set_model(self->encoder, options);
+    if (!set_mode(self->encoder, options, error))
+        return FALSE;
     g_object_set(payloader, "pt", CALL_VIDEO_PT, "mtu", VIDEO_MTU, NULL);
     if (!gst_element_link_many(source, queue, self->encoder, payloader, NULL)) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the video sending chain");
         return FALSE;
     }
-    add_probe(self->encoder, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-              on_encoder_src, self, NULL);
-    add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
+    call_tap_add(self->encoder, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+              call_tap_encoder_src, self, NULL);
+    call_tap_add(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, call_tap_source_event, self, NULL);
     return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_0", error) &&
-           link_pads(self->rtpbin, "send_rtp_src_0", self->udpsink[CALL_VIDEO_RTP], "sink",
-                     error) &&
-           link_pads(self->rtpbin, "send_rtcp_src_0", self->udpsink[CALL_VIDEO_RTCP], "sink",
-                     error);
+           link_out(self, "send_rtp_src_0", CALL_VIDEO_RTP, error) &&
+           link_out(self, "send_rtcp_src_0", CALL_VIDEO_RTCP, error);
 }
 
 static gboolean add_audio_sender(CallPipeline *self, const CallOptions *options, GError **error)
@@ -447,12 +429,10 @@ static gboolean add_audio_sender(CallPipeline *self, const CallOptions *options,
         g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the audio sending chain");
         return FALSE;
     }
-    add_probe(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event, self, NULL);
+    call_tap_add(source, "src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, call_tap_source_event, self, NULL);
     return link_pads(payloader, "src", self->rtpbin, "send_rtp_sink_1", error) &&
-           link_pads(self->rtpbin, "send_rtp_src_1", self->udpsink[CALL_AUDIO_RTP], "sink",
-                     error) &&
-           link_pads(self->rtpbin, "send_rtcp_src_1", self->udpsink[CALL_AUDIO_RTCP], "sink",
-                     error);
+           link_out(self, "send_rtp_src_1", CALL_AUDIO_RTP, error) &&
+           link_out(self, "send_rtcp_src_1", CALL_AUDIO_RTCP, error);
 }
 
 static gboolean add_receivers(CallPipeline *self, const CallOptions *options, GError **error)
@@ -473,14 +453,13 @@ static gboolean add_receivers(CallPipeline *self, const CallOptions *options, GE
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(self->video_depay), "request-interval"))
         g_object_set(self->video_depay, "request-interval", KEYFRAME_REQUEST_INTERVAL_MS, NULL);
     g_object_set(self->decoder, "threads", options->threads, NULL);
-    if (options->model)
-        g_object_set(self->decoder, "model", options->model, NULL);
+    set_model(self->decoder, options);
     if (!gst_element_link_many(self->video_depay, self->decoder, video_out, NULL) ||
         !gst_element_link(self->audio_depay, audio_out)) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1, "cannot link the receiving chains");
         return FALSE;
     }
-    add_probe(self->decoder, "src", GST_PAD_PROBE_TYPE_BUFFER, on_decoded_frame, self, NULL);
+    call_tap_add(self->decoder, "src", GST_PAD_PROBE_TYPE_BUFFER, call_tap_decoded_frame, self, NULL);
     return TRUE;
 }
 
@@ -492,7 +471,18 @@ static void tune_sessions(CallPipeline *self)
         g_signal_emit_by_name(self->rtpbin, "get-internal-session", id, &session);
         if (!session)
             continue;
-        g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL, NULL);
+        /* Immediate feedback (RFC 4585 section 3.5.2): a two-party call,
+         * each party with a media and a retransmission SSRC, is four
+         * members, above rtpsession's default of three; in "early" mode a
+         * NACK waits for the RTCP schedule (half a second and more at a few
+         * kbit/s) and the retransmission comes too late. Reduced-size RTCP
+         * (RFC 5506) lets a NACK or PLI go out alone. */
+        g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL,
+                     "rtcp-immediate-feedback-threshold", 8u, "rtcp-reduced-size", TRUE, NULL);
+        /* No probation for new SSRCs: the first retransmissions, on an SSRC
+         * of their own, would be dropped while it is "on probation"; what
+         * reaches the session has passed the peer filter (and SRTP). */
+        g_object_set(session, "probation", 0u, NULL);
         g_object_unref(session);
     }
 }
@@ -506,6 +496,10 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     self->stats = stats;
     self->events = *events;
     self->loss_percent = options->video_loss;
+    self->net_loss = options->net_loss;
+    self->net_delay_ms = options->net_delay_ms;
+    self->net_jitter_ms = options->net_jitter_ms;
+    self->net_duplicate = options->net_duplicate;
     self->drop_keyframe = options->drop_keyframe;
     self->loss_rand = g_rand_new_with_seed(options->loss_seed);
     self->pipeline = gst_pipeline_new("facet-call");
@@ -513,15 +507,38 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
 
     if (!(self->rtpbin = add_new(self, "rtpbin", "rtpbin", error)))
         goto error;
-    g_object_set(self->rtpbin, "latency", (guint)options->latency_ms, "do-lost", TRUE, NULL);
+    g_object_set(self->rtpbin, "latency", (guint)options->latency_ms, "do-lost", TRUE,
+                 "do-retransmission", options->retransmission, NULL);
     /* AVPF: a PLI goes out at once, not with the next regular report. */
     gst_util_set_object_arg(G_OBJECT(self->rtpbin), "rtp-profile", "avpf");
     g_signal_connect(self->rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad), self);
     g_signal_connect(self->rtpbin, "request-pt-map", G_CALLBACK(on_request_pt_map), self);
+    g_signal_connect(self->rtpbin, "on-ssrc-active", G_CALLBACK(on_ssrc_active), self);
+    g_signal_connect(self->rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), self);
+    if (options->retransmission) {
+        g_signal_connect(self->rtpbin, "request-aux-sender", G_CALLBACK(on_request_aux_sender),
+                         self);
+        g_signal_connect(self->rtpbin, "request-aux-receiver",
+                         G_CALLBACK(on_request_aux_receiver), self);
+    }
+    if (options->key && !add_encryption(self, options, error))
+        goto error;
 
     if (!add_receivers(self, options, error) || !add_sockets(self, error) ||
         !add_video_sender(self, options, error) || !add_audio_sender(self, options, error))
         goto error;
+    /* Only the latent tier has a rate to adapt; the keypoint tier's is set
+     * by its keyframe interval and quality. */
+    call_feedback_init(&self->feedback,
+                       options->mode == CALL_MODE_LATENT || options->bitrate_kbps ? self->encoder
+                                                                                 : NULL,
+                       options->bitrate_kbps);
+    self->feedback_ready = TRUE;
+    if (options->bitrate_kbps && !self->feedback.adapting) {
+        g_set_error(error, CALL_PIPELINE_ERROR, 1,
+                    "--bitrate: this build's facetenc takes no bit rate (no 'bitrate' property)");
+        goto error;
+    }
     tune_sessions(self);
     return self;
 
@@ -547,7 +564,7 @@ static void send_eos_to_pad(GstPad *pad)
  * its RTCP output when its receiving side ends, and a BYE scheduled after
  * that would never leave. A branch that never got a stream is ended
  * directly. */
-static gboolean end_receiving_in_main(gpointer data)
+gboolean call_pipeline_end_receiving_in_main(gpointer data)
 {
     CallPipeline *self = data;
     GstElement *depays[] = { self->video_depay, self->audio_depay };
@@ -574,7 +591,7 @@ static gboolean end_receiving_late(gpointer data)
 {
     CallPipeline *self = data;
     self->end_receiving_source = 0;
-    return end_receiving_in_main(self);
+    return call_pipeline_end_receiving_in_main(self);
 }
 
 void call_pipeline_end(CallPipeline *self)
@@ -629,6 +646,36 @@ gint64 call_pipeline_video_packets_lost(CallPipeline *self)
     return self->video_packets_lost;
 }
 
+void call_pipeline_live(CallPipeline *self, CallLive *live)
+{
+    live->video_packets_lost = call_pipeline_video_packets_lost(self);
+    live->srtp_refused = call_srtp_decoder_dropped(self->srtpdec[0]) +
+                         call_srtp_decoder_dropped(self->srtpdec[1]);
+    live->lowest_target_kbps = 0;
+    if (self->feedback_ready) {
+        call_feedback_get(&self->feedback, &live->target_kbps, &live->loss, &live->rtt_ms);
+        live->lowest_target_kbps = call_feedback_lowest(&self->feedback);
+    } else {
+        live->target_kbps = live->loss = 0.0;
+        live->rtt_ms = -1.0;
+    }
+    live->backend = call_pipeline_decoder_backend(self);
+    live->rtx_asked = live->rtx_recovered = live->jitter_lost = 0;
+    if (self->video_jitterbuffer) {
+        GstStructure *stats = NULL;
+        guint64 value;
+        g_object_get(self->video_jitterbuffer, "stats", &stats, NULL);
+        if (stats && gst_structure_get_uint64(stats, "rtx-count", &value))
+            live->rtx_asked = value;
+        if (stats && gst_structure_get_uint64(stats, "rtx-success-count", &value))
+            live->rtx_recovered = value;
+        if (stats && gst_structure_get_uint64(stats, "num-lost", &value))
+            live->jitter_lost = value;
+        if (stats)
+            gst_structure_free(stats);
+    }
+}
+
 const gchar *call_pipeline_decoder_backend(CallPipeline *self)
 {
     gchar *active = NULL;
@@ -660,6 +707,17 @@ void call_pipeline_free(CallPipeline *self)
         gst_object_unref(self->video_source_entry);
     if (self->audio_source_entry)
         gst_object_unref(self->audio_source_entry);
+    for (guint i = 0; i < 2; i++) {
+        if (self->srtpenc[i])
+            gst_object_unref(self->srtpenc[i]);
+        if (self->srtpdec[i])
+            gst_object_unref(self->srtpdec[i]);
+    }
+    call_srtp_clear(&self->srtp);
+    if (self->video_jitterbuffer)
+        gst_object_unref(self->video_jitterbuffer);
+    if (self->feedback_ready)
+        call_feedback_clear(&self->feedback);
     g_rand_free(self->loss_rand);
     g_free(self->backend);
     g_free(self);

@@ -49,6 +49,10 @@ gint64 call_pipeline_video_packets_lost(CallPipeline *pipeline);
 /* facetdec's back end ("cpu" when the element does not say). */
 const gchar *call_pipeline_decoder_backend(CallPipeline *pipeline);
 
+/* Everything the printed lines take beyond the counters; `live->backend`
+ * stays valid until the next call. */
+void call_pipeline_live(CallPipeline *pipeline, CallLive *live);
+
 void call_pipeline_free(CallPipeline *pipeline);
 
 #endif

@@ -20,14 +20,40 @@ typedef struct CallCounters {
     guint64 video_frames_decodable; /* frames sent whole after a keyframe sent whole */
     guint64 video_packets_dropped; /* by --video-loss */
     guint64 video_frames_decoded;  /* frames facetdec output */
-    guint64 keyframes_encoded;     /* keyframes facetenc output */
+    guint64 keyframes_encoded;     /* keyframes facetenc output (latent: low-resolution) */
+    guint64 references_encoded;    /* latent tier: full-resolution references begun */
     guint64 pli_sent;              /* our keyframe requests on the wire (RTCP PLI) */
     guint64 pli_received;          /* the peer's */
     guint64 keyframe_requests;     /* force-key-unit requests that reached facetenc */
     guint64 keyframe_requests_answered; /* ... followed by a keyframe */
     guint64 packets_malformed;     /* datagrams that were not RTP/RTCP of this call */
     guint64 packets_stranger;      /* datagrams from another address than the peer */
+    guint64 fir_sent;              /* our reference requests (RTCP FIR) */
+    guint64 fir_received;          /* the peer's */
+    guint64 nack_sent;             /* our retransmission requests (RTCP generic NACK) */
+    guint64 nack_received;         /* the peer's */
+    guint64 rtx_packets_sent;      /* retransmissions we sent (RFC 4588) */
+    guint64 rtx_packets_received;  /* retransmissions that reached us */
+    guint64 rtx_bytes_sent;        /* their bytes (RTP, headers included) */
+    guint64 longest_freeze_us;     /* the longest wait between two frames shown */
+    guint64 recoveries;            /* keyframe/reference requests of ours that a frame ended */
+    guint64 recovery_us_total;     /* from such a request to the next frame shown */
+    guint64 recovery_us_max;
 } CallCounters;
+
+/* What the pipeline knows beyond the counters, for the printed lines. */
+typedef struct CallLive {
+    gint64 video_packets_lost;  /* the peer's video packets that never came (our RTCP) */
+    guint64 srtp_refused;       /* packets srtpdec refused (authentication, replay) */
+    gdouble target_kbps;        /* the rate controller's target; 0: not adapting */
+    guint lowest_target_kbps;   /* its lowest in the call so far */
+    gdouble loss;               /* the share of our video the peer reports lost, 0..1 */
+    gdouble rtt_ms;             /* round trip; < 0: unknown */
+    const gchar *backend;       /* facetdec's */
+    guint64 rtx_asked;          /* packets our jitter buffer asked to be resent */
+    guint64 rtx_recovered;      /* ... that came in time */
+    guint64 jitter_lost;        /* packets it gave up on */
+} CallLive;
 
 typedef struct CallStats {
     GMutex lock;
@@ -42,6 +68,9 @@ typedef struct CallStats {
     gboolean reference_whole; /* the last keyframe went out whole */
 
     gboolean keyframe_request_pending;
+
+    gint64 last_shown_us;        /* monotonic time of the last frame shown; 0: none */
+    gint64 request_sent_us;      /* our first unanswered PLI/FIR; 0: none */
 
     CallCounters last;    /* at the previous live line */
     gint64 last_time_us;
@@ -63,28 +92,37 @@ void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboole
                                  gboolean keyframe, gsize size, gboolean dropped);
 
 /* A force-key-unit request reached the encoder / the encoder output a
- * frame: pairs requests with the keyframes that answer them. */
+ * packet (a keyframe, the first fragment of a reference, or neither):
+ * pairs requests with the keyframes or references that answer them. */
 void call_stats_keyframe_requested(CallStats *stats);
-void call_stats_frame_encoded(CallStats *stats, gboolean keyframe);
+void call_stats_frame_encoded(CallStats *stats, gboolean keyframe, gboolean reference);
 
 /* What an RTCP compound packet carries that the call acts on. */
 typedef struct CallRtcpScan {
-    guint pli; /* Picture Loss Indications */
-    guint bye; /* BYE packets: the sender left */
+    guint pli;  /* Picture Loss Indications */
+    guint fir;  /* Full Intra Requests (reference requests) */
+    guint nack; /* generic NACKs (retransmission requests) */
+    guint bye;  /* BYE packets: the sender left */
 } CallRtcpScan;
 
 /* Scans an RTCP compound packet; an invalid one counts nothing. */
 CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp);
 
+/* A frame was shown (decoded): the freeze it ends, and the recovery of a
+ * request of ours it answers. */
+void call_stats_frame_shown(CallStats *stats);
+
+/* We sent `count` keyframe or reference requests (PLI, FIR): the picture is
+ * broken from the first until the next frame shown. */
+void call_stats_requests_sent(CallStats *stats, guint count);
+
 void call_stats_snapshot(CallStats *stats, CallCounters *out);
 
 /* The live line: rates since the previous call, totals, and what the
- * caller adds (packets lost from RTCP, decoder back end). */
-void call_stats_print_line(CallStats *stats, gdouble elapsed_s, gint64 video_packets_lost,
-                           const gchar *backend);
+ * pipeline adds (`live`). */
+void call_stats_print_line(CallStats *stats, gdouble elapsed_s, const CallLive *live);
 
 /* One machine-readable line of totals, "summary: key=value ...". */
-void call_stats_print_summary(CallStats *stats, gint64 video_packets_lost,
-                              const gchar *backend);
+void call_stats_print_summary(CallStats *stats, const CallLive *live);
 
 #endif

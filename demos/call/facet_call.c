@@ -138,9 +138,9 @@ static gboolean on_tick(gpointer data)
         g_free(peer);
         app->peer_announced = TRUE;
     }
-    call_stats_print_line(&app->stats, elapsed,
-                          call_pipeline_video_packets_lost(app->pipeline),
-                          call_pipeline_decoder_backend(app->pipeline));
+    CallLive live;
+    call_pipeline_live(app->pipeline, &live);
+    call_stats_print_line(&app->stats, elapsed, &live);
     if (app->ending)
         return G_SOURCE_CONTINUE;
     if (!heard && app->options.role == CALL_ROLE_CONNECT && elapsed > app->options.timeout) {
@@ -267,10 +267,10 @@ int main(int argc, char **argv)
     }
 
     /* Read before the sessions go with the pipeline's state. */
-    gint64 video_packets_lost = call_pipeline_video_packets_lost(app.pipeline);
+    CallLive live;
+    call_pipeline_live(app.pipeline, &live);
     gst_element_set_state(pipeline, GST_STATE_NULL);
-    call_stats_print_summary(&app.stats, video_packets_lost,
-                             call_pipeline_decoder_backend(app.pipeline));
+    call_stats_print_summary(&app.stats, &live);
     g_source_remove(tick);
     g_source_remove(sigint);
     g_source_remove(sigterm);

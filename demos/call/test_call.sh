@@ -78,7 +78,16 @@ fi
 # jitter: a short jitter buffer finds losses sooner. --timeout only ends a
 # call whose peer fell silent; on a loaded machine a peer may pause for
 # seconds, so it is far above any such pause.
-common=(--model "$model" --audio tone --timeout 60 --threads 1
+# Both sides share an SRTP master key, from a file only we may read.
+(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
+# The keypoint tier (facetenc's auto mode would pick the latent one when
+# its model is found), where a delta needs only its keyframe. No
+# retransmission: with it a frame that went out broken may still be
+# shown, and a jitter buffer this short declares late packets lost, so the
+# caller's count of decodable frames would no longer be what the listener
+# can decode (call_latent and call_errors run calls with it).
+common=(--mode keypoint --model "$model" --key "file:$work/call.key" --audio tone --timeout 60
+        --threads 1 --no-retransmission
         --keyframe-interval "${KEYFRAME_INTERVAL:-2}" --latency "${LATENCY:-20}")
 
 # The listener ends when the caller hangs up; its --duration only stops a
@@ -109,6 +118,10 @@ done
 # Valid RTP with a payload type this call does not use.
 send_datagram "$port" '\x80\x21\x00\x01\x00\x00\x00\x01\x12\x34\x56\x78payload'
 stray=$((stray + 1))
+# Plain RTP of the right type, first at the port: it could be the caller's,
+# so it goes on to SRTP authentication, fails it, and teaches the listener
+# nothing (the real caller must still get through).
+send_datagram "$port" '\x80\x60\x00\x01\x00\x00\x00\x01\x0b\xad\xca\x11\xc0\x00\x02plaintext-before'
 
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --fps "$fps" --video "file:$clip" \
     --video-loss 10 --loss-seed "${LOSS_SEED:-1}" --drop-keyframe 2 --headless "$work/returned.mkv" \
@@ -119,7 +132,7 @@ caller=$!
 # Mid-call (once the listener's live line shows video coming in, so it
 # knows the caller's video port): garbage again, and a well-formed video
 # packet from a stranger.
-video_in='fps, in +([1-9][0-9]*\.[0-9]|0\.[1-9]) kbit/s'
+video_in='\| in ([1-9][0-9]*\.[0-9]|0\.[1-9]) kbit/s'
 for _ in $(seq 600); do
     grep -qE "$video_in" "$work/listener.log" && break
     kill -0 "$caller" 2>/dev/null || break
@@ -150,20 +163,26 @@ lost=$(summary "$work/caller.log" video_frames_lost)
 decodable=$(summary "$work/caller.log" video_frames_decodable)
 dropped=$(summary "$work/caller.log" video_packets_dropped)
 decoded=$(summary "$work/listener.log" video_frames_decoded)
-pli_sent=$(summary "$work/listener.log" pli_sent)
-pli_received=$(summary "$work/caller.log" pli_received)
+# Keyframe requests are PLI, or FIR where the depayloader asks for a
+# whole reference (the latent tier; rtcp-fb-ccm-fir).
+pli_sent=$(($(summary "$work/listener.log" pli_sent) + $(summary "$work/listener.log" fir_sent)))
+pli_received=$(($(summary "$work/caller.log" pli_received) + $(summary "$work/caller.log" fir_received)))
 requests=$(summary "$work/caller.log" keyframe_requests)
 answered=$(summary "$work/caller.log" keyframe_requests_answered)
 listener_sent=$(summary "$work/listener.log" video_frames_sent)
 malformed=$(summary "$work/listener.log" packets_malformed)
+refused=$(summary "$work/listener.log" srtp_refused)
+rtx_sent=$(summary "$work/caller.log" rtx_packets_sent)
+nack_sent=$(summary "$work/listener.log" nack_sent)
 strangers=$(summary "$work/listener.log" packets_stranger)
 arrived=$((sent - lost))
 echo "clip $clip_frames frames; caller sent $sent, $lost hit by the $dropped dropped packets;" \
      "$decodable of them decodable (whole, after a whole keyframe); listener decoded $decoded" \
      "($((decoded * 100 / (arrived > 0 ? arrived : 1))) % of the $arrived that arrived whole)"
-echo "PLI sent $pli_sent, received $pli_received; keyframe requests at the encoder $requests," \
+echo "PLI+FIR sent $pli_sent, received $pli_received; keyframe requests at the encoder $requests," \
      "answered $answered; stray datagrams $stray malformed + 1 stranger, counted" \
-     "$malformed + $strangers"
+     "$malformed + $strangers; SRTP refused $refused; NACKs sent $nack_sent," \
+     "retransmissions sent $rtx_sent"
 
 # The caller's encoder skips frames it cannot keep up with (a live call
 # must not fall behind); half the file goes out even on a loaded machine.
@@ -178,6 +197,8 @@ echo "PLI sent $pli_sent, received $pli_received; keyframe requests at the encod
 [ $((decoded * 50)) -ge $((decodable * 49)) ] ||
     fail "decoded $decoded of the $decodable frames that went out decodable"
 [ "$decoded" -le "$decodable" ] || fail "decoded $decoded, more than the $decodable decodable"
+[ "$refused" -ge 1 ] || fail "the plain RTP before the call was not refused by SRTP"
+[ "$nack_sent" -eq 0 ] || fail "$nack_sent NACKs with --no-retransmission"
 [ "$pli_sent" -ge 1 ] || fail "the listener sent no keyframe request"
 [ "$pli_received" -ge 1 ] || fail "the caller received no keyframe request"
 [ "$requests" -ge 1 ] || fail "no keyframe request reached the caller's encoder"

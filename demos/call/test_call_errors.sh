@@ -27,7 +27,11 @@ fail() {
 }
 
 # Intra-only keeps these calls light; the codec's modes are tested elsewhere.
-media=(--model "" --fps 10 --audio tone)
+key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+other_key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+# (--mode keypoint: facetenc's auto mode would pick the latent tier when
+# its model is found.)
+media=(--mode keypoint --model "" --key "$key" --fps 10 --audio tone)
 light=("${media[@]}" --video test)
 ffmpeg -v error -f lavfi -i "testsrc2=size=160x120:rate=10" -t 2 -c:v mjpeg "$work/short.mkv"
 ffmpeg -v error -f lavfi -i "sine=frequency=440" -t 2 -c:a libopus "$work/tone.ogg"
@@ -82,6 +86,17 @@ expect 2 "--headless '': expected an output file name" --listen 0 --headless ''
 expect 2 "model file '/nonexistent/model.safetensors' not found" --listen 0 --model /nonexistent/model.safetensors
 expect 2 "Unknown option --bogus" --listen 0 --bogus
 expect 2 "unexpected argument 'extra'" --listen 0 extra
+expect 2 "give --key: the media are encrypted" --listen 0
+expect 2 "--key: the key is not hexadecimal" --listen 0 --key "zz$key"
+expect 2 "--key: the key must be 16 to 64 bytes" --listen 0 --key 00112233
+expect 2 "--key: the key must be 16 to 64 bytes" --listen 0 --key "$key$key$key"
+expect 2 "--key: '/nonexistent/call.key' is not a readable file" --listen 0 --key file:/nonexistent/call.key
+expect 2 "--key 'file:': expected HEX, file:PATH or none" --listen 0 --key file:
+expect 2 "--cipher 'rot13': expected aes-128-gcm or aes-128-cm-hmac-sha1-80" --listen 0 --key none --cipher rot13
+expect 2 "--mode 'hd': expected keypoint or latent" --listen 0 --key none --mode hd
+expect 2 "--bitrate '0': expected an integer from 2 to 10000" --listen 0 --key none --bitrate 0
+expect 2 "--bitrate '99999999'" --listen 0 --key none --bitrate 99999999
+expect 2 "--bitrate '-5'" --listen 0 --key none --bitrate -5
 
 echo "== media files that cannot be sent"
 expect 1 "'$work/tone.ogg' has no video stream" --listen 0 "${media[@]}" --video "file:$work/tone.ogg"
@@ -161,5 +176,52 @@ finish "$g" 0 "the caller whose file ended"
 finish "$f" 0 "the listener whose caller's file ended"
 grep -qF "ending the call: the media source ended" "$work/g.log" || fail "the caller did not end"
 grep -qF "ending the call: the peer hung up" "$work/f.log" || fail "the listener missed the BYE"
+
+# summary_of LOG KEY: a value of the summary line.
+summary_of() { grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2; }
+
+echo "== a caller with the wrong key, then one in the clear"
+"$facet_call" --listen 0 "${light[@]}" --duration 12 --headless "$work/h.mkv" > "$work/h.log" 2>&1 &
+pids+=($!)
+h=$!
+wait_for "$work/h.log" "waiting for a call on UDP ports"
+port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/h.log")
+# Its packets fail authentication: the listener never takes it for its
+# peer, so it never answers, and the caller gives up (exit 3).
+expect 3 "no answer from 127.0.0.1:$port within 3 s" --connect "127.0.0.1:$port" --timeout 3 \
+    --mode keypoint --model "" --key "$other_key" --fps 10 --audio tone --video test \
+    --headless "$work/i.mkv"
+expect 3 "no answer from 127.0.0.1:$port within 3 s" --connect "127.0.0.1:$port" --timeout 3 \
+    --mode keypoint --model "" --key none --fps 10 --audio tone --video test \
+    --headless "$work/j.mkv"
+finish "$h" 0 "the listener that heard only strangers"
+decoded=$(summary_of "$work/h.log" video_frames_decoded)
+refused=$(summary_of "$work/h.log" srtp_refused)
+received=$(summary_of "$work/h.log" video_packets_received)
+[ "$decoded" = 0 ] || fail "the listener decoded $decoded frames of a caller with the wrong key"
+[ "$received" = 0 ] || fail "the listener took $received video packets of strangers"
+[ "${refused:-0}" -ge 20 ] || fail "SRTP refused only '$refused' packets of the strangers"
+echo "ok: wrong key and plain RTP: nothing shown, $refused packets refused by SRTP"
+
+echo "== an unencrypted call, and AES-CM with HMAC-SHA1"
+for keys in "--key none" "--key $key --cipher aes-128-cm-hmac-sha1-80"; do
+    # shellcheck disable=SC2086 # $keys holds two options
+    "$facet_call" --listen 0 --mode keypoint --model "" --fps 10 --audio tone --video test $keys \
+        --headless "$work/k.mkv" > "$work/k.log" 2>&1 &
+    pids+=($!)
+    k=$!
+    wait_for "$work/k.log" "waiting for a call on UDP ports"
+    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/k.log")
+    # shellcheck disable=SC2086
+    "$facet_call" --connect "127.0.0.1:$port" --mode keypoint --model "" --fps 10 --audio tone \
+        --video "file:$work/short.mkv" $keys --headless "$work/l.mkv" > "$work/l.log" 2>&1 &
+    pids+=($!)
+    l=$!
+    finish "$l" 0 "the caller ($keys)"
+    finish "$k" 0 "the listener ($keys)"
+    decoded=$(summary_of "$work/k.log" video_frames_decoded)
+    [ "${decoded:-0}" -ge 5 ] || fail "only '$decoded' frames decoded with $keys"
+    echo "ok: $keys: $decoded frames decoded"
+done
 pids=()
 echo "call errors: all checks passed"

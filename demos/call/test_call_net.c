@@ -4,6 +4,7 @@
  * ports (and where it sends before it knows them), how frames and losses
  * are counted, and which RTCP messages are seen. */
 #include <check.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include "call_net.h"
+#include "call_srtp.h"
 #include "call_stats.h"
 
 static GstBuffer *rtp_packet(guint8 payload_type, guint32 timestamp, gboolean marker)
@@ -255,16 +257,23 @@ START_TEST(test_frames_and_losses_counted)
 
     /* Two requests before one keyframe are answered once; a keyframe nobody
      * asked for answers nothing. */
-    call_stats_frame_encoded(&stats, TRUE);
+    call_stats_frame_encoded(&stats, TRUE, FALSE);
     call_stats_keyframe_requested(&stats);
     call_stats_keyframe_requested(&stats);
-    call_stats_frame_encoded(&stats, FALSE);
-    call_stats_frame_encoded(&stats, TRUE);
-    call_stats_frame_encoded(&stats, TRUE);
+    call_stats_frame_encoded(&stats, FALSE, FALSE);
+    call_stats_frame_encoded(&stats, TRUE, FALSE);
+    call_stats_frame_encoded(&stats, TRUE, FALSE);
     call_stats_snapshot(&stats, &c);
     ck_assert_uint_eq(c.keyframe_requests, 2);
     ck_assert_uint_eq(c.keyframe_requests_answered, 1);
     ck_assert_uint_eq(c.keyframes_encoded, 3);
+    /* A latent-tier reference is counted apart, and answers a request. */
+    call_stats_keyframe_requested(&stats);
+    call_stats_frame_encoded(&stats, FALSE, TRUE);
+    call_stats_snapshot(&stats, &c);
+    ck_assert_uint_eq(c.keyframes_encoded, 3);
+    ck_assert_uint_eq(c.references_encoded, 1);
+    ck_assert_uint_eq(c.keyframe_requests_answered, 2);
 
     CALL_STATS_ADD(&stats, packets_stranger, 3);
     call_stats_snapshot(&stats, &c);
@@ -298,6 +307,125 @@ START_TEST(test_rtcp_scanned)
 }
 END_TEST
 
+/* What an SRTCP packet of `size` bytes looks like from outside: an RR
+ * header in the clear, the rest opaque. */
+static GstBuffer *srtcp_like(gsize size, guint8 type)
+{
+    GstBuffer *buffer = gst_buffer_new_allocate(NULL, size, NULL);
+    guint8 header[4] = { 0x80, type, 0x00, 0x01 };
+    gst_buffer_memset(buffer, 0, 0xa5, size);
+    gst_buffer_fill(buffer, 0, header, sizeof(header));
+    return buffer;
+}
+
+/* An encrypted call's listener learns nothing before authentication: what
+ * would have taught it is UNVERIFIED (let on to srtpdec), and the first
+ * authenticated packet (call_net_confirm) fixes the peer. */
+START_TEST(test_encrypted_listener_learns_after_authentication)
+{
+    CallNet net;
+    GSocketAddress *peer = address("127.0.0.1", 5000), *other = address("127.0.0.1", 6000);
+
+    call_net_init(&net);
+    call_net_set_encrypted(&net);
+    /* SRTCP: only the first header is checked, and a minimum size. */
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, GST_RTCP_TYPE_RR), "127.0.0.1",
+                           5001), CALL_PACKET_UNVERIFIED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(21, GST_RTCP_TYPE_RR), "127.0.0.1",
+                           5001), CALL_PACKET_MALFORMED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, GST_RTCP_TYPE_PSFB), "127.0.0.1",
+                           5001), CALL_PACKET_UNVERIFIED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, 207), "127.0.0.1", 5001),
+                     CALL_PACKET_MALFORMED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTCP, srtcp_like(40, 72), "127.0.0.1", 5001),
+                     CALL_PACKET_MALFORMED);
+    /* A stranger's plain RTP first: not learnt. */
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_PT, 0, TRUE), "127.0.0.1",
+                           6000), CALL_PACKET_UNVERIFIED);
+    ck_assert(!call_net_peer_known(&net, CALL_VIDEO_RTP));
+    ck_assert_int_eq(call_net_last_heard(&net), 0);
+    /* The real peer's packet authenticates: it is the peer. */
+    ck_assert_int_eq(call_net_confirm(&net, CALL_VIDEO_RTP, peer), CALL_PACKET_ACCEPTED);
+    ck_assert(call_net_peer_known(&net, CALL_VIDEO_RTP));
+    ck_assert_int_gt(call_net_last_heard(&net), 0);
+    /* From now on the stranger is one at the socket already, and even
+     * authenticated (another key holder) it is not the peer. */
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_PT, 0, TRUE), "127.0.0.1",
+                           6000), CALL_PACKET_STRANGER);
+    ck_assert_int_eq(call_net_confirm(&net, CALL_VIDEO_RTP, other), CALL_PACKET_STRANGER);
+    /* The peer's retransmissions (RTX payload type) are its video too. */
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_RTX_PT, 0, TRUE),
+                           "127.0.0.1", 5000), CALL_PACKET_ACCEPTED);
+    ck_assert_int_eq(call_net_confirm(&net, CALL_VIDEO_RTP, NULL), CALL_PACKET_STRANGER);
+    g_object_unref(peer);
+    g_object_unref(other);
+    call_net_clear(&net);
+}
+END_TEST
+
+START_TEST(test_keys)
+{
+    GError *error = NULL;
+    GBytes *key, *again;
+    CallSrtp listener, caller;
+    CallCipher cipher;
+    gchar *dir = g_dir_make_tmp("facet-call-key-XXXXXX", NULL);
+    gchar *path = g_build_filename(dir, "call.key", NULL);
+    const gchar *hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    key = call_srtp_key_from_hex(hex, "--key", &error);
+    ck_assert_ptr_nonnull(key);
+    ck_assert_uint_eq(g_bytes_get_size(key), 32);
+    /* Whitespace (a file's newline, grouped digits) does not matter. */
+    ck_assert(g_file_set_contents(path, "00112233445566778899aabbccddeeff\n"
+                                        "00112233 445566778899aabbccddeeff\n", -1, NULL));
+    g_chmod(path, 0600);
+    again = call_srtp_key_from_file(path, &error);
+    ck_assert_ptr_nonnull(again);
+    ck_assert(g_bytes_equal(key, again));
+    g_bytes_unref(again);
+
+    /* Bad keys: named, never accepted. */
+    ck_assert_ptr_null(call_srtp_key_from_hex("0011zz", "--key", &error));
+    ck_assert_ptr_nonnull(strstr(error->message, "not hexadecimal"));
+    g_clear_error(&error);
+    ck_assert_ptr_null(call_srtp_key_from_hex("001122", "--key", &error));
+    ck_assert_ptr_nonnull(strstr(error->message, "16 to 64 bytes"));
+    g_clear_error(&error);
+    ck_assert_ptr_null(call_srtp_key_from_hex("00112233445566778899aabbccddeeff0", "--key",
+                                              &error));
+    g_clear_error(&error);
+    ck_assert_ptr_null(call_srtp_key_from_file("/nonexistent/call.key", &error));
+    ck_assert_ptr_nonnull(strstr(error->message, "not a readable file"));
+    g_clear_error(&error);
+
+    ck_assert(call_srtp_cipher_from_name("aes-128-gcm", &cipher));
+    ck_assert_int_eq(cipher, CALL_CIPHER_AES_128_GCM);
+    ck_assert(call_srtp_cipher_from_name("aes-128-cm-hmac-sha1-80", &cipher));
+    ck_assert(!call_srtp_cipher_from_name("rot13", &cipher));
+
+    /* Each direction its own key, the two sides agreeing on each; the
+     * sizes libsrtp wants (key + salt). */
+    call_srtp_init(&listener, key, CALL_CIPHER_AES_128_GCM, TRUE);
+    call_srtp_init(&caller, key, CALL_CIPHER_AES_128_GCM, FALSE);
+    ck_assert(g_bytes_equal(listener.send_key, caller.receive_key));
+    ck_assert(g_bytes_equal(caller.send_key, listener.receive_key));
+    ck_assert(!g_bytes_equal(listener.send_key, listener.receive_key));
+    ck_assert_uint_eq(g_bytes_get_size(listener.send_key), 28);
+    call_srtp_clear(&listener);
+    call_srtp_clear(&caller);
+    call_srtp_init(&listener, key, CALL_CIPHER_AES_128_CM_HMAC_SHA1_80, TRUE);
+    ck_assert_uint_eq(g_bytes_get_size(listener.send_key), 30);
+    call_srtp_clear(&listener);
+
+    g_bytes_unref(key);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *call_net_suite(void)
 {
     Suite *s = suite_create("call_net");
@@ -307,6 +435,8 @@ static Suite *call_net_suite(void)
     tcase_add_test(tc, test_caller_knows_its_peer);
     tcase_add_test(tc, test_frames_and_losses_counted);
     tcase_add_test(tc, test_rtcp_scanned);
+    tcase_add_test(tc, test_encrypted_listener_learns_after_authentication);
+    tcase_add_test(tc, test_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# How a facet-call fares on a lossy network, measured with real components:
+# two facet-calls on loopback, each sending through GStreamer's netsim
+# (gst-plugins-bad) after SRTP, so that the loss hits video, audio, their
+# retransmissions and RTCP alike, in both directions. For each condition the
+# caller sends SECONDS of a talking-head clip in the latent tier and the
+# listener records; the script prints one markdown table row per condition:
+#
+#   shown       frames the listener showed / frames the caller sent
+#   freeze      the longest wait between two frames shown
+#   recovery    from a keyframe/reference request (PLI/FIR) of the listener
+#               to its next frame shown: mean and worst, and how many
+#   rtx         retransmitted bytes / first-time video bytes (RTX overhead;
+#               there is no FEC)
+#   sent        the caller's video rate (retransmissions included), and the
+#               rate controller's lowest target in the call (kbit/s)
+#
+#   measure_loss.sh FACET_CALL LATENT_MODEL [SECONDS]   (default 30)
+#
+# Needs GST_PLUGIN_PATH to find the Facet elements. Not run by ctest: it
+# takes SECONDS and more per condition, and its numbers depend on the CPU.
+set -euo pipefail
+facet_call=$1
+model=$2
+seconds=${3:-30}
+fps=10
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+summary() { grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2; }
+
+clip=$work/clip.mkv
+sample=/usr/share/forensics-samples/original-files/movie2/movie-hello.mp4
+if [ -f "$sample" ]; then
+    ffmpeg -nostdin -v error -stream_loop 9 -i "$sample" -frames:v $((seconds * fps)) -an \
+        -vf "crop=ih:ih,scale=256:256,fps=$fps" -c:v mjpeg -q:v 5 "$clip"
+else
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=256x256:rate=$fps" \
+        -frames:v $((seconds * fps)) -c:v mjpeg -q:v 5 "$clip"
+fi
+(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
+
+# run NAME LATENCY NET-OPTIONS...: one call; prints its table row.
+run() {
+    local name=$1 latency=$2
+    shift 2
+    local common=(--mode latent --model "$model" --key "file:$work/call.key" --audio tone
+                  --threads 1 --timeout 60 --latency "$latency" "$@")
+    "$facet_call" --listen 0 "${common[@]}" --fps 2 --video test \
+        --headless "$work/received.mkv" --duration $((seconds * 4 + 60)) > "$work/listener.log" 2>&1 &
+    pids+=($!)
+    local listener=$! port=
+    for _ in $(seq 600); do
+        port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "the listener did not start" >&2; cat "$work/listener.log" >&2; exit 1; }
+    "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
+        --video "file:$clip" --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 || true
+    wait "$listener" || true
+    pids=()
+    local sent shown freeze rec mean worst rtx video target loss errors
+    sent=$(summary "$work/caller.log" video_frames_sent)
+    shown=$(summary "$work/listener.log" video_frames_decoded)
+    freeze=$(summary "$work/listener.log" longest_freeze_ms)
+    rec=$(summary "$work/listener.log" recoveries)
+    mean=$(summary "$work/listener.log" recovery_ms_mean)
+    worst=$(summary "$work/listener.log" recovery_ms_max)
+    rtx=$(summary "$work/caller.log" rtx_bytes_sent)
+    video=$(summary "$work/caller.log" video_bytes_sent)
+    target=$(summary "$work/caller.log" lowest_target_kbps)
+    errors=$(cat "$work/caller.log" "$work/listener.log" | grep -ci 'error' || true)
+    awk -v n="$name" -v sent="$sent" -v shown="$shown" -v f="$freeze" -v r="$rec" -v m="$mean" \
+        -v w="$worst" -v rtx="$rtx" -v v="$video" -v t="$target" -v e="$errors" \
+        -v s="$seconds" 'BEGIN {
+        printf "| %s | %d/%d = %.1f %% | %d ms | %d: %d ms mean, %d ms worst | %.1f %% | %.1f kbit/s, %d kbit/s | %d |\n",
+            n, shown, sent, (sent ? 100 * shown / sent : 0), f, r, m, w,
+            ((v - rtx) > 0 ? 100 * rtx / (v - rtx) : 0), v * 8 / 1000 / s, t, e }'
+}
+
+echo "latent tier, --bitrate 12, $fps frames/s, 256x256, $seconds s per condition; netsim on both sides"
+echo
+echo "| network (each way) | frames shown | longest freeze | recoveries (PLI/FIR to next frame) | RTX overhead | video sent, lowest target | errors in logs |"
+echo "|---|---|---|---|---|---|---|"
+if [ -n "${CONDITIONS:-}" ]; then
+    eval "$CONDITIONS"
+    exit 0
+fi
+run "no loss" 200
+run "5 % loss" 200 --net-loss 5
+run "10 % loss" 200 --net-loss 10
+run "20 % loss" 200 --net-loss 20
+run "5 % loss, 100-120 ms delay (reordering)" 400 --net-loss 5 --net-delay 100 --net-jitter 20

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# A latent-tier call on loopback: `--mode latent --bitrate 12`, encrypted,
+# with 5 % of the caller's video packets dropped. Checks that the call runs
+# in that tier and adapts: both sides exit 0; the caller sent a reference
+# and keyframes; the listener's jitter buffer asked for retransmissions;
+# the listener showed frames; the rate controller's target stayed within
+# its bounds (3-12 kbit/s).
+#
+#   test_call_latent.sh FACET_CALL LATENT_MODEL SECONDS
+set -euo pipefail
+facet_call=$1
+model=$2
+seconds=$3
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$work"/*.log; do
+        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
+    done
+    exit 1
+}
+
+summary() {
+    local value
+    value=$(grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2)
+    [ -n "$value" ] || fail "no $2 in the summary of $1"
+    echo "$value"
+}
+
+fps=10
+clip=$work/clip.mkv
+sample=/usr/share/forensics-samples/original-files/movie2/movie-hello.mp4
+if [ -f "$sample" ]; then
+    ffmpeg -nostdin -v error -stream_loop 2 -i "$sample" -frames:v $((seconds * fps)) -an \
+        -vf "crop=ih:ih,scale=256:256,fps=$fps" -c:v mjpeg -q:v 5 "$clip"
+else
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=256x256:rate=$fps" \
+        -frames:v $((seconds * fps)) -c:v mjpeg -q:v 5 "$clip"
+fi
+(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
+common=(--mode latent --model "$model" --key "file:$work/call.key" --audio tone --threads 1
+        --timeout 60 --latency 200)
+
+"$facet_call" --listen 0 "${common[@]}" --fps 2 --video test --headless "$work/received.mkv" \
+    --duration 120 > "$work/listener.log" 2>&1 &
+pids+=($!)
+listener=$!
+port=
+for _ in $(seq 600); do
+    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
+    [ -n "$port" ] && break
+    kill -0 "$listener" 2>/dev/null || fail "the listener exited before listening"
+    sleep 0.1
+done
+[ -n "$port" ] || fail "the listener did not report its ports"
+
+"$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
+    --video "file:$clip" --video-loss 5 --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
+pids+=($!)
+caller=$!
+caller_status=0
+wait "$caller" || caller_status=$?
+listener_status=0
+wait "$listener" || listener_status=$?
+pids=()
+grep -v '^\[' "$work/caller.log" "$work/listener.log"
+[ "$caller_status" -eq 0 ] || fail "the caller exited with $caller_status"
+[ "$listener_status" -eq 0 ] || fail "the listener exited with $listener_status"
+
+sent=$(summary "$work/caller.log" video_frames_sent)
+references=$(summary "$work/caller.log" references_encoded)
+keyframes=$(summary "$work/caller.log" keyframes_encoded)
+target=$(summary "$work/caller.log" target_kbps)
+loss=$(summary "$work/caller.log" peer_loss)
+decoded=$(summary "$work/listener.log" video_frames_decoded)
+asked=$(summary "$work/listener.log" rtx_asked)
+nacks=$(summary "$work/listener.log" nack_sent)
+resent=$(summary "$work/caller.log" rtx_packets_sent)
+echo "latent call: sent $sent frames ($keyframes keyframes, $references references), listener" \
+     "showed $decoded; target at the end $target kbit/s, peer-reported loss $loss"
+echo "retransmissions: the listener's jitter buffer asked $asked times, $nacks NACK packets" \
+     "went out, the caller resent $resent packets"
+[ "$asked" -ge 1 ] || fail "the listener's jitter buffer asked for no retransmission"
+[ "$references" -ge 1 ] || fail "no reference sent"
+[ "$keyframes" -ge 1 ] || fail "no keyframe sent"
+[ $((decoded * 4)) -ge "$sent" ] || fail "the listener showed only $decoded of $sent frames"
+awk -v t="$target" 'BEGIN { exit !(t >= 3 && t <= 12) }' ||
+    fail "the target $target kbit/s left the controller's bounds 3-12"
+echo "latent call: all checks passed"
