@@ -53,6 +53,11 @@ int facet_base_unit_append(uint8_t **data, size_t *size, const void *piece, size
     return 0;
 }
 
+static double clamp(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 FacetBaseBuffer facet_base_buffer(const FacetBaseEncoderParams *p)
 {
     /* A buffer of 0.3 s, kept 60 % full: the latent encoder's own loop
@@ -64,17 +69,15 @@ FacetBaseBuffer facet_base_buffer(const FacetBaseEncoderParams *p)
     double frame_bytes = p->kbps * 1000.0 / 8.0 * p->fps_den / p->fps_num;
     if (p->first_keyframe_bytes <= 0 || frame_bytes <= 0.0)
         return b;
-    /* Half the initial buffer (kbit/s = bit/ms), and room above it in the
-     * intra cap for the library's own rounding. Only the first frame sees
-     * the initial level: the library clamps it to size_ms after it. */
+    /* The initial level (kbit/s = bit/ms) is what the first keyframe came
+     * out at, give or take (libaom: 606 bytes for 440 asked at 10 kbit/s,
+     * 128x128), with room above it in the intra cap for the library's
+     * own rounding. Only the first frame sees the initial level: the
+     * library clamps it to size_ms after it. */
     double initial = p->first_keyframe_bytes * 8.0 / p->kbps;
     double pct = 125.0 * p->first_keyframe_bytes / frame_bytes;
-    b.initial_ms = (unsigned)(initial < FACET_BASE_INITIAL_MS ? FACET_BASE_INITIAL_MS
-                              : initial > 10000.0           ? 10000.0
-                                                            : initial);
-    b.first_keyframe_max_pct = (unsigned)(pct < FACET_BASE_KEYFRAME_MAX_PCT ? FACET_BASE_KEYFRAME_MAX_PCT
-                                          : pct > 5000.0                    ? 5000.0
-                                                                            : pct);
+    b.initial_ms = (unsigned)clamp(initial, FACET_BASE_INITIAL_MS, 10000.0);
+    b.first_keyframe_max_pct = (unsigned)clamp(pct, FACET_BASE_KEYFRAME_MAX_PCT, 5000.0);
     return b;
 }
 

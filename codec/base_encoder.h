@@ -42,10 +42,11 @@ extern const FacetBaseEncoderOps facet_base_encoder_av1;
 extern const FacetBaseEncoderOps facet_base_encoder_vp8;
 
 /* The libraries' CBR settings (both take them in the same units) that
- * let the first keyframe reach params->first_keyframe_bytes: both give a
- * first keyframe half the initial buffer, capped by the intra percentage
- * of a frame's budget. Later keyframes (requests, loss repair: small and
- * fast) get KEYFRAME_MAX_PCT. */
+ * let the first keyframe reach params->first_keyframe_bytes: both size a
+ * first keyframe from the initial buffer level, capped by the intra
+ * percentage of a frame's budget. Later keyframes (requests, loss repair:
+ * small and fast) get FACET_BASE_KEYFRAME_MAX_PCT; FACET_BASE_INITIAL_MS
+ * is the initial level without a large first keyframe, and after it. */
 #define FACET_BASE_KEYFRAME_MAX_PCT 300
 #define FACET_BASE_INITIAL_MS 180
 typedef struct FacetBaseBuffer {

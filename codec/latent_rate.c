@@ -13,17 +13,17 @@
 /* Fragments never push the debt beyond this long of the budget; this also
  * bounds the fragments' credit, so a burst is at most this long. */
 #define BURST_SECONDS 0.25
-/* A keyframe's excess is repaid at this share of each frame's budget:
- * under the ±10 % the 5 s windows allow, so a keyframe of half a second's
+/* A large first keyframe's excess is repaid at this share of each frame's
+ * budget: under the ±10 % the 5 s windows allow, so half a second's
  * budget is repaid over about six seconds and no 5 s window leaves the
- * band (packaged clip: a first keyframe of 0.4 s at 10 kbit/s, r = 2,
- * lifted the whole clip from 25.4 to 26.9 dB with a Lanczos upscale). */
+ * band. */
 #define KEYFRAME_REPAY_SHARE 0.08
 /* The first keyframe is the picture every inter frame builds on until the
  * next one: it may take this long of the budget where the frames leave
  * room to repay it (packaged clip, 10 kbit/s, r = 2, Lanczos upscale of
- * the base stream: 25.4 dB with the libraries' default of about 0.1 s,
- * 27.0 dB with 0.4 s, 27.4 dB with 0.5 s). */
+ * the base stream: 25.39 dB with the libraries' default of about 0.1 s,
+ * 27.22 dB with this; 0.5 s gave about 0.2 dB more but held the
+ * reference back longer). docs/latent-tier.md, "The first keyframe". */
 #define FIRST_KEYFRAME_SECONDS 0.4
 /* The smallest low-resolution packet, bytes: AV1 realtime's smallest
  * inter unit on the packaged clip at 64x64 and 128x128 (21-22 bytes) and
@@ -171,7 +171,8 @@ int facet_latent_rate_fragment_fits(FacetLatentRate *rc, size_t bytes)
     if (rc->fragment_credit > burst)
         rc->fragment_credit = burst;
     /* The keyframe debt counts here: fragments on top of an unpaid
-     * keyframe made the first 5 s window 1.16x at 8 kbit/s, r = 4. */
+     * keyframe made the first 5 s window 1.16x (8 kbit/s, r = 4, when that
+     * case still had a large keyframe). */
     return rc->fragment_credit >= (double)bytes &&
            rc->debt + rc->keyframe_debt + (double)bytes <= burst;
 }
