@@ -491,8 +491,9 @@ static void tune_sessions(CallPipeline *self)
          * more: a second loss within it waits for the next regular report,
          * past the jitter buffer's deadline. An RTCP bandwidth of its own
          * (rtcp-fraction above 1 is bit/s) brings T_rr to tens of
-         * milliseconds; it is a ceiling that only feedback for actual loss
-         * uses, since the regular reports stay at rtcp-min-interval. */
+         * milliseconds. Regular reports are then spaced by
+         * rtcp-min-interval (the bandwidth rule no longer stretches them);
+         * the rest of that bandwidth is only used by feedback for loss. */
         g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL,
                      "rtcp-immediate-feedback-threshold", 8u, "rtcp-reduced-size", TRUE,
                      "rtcp-fraction", (gdouble)RTCP_FEEDBACK_BANDWIDTH, NULL);
