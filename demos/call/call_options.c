@@ -327,7 +327,7 @@ static const GOptionEntry call_entries[] = {
     CALLBACK_OPTION("timeout", on_timeout,
                     "End the call when the peer sends nothing for this long, or (--connect) "
                     "does not answer (default 10)", "S"),
-    CALLBACK_OPTION("latency", on_latency, "Jitter buffer in milliseconds (default 100)", "MS"),
+    CALLBACK_OPTION("latency", on_latency, "Jitter buffer in milliseconds (default 200)", "MS"),
     CALLBACK_OPTION("mode", on_mode, "Facet tier: keypoint or latent (default: the encoder's)",
                     "MODE"),
     CALLBACK_OPTION("bitrate", on_bitrate,
@@ -369,7 +369,7 @@ static void call_options_init(CallOptions *o)
     o->audio_bitrate = 32000;
     o->loss_seed = 1;
     o->timeout = 10.0;
-    o->latency_ms = 100;
+    o->latency_ms = 200;
     o->cipher = CALL_CIPHER_AES_128_GCM;
     o->retransmission = TRUE;
 }

@@ -13,6 +13,11 @@
 /* How often rtpbin sends regular RTCP reports (and may send PLI early in
  * between): RFC 3550's 5 s is long for noticing a peer in a call. */
 #define RTCP_INTERVAL (GST_SECOND / 2)
+/* The RTCP bandwidth in bit/s that bounds early feedback (NACK, PLI, FIR)
+ * between regular reports: with four members and reports of about 100
+ * bytes, one early packet per 8 x 100 x 4 / 64000 = 50 ms at most
+ * (tune_sessions). */
+#define RTCP_FEEDBACK_BANDWIDTH 64000
 /* How long the end of a call waits for the BYEs before it ends the
  * receiving side anyway. */
 #define END_RECEIVING_AFTER_MS 2000
@@ -473,12 +478,25 @@ static void tune_sessions(CallPipeline *self)
             continue;
         /* Immediate feedback (RFC 4585 section 3.5.2): a two-party call,
          * each party with a media and a retransmission SSRC, is four
-         * members, above rtpsession's default of three; in "early" mode a
-         * NACK waits for the RTCP schedule (half a second and more at a few
-         * kbit/s) and the retransmission comes too late. Reduced-size RTCP
-         * (RFC 5506) lets a NACK or PLI go out alone. */
+         * members, above rtpsession's default of three. Reduced-size RTCP
+         * (RFC 5506) lets a NACK or PLI go out alone.
+         *
+         * How often an early (feedback) RTCP packet may go out: rtpsession
+         * allows one only after a regular report, or once T_rr has passed
+         * since the last RTCP packet, where T_rr is the interval from the
+         * RTCP *bandwidth* (RFC 3550 6.3, members x average RTCP size / RTCP
+         * bandwidth), not the regular reports' minimum interval (RFC 4585's
+         * T_rr_interval, rtcp-min-interval). The default RTCP bandwidth is
+         * 5 % of the session's, at least 3.2 kbit/s, so T_rr is a second and
+         * more: a second loss within it waits for the next regular report,
+         * past the jitter buffer's deadline. An RTCP bandwidth of its own
+         * (rtcp-fraction above 1 is bit/s) brings T_rr to tens of
+         * milliseconds. Regular reports are then spaced by
+         * rtcp-min-interval (the bandwidth rule no longer stretches them);
+         * the rest of that bandwidth is only used by feedback for loss. */
         g_object_set(session, "rtcp-min-interval", (guint64)RTCP_INTERVAL,
-                     "rtcp-immediate-feedback-threshold", 8u, "rtcp-reduced-size", TRUE, NULL);
+                     "rtcp-immediate-feedback-threshold", 8u, "rtcp-reduced-size", TRUE,
+                     "rtcp-fraction", (gdouble)RTCP_FEEDBACK_BANDWIDTH, NULL);
         /* No probation for new SSRCs: the first retransmissions, on an SSRC
          * of their own, would be dropped while it is "on probation"; what
          * reaches the session has passed the peer filter (and SRTP). */
