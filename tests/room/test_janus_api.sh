@@ -69,10 +69,10 @@ answer=$(videoroom "$session" "$handle" '{"request":"list"}')
 expect "$answer" 'j["plugindata"]["data"]["videoroom"] == "success"' "the rooms are listed"
 listed="[r for r in j['plugindata']['data']['list'] if r['room'] == $room]"
 expect "$answer" "len($listed) == 1" "room $room is in the list"
-expect "$answer" "$listed[0]['videocodec'] == 'vp8' and $listed[0]['audiocodec'] == 'opus'" \
+expect "$answer" "${listed}[0]['videocodec'] == 'vp8' and ${listed}[0]['audiocodec'] == 'opus'" \
        "room $room takes VP8 video and Opus audio"
-expect "$answer" "$listed[0]['max_publishers'] >= 10" "room $room takes at least 10 publishers"
-expect "$answer" "$listed[0]['notify_joining'] is True" "room $room announces everyone who joins"
+expect "$answer" "${listed}[0]['max_publishers'] >= 10" "room $room takes at least 10 publishers"
+expect "$answer" "${listed}[0]['notify_joining'] is True" "room $room announces everyone who joins"
 
 # Rooms made through the API, as facet-room does for a meeting of its own.
 new_room=4321
