@@ -52,6 +52,7 @@ while [ $# -gt 0 ]; do
         --log) [ $# -ge 2 ] || usage; log_file=$2; shift 2 ;;
         --port) [ $# -ge 2 ] || usage; port=$2; shift 2 ;;
         --timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+        -h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
         --) shift; break ;;
         -*) echo "$me: unknown option $1" >&2; usage ;;
         *) break ;;
