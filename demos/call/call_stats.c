@@ -48,6 +48,11 @@ void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboole
     CallCounters *c = &stats->counters;
 
     g_mutex_lock(&stats->lock);
+    if (!stats->picture_open || stats->picture_timestamp != rtp_timestamp) {
+        stats->picture_open = TRUE;
+        stats->picture_timestamp = rtp_timestamp;
+        c->video_pictures_sent++;
+    }
     /* A frame is the run of packets with one timestamp, closed by the
      * marker bit; a new timestamp also closes a frame whose last packet
      * never came this way. */
@@ -258,7 +263,8 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
     CallCounters c;
 
     call_stats_snapshot(stats, &c);
-    printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_frames_lost=%" G_GUINT64_FORMAT
+    printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_pictures_sent=%" G_GUINT64_FORMAT
+           " video_frames_lost=%" G_GUINT64_FORMAT
            " video_frames_decodable=%" G_GUINT64_FORMAT
            " video_packets_dropped=%" G_GUINT64_FORMAT " video_frames_decoded=%" G_GUINT64_FORMAT
            " video_packets_lost=%" G_GINT64_FORMAT " video_bytes_sent=%" G_GUINT64_FORMAT
@@ -280,7 +286,8 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
            " fec_bytes_sent=%" G_GUINT64_FORMAT " fec_packets_received=%" G_GUINT64_FORMAT
            " fec_recovered=%" G_GUINT64_FORMAT " fec_unrecovered=%" G_GUINT64_FORMAT
            " target_kbps=%.1f lowest_target_kbps=%u peer_loss=%.3f rtt_ms=%.1f backend=%s\n",
-           c.video_frames_sent, c.video_frames_lost, c.video_frames_decodable,
+           c.video_frames_sent, c.video_pictures_sent, c.video_frames_lost,
+           c.video_frames_decodable,
            c.video_packets_dropped, c.video_frames_decoded, live->video_packets_lost,
            c.video_bytes_sent, c.video_bytes_received, c.video_packets_sent,
            c.video_packets_received, c.audio_bytes_sent, c.audio_bytes_received,

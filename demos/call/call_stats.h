@@ -15,7 +15,12 @@ typedef struct CallCounters {
     guint64 audio_bytes_sent;
     guint64 audio_bytes_received;
     guint64 audio_packets_received;
-    guint64 video_frames_sent;     /* frames offered to the network (before --video-loss) */
+    guint64 video_frames_sent;     /* frames offered to the network (before --video-loss):
+                                    * Facet packets, each closed by a marker bit, so a
+                                    * latent reference's fragments count as frames */
+    guint64 video_pictures_sent;   /* pictures: distinct RTP timestamps (a latent frame
+                                    * and the reference fragment sent with it are one),
+                                    * what a receiver can show at most */
     guint64 video_frames_lost;     /* of those, frames --video-loss took a packet of */
     guint64 video_frames_decodable; /* frames sent whole after a keyframe sent whole */
     guint64 video_packets_dropped; /* by --video-loss */
@@ -72,6 +77,8 @@ typedef struct CallStats {
     gboolean frame_dropped;
     gboolean frame_keyframe;
     gboolean reference_whole; /* the last keyframe went out whole */
+    gboolean picture_open;    /* a picture's timestamp was seen */
+    guint32 picture_timestamp;
 
     gboolean keyframe_request_pending;
 

@@ -7,7 +7,10 @@
 # caller sends SECONDS of a talking-head clip in the latent tier and the
 # listener records; the script prints one markdown table row per condition:
 #
-#   shown       frames the listener showed / frames the caller sent
+#   shown       frames the listener showed / pictures the caller sent (a
+#               latent reference's fragments, sent with the frames, are not
+#               counted again: before, they were, which put ~7 "frames" that
+#               no receiver can show into a 20 s call)
 #   freeze      the longest wait between two frames shown
 #   recovery    from a keyframe/reference request (PLI/FIR) of the listener
 #               to its next frame shown: mean and worst, and how many
@@ -76,7 +79,7 @@ run() {
     wait "$listener" || true
     pids=()
     local sent shown freeze rec mean worst rtx fec recovered video target loss errors load
-    sent=$(summary "$work/caller.log" video_frames_sent)
+    sent=$(summary "$work/caller.log" video_pictures_sent)
     shown=$(summary "$work/listener.log" video_frames_decoded)
     freeze=$(summary "$work/listener.log" longest_freeze_ms)
     rec=$(summary "$work/listener.log" recoveries)

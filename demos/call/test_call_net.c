@@ -254,6 +254,14 @@ START_TEST(test_frames_and_losses_counted)
     ck_assert_uint_eq(c.video_frames_sent, 8);
     ck_assert_uint_eq(c.video_frames_lost, 3);
     ck_assert_uint_eq(c.video_frames_decodable, 3);
+    ck_assert_uint_eq(c.video_pictures_sent, 8);
+    /* A latent frame and the reference fragment sent after it, each with
+     * its marker bit: two frames (Facet packets), one picture. */
+    call_stats_video_packet_out(&stats, 29800, TRUE, FALSE, 30, FALSE);
+    call_stats_video_packet_out(&stats, 29800, TRUE, FALSE, 1200, FALSE);
+    call_stats_snapshot(&stats, &c);
+    ck_assert_uint_eq(c.video_frames_sent, 10);
+    ck_assert_uint_eq(c.video_pictures_sent, 9);
 
     /* Two requests before one keyframe are answered once; a keyframe nobody
      * asked for answers nothing. */
