@@ -6,7 +6,8 @@
 
 #include "call_options.h"
 
-void call_feedback_init(CallFeedback *feedback, GstElement *encoder, guint start_kbps)
+void call_feedback_init(CallFeedback *feedback, GstElement *encoder, guint start_kbps,
+                        GstElement *fec_encoder, guint fec_cap)
 {
     guint ceiling = start_kbps;
 
@@ -17,6 +18,13 @@ void call_feedback_init(CallFeedback *feedback, GstElement *encoder, guint start
     feedback->loss = 0.0;
     feedback->rtt_ms = -1.0;
     feedback->reports = feedback->rate_changes = 0;
+    feedback->fec_encoder = NULL;
+    feedback->fec_percentage = 0;
+    /* No FEC until the peer reports loss. */
+    if (fec_encoder && fec_cap && call_fec_init(&feedback->fec, fec_cap) == 0) {
+        feedback->fec_encoder = gst_object_ref(fec_encoder);
+        g_object_set(fec_encoder, "percentage", 0u, NULL);
+    }
     if (!encoder || !g_object_class_find_property(G_OBJECT_GET_CLASS(encoder), "bitrate"))
         return;
     if (!ceiling)
@@ -33,20 +41,15 @@ void call_feedback_init(CallFeedback *feedback, GstElement *encoder, guint start
     g_object_set(encoder, "bitrate", ceiling, NULL);
 }
 
-/* The report block the peer's source last sent about our video, from
- * rtpsession's source statistics. */
-typedef struct Block {
-    guint fraction_lost;  /* 0-255 */
-    guint exthighest;
-    guint lsr;
-    guint round_trip;     /* 1/65536 s */
-} Block;
-
-static gboolean read_block(GstElement *rtpbin, guint ssrc, Block *block)
+/* The round trip rtpsession measured from the peer's last report block
+ * (about any of our sources: the round trip is the same), in 1/65536 s;
+ * FALSE when unknown (no block, or one without an SR of ours to echo). */
+static gboolean read_round_trip(GstElement *rtpbin, guint ssrc, guint *round_trip)
 {
     GObject *session = NULL, *source = NULL;
     GstStructure *stats = NULL;
     gboolean have_rb = FALSE, internal = TRUE;
+    guint lsr = 0;
 
     g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
     if (!session)
@@ -61,58 +64,79 @@ static gboolean read_block(GstElement *rtpbin, guint ssrc, Block *block)
         return FALSE;
     gboolean ok = gst_structure_get_boolean(stats, "internal", &internal) && !internal &&
                   gst_structure_get_boolean(stats, "have-rb", &have_rb) && have_rb &&
-                  gst_structure_get_uint(stats, "rb-fractionlost", &block->fraction_lost) &&
-                  gst_structure_get_uint(stats, "rb-exthighestseq", &block->exthighest) &&
-                  gst_structure_get_uint(stats, "rb-lsr", &block->lsr) &&
-                  gst_structure_get_uint(stats, "rb-round-trip", &block->round_trip);
+                  gst_structure_get_uint(stats, "rb-lsr", &lsr) && lsr &&
+                  gst_structure_get_uint(stats, "rb-round-trip", round_trip) && *round_trip;
     gst_structure_free(stats);
-    return ok && block->fraction_lost <= 255;
+    return ok;
 }
 
 void call_feedback_on_active(CallFeedback *feedback, GstElement *rtpbin, guint ssrc)
 {
-    Block block;
-    guint set_kbps = 0;
-    GstElement *encoder = NULL;
+    guint round_trip;
 
-    if (!read_block(rtpbin, ssrc, &block))
+    if (!read_round_trip(rtpbin, ssrc, &round_trip))
         return;
     g_mutex_lock(&feedback->lock);
-    /* on-ssrc-active fires for every RTCP packet of the source, SDES or
-     * BYE included: act on a report block once. */
-    if (feedback->have_report && block.exthighest == feedback->last_exthighest &&
-        block.lsr == feedback->last_lsr) {
+    feedback->rtt_ms = round_trip * 1000.0 / 65536.0;
+    g_mutex_unlock(&feedback->lock);
+}
+
+void call_feedback_on_block(CallFeedback *feedback, const CallReportBlock *block)
+{
+    guint set_kbps = 0, set_fec = 0;
+    GstElement *encoder = NULL, *fec_encoder = NULL;
+
+    if (block->fraction_lost > 255)
+        return;
+    g_mutex_lock(&feedback->lock);
+    /* The same block again (a duplicated RTCP packet of a call in the
+     * clear): act on it once. */
+    if (feedback->have_report && block->exthighest == feedback->last_exthighest &&
+        block->lsr == feedback->last_lsr) {
         g_mutex_unlock(&feedback->lock);
         return;
     }
     /* Packets the block covers: its highest sequence number moved by that
      * many (a first block, or one that went back, says nothing). */
-    guint32 expected = feedback->have_report && block.exthighest > feedback->last_exthighest
-                           ? block.exthighest - feedback->last_exthighest
+    guint32 expected = feedback->have_report && block->exthighest > feedback->last_exthighest
+                           ? block->exthighest - feedback->last_exthighest
                            : 0;
     feedback->have_report = TRUE;
-    feedback->last_exthighest = block.exthighest;
-    feedback->last_lsr = block.lsr;
-    feedback->loss = block.fraction_lost / 256.0;
-    /* Without an SR of ours to echo (LSR 0) the RTT is not measured. */
-    if (block.lsr && block.round_trip)
-        feedback->rtt_ms = block.round_trip * 1000.0 / 65536.0;
+    feedback->last_exthighest = block->exthighest;
+    feedback->last_lsr = block->lsr;
+    feedback->loss = block->fraction_lost / 256.0;
     feedback->reports++;
+    if (feedback->fec_encoder) {
+        guint percentage = call_fec_on_report(&feedback->fec, block->fraction_lost, expected);
+        if (percentage != feedback->fec_percentage) {
+            feedback->fec_percentage = percentage;
+            set_fec = percentage;
+            fec_encoder = gst_object_ref(feedback->fec_encoder);
+        }
+    }
     if (feedback->adapting) {
-        call_rate_on_report(&feedback->rate, g_get_monotonic_time(), block.fraction_lost,
+        call_rate_on_report(&feedback->rate, g_get_monotonic_time(), block->fraction_lost,
                             expected,
                             feedback->rtt_ms > 0 ? (gint64)(feedback->rtt_ms * 1000.0) : 0);
-        guint kbps = (guint)lround(call_rate_bps(&feedback->rate) / 1000.0);
+        gdouble target_kbps = call_rate_bps(&feedback->rate) / 1000.0;
+        feedback->lowest_kbps = MIN(feedback->lowest_kbps, (guint)lround(target_kbps));
+        /* The media get what the FEC leaves of the target (an encoder
+         * below 1 kbit/s makes no picture). */
+        guint kbps = (guint)MAX(1, lround(target_kbps *
+                                          call_fec_media_share(feedback->fec_percentage)));
         if (kbps != feedback->applied_kbps) {
             feedback->applied_kbps = kbps;
-            feedback->lowest_kbps = MIN(feedback->lowest_kbps, kbps);
             feedback->rate_changes++;
             set_kbps = kbps;
             encoder = gst_object_ref(feedback->encoder);
         }
     }
     g_mutex_unlock(&feedback->lock);
-    /* Outside the lock: the encoder takes its own. */
+    /* Outside the lock: the elements take their own. */
+    if (fec_encoder) {
+        g_object_set(fec_encoder, "percentage", set_fec, NULL);
+        gst_object_unref(fec_encoder);
+    }
     if (encoder) {
         g_object_set(encoder, "bitrate", set_kbps, NULL);
         gst_object_unref(encoder);
@@ -138,10 +162,22 @@ guint call_feedback_lowest(CallFeedback *feedback)
     return lowest;
 }
 
+guint call_feedback_fec_percentage(CallFeedback *feedback)
+{
+    guint percentage;
+    g_mutex_lock(&feedback->lock);
+    percentage = feedback->fec_percentage;
+    g_mutex_unlock(&feedback->lock);
+    return percentage;
+}
+
 void call_feedback_clear(CallFeedback *feedback)
 {
     if (feedback->encoder)
         gst_object_unref(feedback->encoder);
     feedback->encoder = NULL;
+    if (feedback->fec_encoder)
+        gst_object_unref(feedback->fec_encoder);
+    feedback->fec_encoder = NULL;
     g_mutex_clear(&feedback->lock);
 }

@@ -194,7 +194,7 @@ static gboolean is_expected_packet(CallNet *net, CallChannel channel, GstBuffer 
     pt = gst_rtp_buffer_get_payload_type(&rtp);
     gst_rtp_buffer_unmap(&rtp);
     if (channel == CALL_VIDEO_RTP)
-        return pt == CALL_VIDEO_PT || pt == CALL_VIDEO_RTX_PT;
+        return pt == CALL_VIDEO_PT || pt == CALL_VIDEO_RTX_PT || pt == CALL_VIDEO_FEC_PT;
     return pt == CALL_AUDIO_PT;
 }
 

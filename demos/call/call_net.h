@@ -26,10 +26,13 @@ typedef enum CallChannel {
 } CallChannel;
 
 /* RTP payload types of the two media (dynamic range, fixed by this app),
- * and of the video's retransmissions (RFC 4588, on their own SSRC). */
+ * of the video's retransmissions (RFC 4588, on their own SSRC) and of its
+ * forward error correction (ULPFEC, RFC 5109, on the video's own SSRC and
+ * sequence numbers, as rtpulpfecenc sends it). */
 #define CALL_VIDEO_PT 96
 #define CALL_AUDIO_PT 97
 #define CALL_VIDEO_RTX_PT 99
+#define CALL_VIDEO_FEC_PT 100
 
 typedef enum CallVerdict {
     CALL_PACKET_ACCEPTED,

@@ -3,6 +3,8 @@
  * every bad argument gets a message naming it. */
 #include "call_options.h"
 
+#include "call_fec.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -206,6 +208,7 @@ DEFINE_UINT_OPTION(on_audio_bitrate, audio_bitrate, 6000, 256000)
 DEFINE_UINT_OPTION(on_loss_seed, loss_seed, 0, G_MAXUINT32)
 DEFINE_UINT_OPTION(on_drop_keyframe, drop_keyframe, 0, G_MAXUINT32)
 DEFINE_UINT_OPTION(on_latency, latency_ms, 0, 5000)
+DEFINE_UINT_OPTION(on_fec, fec_percent, 0, CALL_FEC_MAX_PERCENT)
 DEFINE_DOUBLE_OPTION(on_keyframe_interval, keyframe_interval, 0.04, 3600.0)
 DEFINE_DOUBLE_OPTION(on_video_loss, video_loss, 0.0, 100.0)
 DEFINE_DOUBLE_OPTION(on_duration, duration, 0.0, 86400.0)
@@ -351,6 +354,11 @@ static const GOptionEntry call_entries[] = {
     CALLBACK_OPTION("net-duplicate", on_net_duplicate,
                     "Simulated network: send this share of the packets twice (default 0)",
                     "PERCENT"),
+    CALLBACK_OPTION("fec", on_fec,
+                    "Forward error correction (ULPFEC) of our video: at most this many FEC "
+                    "packets per 100 video packets, sent as the loss the peer reports asks "
+                    "(none below 2 % loss), within the --bitrate target; 0: none (default "
+                    G_STRINGIFY(CALL_FEC_DEFAULT_PERCENT) ")", "PERCENT"),
     { "no-retransmission", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
       (gpointer)on_no_retransmission, "Do not ask for or send retransmissions (NACK/RTX)",
       NULL },
@@ -372,6 +380,7 @@ static void call_options_init(CallOptions *o)
     o->latency_ms = 200;
     o->cipher = CALL_CIPHER_AES_128_GCM;
     o->retransmission = TRUE;
+    o->fec_percent = CALL_FEC_DEFAULT_PERCENT;
 }
 
 gboolean call_options_parse(CallOptions *options, int *argc, char ***argv, GError **error)

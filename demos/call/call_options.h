@@ -64,6 +64,7 @@ typedef struct CallOptions {
     GBytes *key;           /* SRTP master key; NULL: --key none (media in the clear) */
     CallCipher cipher;
     gboolean retransmission; /* NACK + RTX (RFC 4588); --no-retransmission clears it */
+    guint fec_percent;     /* the most ULPFEC to send, percent of the video packets; 0: none */
 
     /* A simulated network on everything this side sends (netsim, after
      * encryption): loss in percent, delay and its spread in ms (a spread

@@ -84,6 +84,12 @@ static GstCaps *on_request_pt_map(GstElement *rtpbin, guint session, guint pt, g
     (void)data;
     if (session == 0 && pt == CALL_VIDEO_PT)
         return receive_caps(CALL_VIDEO_RTP);
+    /* is-fec: rtpbin's payload demuxer drops these after the jitter
+     * buffer has taken them in sequence (call_pipeline_fec.c). */
+    if (session == 0 && pt == CALL_VIDEO_FEC_PT)
+        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                   "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+                                   G_TYPE_STRING, "ULPFEC", "is-fec", G_TYPE_BOOLEAN, TRUE, NULL);
     if (session == 0 && pt == CALL_VIDEO_RTX_PT)
         return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
                                    "clock-rate", G_TYPE_INT, 90000, "encoding-name",
@@ -220,16 +226,17 @@ static GstElement *on_request_aux_receiver(GstElement *rtpbin, guint session, gp
     return session == 0 ? rtx_bin("rtprtxreceive") : NULL;
 }
 
-/* The jitter buffer of the peer's video: kept for its statistics (the
- * retransmissions it asked for and got). */
+/* The jitter buffer of the peer's video: read for its statistics (the
+ * retransmissions it asked for and got), until its EOS
+ * (call_jitter_stats.h says why). */
 static void on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session,
                                 guint ssrc, gpointer data)
 {
     CallPipeline *self = data;
     (void)rtpbin;
     (void)ssrc;
-    if (session == 0 && !self->video_jitterbuffer)
-        self->video_jitterbuffer = gst_object_ref(jitterbuffer);
+    if (session == 0)
+        call_jitter_stats_attach(&self->jitter_stats, jitterbuffer);
     /* Only the video is retransmitted: the audio's jitter buffer would ask
      * in vain (Opus conceals a lost 20 ms itself). */
     if (session == 1)
@@ -510,8 +517,10 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
 {
     CallPipeline *self = g_new0(CallPipeline, 1);
 
+    call_jitter_stats_init(&self->jitter_stats);
     self->net = net;
     self->stats = stats;
+    self->latency_ms = options->latency_ms;
     self->events = *events;
     self->loss_percent = options->video_loss;
     self->net_loss = options->net_loss;
@@ -539,6 +548,8 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
         g_signal_connect(self->rtpbin, "request-aux-receiver",
                          G_CALLBACK(on_request_aux_receiver), self);
     }
+    if (!call_pipeline_add_fec(self, options, error))
+        goto error;
     if (options->key && !add_encryption(self, options, error))
         goto error;
 
@@ -550,7 +561,7 @@ CallPipeline *call_pipeline_new(const CallOptions *options, CallNet *net, CallSt
     call_feedback_init(&self->feedback,
                        options->mode == CALL_MODE_LATENT || options->bitrate_kbps ? self->encoder
                                                                                  : NULL,
-                       options->bitrate_kbps);
+                       options->bitrate_kbps, self->fec_encoder, options->fec_percent);
     self->feedback_ready = TRUE;
     if (options->bitrate_kbps && !self->feedback.adapting) {
         g_set_error(error, CALL_PIPELINE_ERROR, 1,
@@ -678,20 +689,9 @@ void call_pipeline_live(CallPipeline *self, CallLive *live)
         live->rtt_ms = -1.0;
     }
     live->backend = call_pipeline_decoder_backend(self);
-    live->rtx_asked = live->rtx_recovered = live->jitter_lost = 0;
-    if (self->video_jitterbuffer) {
-        GstStructure *stats = NULL;
-        guint64 value;
-        g_object_get(self->video_jitterbuffer, "stats", &stats, NULL);
-        if (stats && gst_structure_get_uint64(stats, "rtx-count", &value))
-            live->rtx_asked = value;
-        if (stats && gst_structure_get_uint64(stats, "rtx-success-count", &value))
-            live->rtx_recovered = value;
-        if (stats && gst_structure_get_uint64(stats, "num-lost", &value))
-            live->jitter_lost = value;
-        if (stats)
-            gst_structure_free(stats);
-    }
+    call_jitter_stats_read(&self->jitter_stats, &live->rtx_asked, &live->rtx_recovered,
+                           &live->jitter_lost);
+    call_pipeline_fec_live(self, live);
 }
 
 const gchar *call_pipeline_decoder_backend(CallPipeline *self)
@@ -732,8 +732,8 @@ void call_pipeline_free(CallPipeline *self)
             gst_object_unref(self->srtpdec[i]);
     }
     call_srtp_clear(&self->srtp);
-    if (self->video_jitterbuffer)
-        gst_object_unref(self->video_jitterbuffer);
+    call_jitter_stats_clear(&self->jitter_stats);
+    call_pipeline_fec_clear(self);
     if (self->feedback_ready)
         call_feedback_clear(&self->feedback);
     g_rand_free(self->loss_rand);

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "call_feedback.h"
+#include "call_jitter_stats.h"
 #include "call_pipeline.h"
 #include "call_srtp.h"
 
@@ -43,7 +44,12 @@ struct CallPipeline {
     gboolean retransmission;
     CallFeedback feedback;
     gboolean feedback_ready;
-    GstElement *video_jitterbuffer; /* the peer's video stream's (a reference), or NULL */
+    CallJitterStats jitter_stats;   /* the peer's video stream's jitter buffer */
+    GstElement *fec_encoder;  /* rtpulpfecenc of our video (a reference), or NULL: --fec 0 */
+    GstElement *fec_decoder;  /* rtpulpfecdec of the peer's video (a reference; atomic), or NULL */
+    guint latency_ms;         /* --latency */
+    gint video_ssrc_known;    /* atomic: our video's SSRC was seen going out */
+    guint video_ssrc;         /* atomic: that SSRC (the peer's report blocks about it) */
     gdouble net_loss;          /* --net-loss, --net-delay, --net-jitter */
     gint net_delay_ms, net_jitter_ms;
     gdouble net_duplicate;
@@ -77,6 +83,16 @@ GstPadProbeReturn call_tap_drop_all(GstPad *pad, GstPadProbeInfo *info, gpointer
 
 void call_tap_add(GstElement *element, const gchar *pad_name, GstPadProbeType mask,
                   GstPadProbeCallback callback, gpointer data, GDestroyNotify destroy);
+
+/* ---- FEC (call_pipeline_fec.c) ------------------------------------------ */
+
+/* Connects rtpbin's FEC signals: the peer's FEC always repairs what it
+ * can; ours goes out when options->fec_percent is not 0 (then
+ * self->fec_encoder is set). Before rtpbin makes its sessions. */
+gboolean call_pipeline_add_fec(CallPipeline *self, const CallOptions *options, GError **error);
+/* The FEC fields of the printed lines. */
+void call_pipeline_fec_live(CallPipeline *self, CallLive *live);
+void call_pipeline_fec_clear(CallPipeline *self);
 
 /* The second step of the end of a call (call_pipeline.c), invoked in the
  * main loop once both RTCP senders have passed EOS. */

@@ -48,6 +48,11 @@ void call_stats_video_packet_out(CallStats *stats, guint32 rtp_timestamp, gboole
     CallCounters *c = &stats->counters;
 
     g_mutex_lock(&stats->lock);
+    if (!stats->picture_open || stats->picture_timestamp != rtp_timestamp) {
+        stats->picture_open = TRUE;
+        stats->picture_timestamp = rtp_timestamp;
+        c->video_pictures_sent++;
+    }
     /* A frame is the run of packets with one timestamp, closed by the
      * marker bit; a new timestamp also closes a frame whose last packet
      * never came this way. */
@@ -152,6 +157,42 @@ CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp)
     return scan;
 }
 
+gboolean call_stats_find_report_block(GstBuffer *rtcp, guint32 ssrc, CallReportBlock *block)
+{
+    GstRTCPBuffer buffer = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+    gboolean found = FALSE;
+
+    if (!gst_rtcp_buffer_validate_reduced(rtcp) || !gst_rtcp_buffer_map(rtcp, GST_MAP_READ, &buffer))
+        return FALSE;
+    for (gboolean more = gst_rtcp_buffer_get_first_packet(&buffer, &packet); more;
+         more = gst_rtcp_packet_move_to_next(&packet)) {
+        GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+        guint count;
+
+        if (type != GST_RTCP_TYPE_SR && type != GST_RTCP_TYPE_RR)
+            continue;
+        count = gst_rtcp_packet_get_rb_count(&packet);
+        for (guint i = 0; i < count; i++) {
+            /* get_rb leaves them as they are for a block past the packet's
+             * end: such a block matches nothing. */
+            guint32 about = ~ssrc, exthighest = 0, jitter = 0, lsr = 0, dlsr = 0;
+            guint8 fraction = 0;
+            gint32 lost = 0;
+            gst_rtcp_packet_get_rb(&packet, i, &about, &fraction, &lost, &exthighest, &jitter,
+                                   &lsr, &dlsr);
+            if (about != ssrc)
+                continue;
+            block->fraction_lost = fraction;
+            block->exthighest = exthighest;
+            block->lsr = lsr;
+            found = TRUE;
+        }
+    }
+    gst_rtcp_buffer_unmap(&buffer);
+    return found;
+}
+
 void call_stats_snapshot(CallStats *stats, CallCounters *out)
 {
     g_mutex_lock(&stats->lock);
@@ -196,7 +237,9 @@ void call_stats_print_line(CallStats *stats, gdouble elapsed_s, const CallLive *
            " asked %" G_GUINT64_FORMAT " | references sent %" G_GUINT64_FORMAT
            " asked of us %" G_GUINT64_FORMAT " asked %" G_GUINT64_FORMAT " | rtx sent %"
            G_GUINT64_FORMAT " got %" G_GUINT64_FORMAT ", nack sent %" G_GUINT64_FORMAT
-           " got %" G_GUINT64_FORMAT " | audio out %.1f in %.1f kbit/s | refused srtp %"
+           " got %" G_GUINT64_FORMAT " | fec %u %% sent %" G_GUINT64_FORMAT " (%.1f kbit/s) got %"
+           G_GUINT64_FORMAT " recovered %" G_GUINT64_FORMAT
+           " | audio out %.1f in %.1f kbit/s | refused srtp %"
            G_GUINT64_FORMAT " strangers %" G_GUINT64_FORMAT " | decoder %s\n",
            elapsed_s, target, kbits(now.video_bytes_sent - last.video_bytes_sent, dt),
            dt > 0 ? (now.video_frames_sent - last.video_frames_sent) / dt : 0.0,
@@ -206,7 +249,9 @@ void call_stats_print_line(CallStats *stats, gdouble elapsed_s, const CallLive *
            now.video_frames_decoded, live->video_packets_lost,
            now.keyframes_encoded, now.pli_received, now.pli_sent,
            now.references_encoded, now.fir_received, now.fir_sent, now.rtx_packets_sent,
-           now.rtx_packets_received, now.nack_sent, now.nack_received,
+           now.rtx_packets_received, now.nack_sent, now.nack_received, live->fec_percentage,
+           now.fec_packets_sent, kbits(now.fec_bytes_sent - last.fec_bytes_sent, dt),
+           now.fec_packets_received, live->fec_recovered,
            kbits(now.audio_bytes_sent - last.audio_bytes_sent, dt),
            kbits(now.audio_bytes_received - last.audio_bytes_received, dt), live->srtp_refused,
            now.packets_stranger + now.packets_malformed, live->backend);
@@ -218,7 +263,8 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
     CallCounters c;
 
     call_stats_snapshot(stats, &c);
-    printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_frames_lost=%" G_GUINT64_FORMAT
+    printf("summary: video_frames_sent=%" G_GUINT64_FORMAT " video_pictures_sent=%" G_GUINT64_FORMAT
+           " video_frames_lost=%" G_GUINT64_FORMAT
            " video_frames_decodable=%" G_GUINT64_FORMAT
            " video_packets_dropped=%" G_GUINT64_FORMAT " video_frames_decoded=%" G_GUINT64_FORMAT
            " video_packets_lost=%" G_GINT64_FORMAT " video_bytes_sent=%" G_GUINT64_FORMAT
@@ -236,9 +282,12 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
            " rtx_bytes_sent=%" G_GUINT64_FORMAT " longest_freeze_ms=%.0f recoveries=%"
            G_GUINT64_FORMAT " recovery_ms_mean=%.0f recovery_ms_max=%.0f"
            " rtx_asked=%" G_GUINT64_FORMAT " rtx_recovered=%" G_GUINT64_FORMAT
-           " jitter_lost=%" G_GUINT64_FORMAT
+           " jitter_lost=%" G_GUINT64_FORMAT " fec_percentage=%u fec_packets_sent=%" G_GUINT64_FORMAT
+           " fec_bytes_sent=%" G_GUINT64_FORMAT " fec_packets_received=%" G_GUINT64_FORMAT
+           " fec_recovered=%" G_GUINT64_FORMAT " fec_unrecovered=%" G_GUINT64_FORMAT
            " target_kbps=%.1f lowest_target_kbps=%u peer_loss=%.3f rtt_ms=%.1f backend=%s\n",
-           c.video_frames_sent, c.video_frames_lost, c.video_frames_decodable,
+           c.video_frames_sent, c.video_pictures_sent, c.video_frames_lost,
+           c.video_frames_decodable,
            c.video_packets_dropped, c.video_frames_decoded, live->video_packets_lost,
            c.video_bytes_sent, c.video_bytes_received, c.video_packets_sent,
            c.video_packets_received, c.audio_bytes_sent, c.audio_bytes_received,
@@ -249,6 +298,8 @@ void call_stats_print_summary(CallStats *stats, const CallLive *live)
            c.rtx_bytes_sent, c.longest_freeze_us / 1000.0, c.recoveries,
            c.recoveries ? c.recovery_us_total / 1000.0 / c.recoveries : 0.0,
            c.recovery_us_max / 1000.0, live->rtx_asked, live->rtx_recovered, live->jitter_lost,
+           live->fec_percentage, c.fec_packets_sent, c.fec_bytes_sent, c.fec_packets_received,
+           live->fec_recovered, live->fec_unrecovered,
            live->target_kbps, live->lowest_target_kbps, live->loss, live->rtt_ms, live->backend);
     fflush(stdout);
 }

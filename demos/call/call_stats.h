@@ -15,7 +15,12 @@ typedef struct CallCounters {
     guint64 audio_bytes_sent;
     guint64 audio_bytes_received;
     guint64 audio_packets_received;
-    guint64 video_frames_sent;     /* frames offered to the network (before --video-loss) */
+    guint64 video_frames_sent;     /* frames offered to the network (before --video-loss):
+                                    * Facet packets, each closed by a marker bit, so a
+                                    * latent reference's fragments count as frames */
+    guint64 video_pictures_sent;   /* pictures: distinct RTP timestamps (a latent frame
+                                    * and the reference fragment sent with it are one),
+                                    * what a receiver can show at most */
     guint64 video_frames_lost;     /* of those, frames --video-loss took a packet of */
     guint64 video_frames_decodable; /* frames sent whole after a keyframe sent whole */
     guint64 video_packets_dropped; /* by --video-loss */
@@ -35,6 +40,9 @@ typedef struct CallCounters {
     guint64 rtx_packets_sent;      /* retransmissions we sent (RFC 4588) */
     guint64 rtx_packets_received;  /* retransmissions that reached us */
     guint64 rtx_bytes_sent;        /* their bytes (RTP, headers included) */
+    guint64 fec_packets_sent;      /* FEC packets we sent (ULPFEC, RFC 5109) */
+    guint64 fec_packets_received;  /* the peer's that reached us */
+    guint64 fec_bytes_sent;        /* their bytes (RTP, headers included) */
     guint64 longest_freeze_us;     /* the longest wait between two frames shown */
     guint64 recoveries;            /* keyframe/reference requests of ours that a frame ended */
     guint64 recovery_us_total;     /* from such a request to the next frame shown */
@@ -53,6 +61,9 @@ typedef struct CallLive {
     guint64 rtx_asked;          /* packets our jitter buffer asked to be resent */
     guint64 rtx_recovered;      /* ... that came in time */
     guint64 jitter_lost;        /* packets it gave up on */
+    guint fec_percentage;       /* the FEC we send now, percent of the video packets */
+    guint64 fec_recovered;      /* the peer's video packets FEC rebuilt (rtpulpfecdec) */
+    guint64 fec_unrecovered;    /* losses it could not repair (lost FEC packets included) */
 } CallLive;
 
 typedef struct CallStats {
@@ -66,6 +77,8 @@ typedef struct CallStats {
     gboolean frame_dropped;
     gboolean frame_keyframe;
     gboolean reference_whole; /* the last keyframe went out whole */
+    gboolean picture_open;    /* a picture's timestamp was seen */
+    guint32 picture_timestamp;
 
     gboolean keyframe_request_pending;
 
@@ -107,6 +120,20 @@ typedef struct CallRtcpScan {
 
 /* Scans an RTCP compound packet; an invalid one counts nothing. */
 CallRtcpScan call_stats_scan_rtcp(GstBuffer *rtcp);
+
+/* What a report block (RFC 3550 6.4.1) says about one of our sources. */
+typedef struct CallReportBlock {
+    guint fraction_lost;  /* 8-bit fraction lost since the previous block */
+    guint32 exthighest;   /* extended highest sequence number received */
+    guint32 lsr;          /* middle of the NTP time of our last SR it saw; 0: none */
+} CallReportBlock;
+
+/* Finds the last report block about `ssrc` in the SRs and RRs of an RTCP
+ * compound packet. FALSE when there is none, or the packet is invalid.
+ * (rtpsession keeps only the last block a peer sent about any of our
+ * sources, and the peer also reports on our retransmission SSRC: its
+ * statistics do not say how our video fares.) */
+gboolean call_stats_find_report_block(GstBuffer *rtcp, guint32 ssrc, CallReportBlock *block);
 
 /* A frame was shown (decoded): the freeze it ends, and the recovery of a
  * request of ours it answers. */

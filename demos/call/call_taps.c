@@ -43,6 +43,8 @@ static void clear_in(CallPipeline *self, CallChannel channel, GstBuffer *buffer)
         CALL_STATS_ADD(self->stats, video_packets_received, 1);
         if (rtp_payload_type(buffer) == CALL_VIDEO_RTX_PT)
             CALL_STATS_ADD(self->stats, rtx_packets_received, 1);
+        else if (rtp_payload_type(buffer) == CALL_VIDEO_FEC_PT)
+            CALL_STATS_ADD(self->stats, fec_packets_received, 1);
         break;
     case CALL_AUDIO_RTP:
         CALL_STATS_ADD(self->stats, audio_bytes_received, size);
@@ -50,10 +52,15 @@ static void clear_in(CallPipeline *self, CallChannel channel, GstBuffer *buffer)
         break;
     default: {
         CallRtcpScan scan = call_stats_scan_rtcp(buffer);
+        CallReportBlock block;
         if (channel == CALL_VIDEO_RTCP) {
             CALL_STATS_ADD(self->stats, pli_received, scan.pli);
             CALL_STATS_ADD(self->stats, fir_received, scan.fir);
             CALL_STATS_ADD(self->stats, nack_received, scan.nack);
+            if (self->feedback_ready && g_atomic_int_get(&self->video_ssrc_known) &&
+                call_stats_find_report_block(buffer, (guint32)g_atomic_int_get(&self->video_ssrc),
+                                             &block))
+                call_feedback_on_block(&self->feedback, &block);
         }
         /* The peer hung up: a BYE in either session ends the call. */
         if (scan.bye && g_atomic_int_compare_and_exchange(&self->peer_left, 0, 1) &&
@@ -136,7 +143,7 @@ static guint8 payload_flags(GstRTPBuffer *rtp)
     return gst_rtp_buffer_get_payload_len(rtp) >= 2 ? payload[0] : 0;
 }
 
-/* One outgoing plain video RTP packet (media or retransmission):
+/* One outgoing plain video RTP packet (media, retransmission or FEC):
  * --video-loss and --drop-keyframe decide; returns TRUE to send. */
 static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
 {
@@ -159,6 +166,19 @@ static gboolean video_packet_out(CallPipeline *self, GstBuffer *buffer)
         gst_rtp_buffer_unmap(&rtp);
         return !dropped;
     }
+    if (gst_rtp_buffer_get_payload_type(&rtp) == CALL_VIDEO_FEC_PT) {
+        /* A FEC packet: the frames' accounting is the media's alone. */
+        CALL_STATS_ADD(self->stats, fec_packets_sent, 1);
+        if (!dropped) {
+            CALL_STATS_ADD(self->stats, video_bytes_sent, gst_buffer_get_size(buffer));
+            CALL_STATS_ADD(self->stats, fec_bytes_sent, gst_buffer_get_size(buffer));
+        }
+        gst_rtp_buffer_unmap(&rtp);
+        return !dropped;
+    }
+    /* Our video's SSRC, whose report blocks drive the rate and the FEC. */
+    g_atomic_int_set(&self->video_ssrc, gst_rtp_buffer_get_ssrc(&rtp));
+    g_atomic_int_set(&self->video_ssrc_known, 1);
     guint8 flags = payload_flags(&rtp);
     if ((flags & PAYLOAD_START) && (flags & PAYLOAD_KEYFRAME) &&
         ++self->keyframes_out == self->drop_keyframe)

@@ -85,9 +85,11 @@ fi
 # retransmission: with it a frame that went out broken may still be
 # shown, and a jitter buffer this short declares late packets lost, so the
 # caller's count of decodable frames would no longer be what the listener
-# can decode (call_latent and call_errors run calls with it).
+# can decode (call_latent and call_errors run calls with it). No FEC for
+# the same reason: it would rebuild packets that --video-loss dropped
+# (call_latent runs a call with it).
 common=(--mode keypoint --model "$model" --key "file:$work/call.key" --audio tone --timeout 60
-        --threads 1 --no-retransmission
+        --threads 1 --no-retransmission --fec 0
         --keyframe-interval "${KEYFRAME_INTERVAL:-2}" --latency "${LATENCY:-20}")
 
 # The listener ends when the caller hangs up; its --duration only stops a

@@ -97,6 +97,9 @@ expect 2 "--mode 'hd': expected keypoint or latent" --listen 0 --key none --mode
 expect 2 "--bitrate '0': expected an integer from 2 to 10000" --listen 0 --key none --bitrate 0
 expect 2 "--bitrate '99999999'" --listen 0 --key none --bitrate 99999999
 expect 2 "--bitrate '-5'" --listen 0 --key none --bitrate -5
+expect 2 "--fec '101': expected an integer from 0 to 100" --listen 0 --key none --fec 101
+expect 2 "--fec '-1'" --listen 0 --key none --fec -1
+expect 2 "--fec 'lots'" --listen 0 --key none --fec lots
 
 echo "== media files that cannot be sent"
 expect 1 "'$work/tone.ogg' has no video stream" --listen 0 "${media[@]}" --video "file:$work/tone.ogg"

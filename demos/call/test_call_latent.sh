@@ -5,7 +5,12 @@
 # in that tier and adapts: both sides exit 0; the caller sent a reference
 # and keyframes; the listener's jitter buffer asked for retransmissions;
 # the listener showed frames; the rate controller's target stayed within
-# its bounds (3-12 kbit/s).
+# its bounds (3-12 kbit/s); FEC went out once the listener reported the
+# loss (the default --fec follows it), and reached the listener; the
+# jitter buffer's requests as reported are of the order of the NACKs that
+# carried them (not the thousands its timers count once the stream ends).
+# Whether FEC rebuilt a packet depends on which packets retransmission
+# brought in time, so that is printed, not asked for.
 #
 #   test_call_latent.sh FACET_CALL LATENT_MODEL SECONDS
 set -euo pipefail
@@ -85,11 +90,20 @@ decoded=$(summary "$work/listener.log" video_frames_decoded)
 asked=$(summary "$work/listener.log" rtx_asked)
 nacks=$(summary "$work/listener.log" nack_sent)
 resent=$(summary "$work/caller.log" rtx_packets_sent)
+fec_sent=$(summary "$work/caller.log" fec_packets_sent)
+fec_got=$(summary "$work/listener.log" fec_packets_received)
+fec_recovered=$(summary "$work/listener.log" fec_recovered)
 echo "latent call: sent $sent frames ($keyframes keyframes, $references references), listener" \
      "showed $decoded; target at the end $target kbit/s, peer-reported loss $loss"
 echo "retransmissions: the listener's jitter buffer asked $asked times, $nacks NACK packets" \
      "went out, the caller resent $resent packets"
+echo "FEC: the caller sent $fec_sent packets, the listener got $fec_got and rebuilt" \
+     "$fec_recovered lost packets with them"
 [ "$asked" -ge 1 ] || fail "the listener's jitter buffer asked for no retransmission"
+[ "$asked" -le $((20 * (nacks + 1))) ] ||
+    fail "the listener reports $asked retransmission requests for $nacks NACK packets"
+[ "$fec_sent" -ge 1 ] || fail "no FEC went out though the listener reported loss"
+[ "$fec_got" -ge 1 ] || fail "no FEC packet reached the listener"
 [ "$references" -ge 1 ] || fail "no reference sent"
 [ "$keyframes" -ge 1 ] || fail "no keyframe sent"
 [ $((decoded * 4)) -ge "$sent" ] || fail "the listener showed only $decoded of $sent frames"

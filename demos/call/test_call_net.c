@@ -254,6 +254,14 @@ START_TEST(test_frames_and_losses_counted)
     ck_assert_uint_eq(c.video_frames_sent, 8);
     ck_assert_uint_eq(c.video_frames_lost, 3);
     ck_assert_uint_eq(c.video_frames_decodable, 3);
+    ck_assert_uint_eq(c.video_pictures_sent, 8);
+    /* A latent frame and the reference fragment sent after it, each with
+     * its marker bit: two frames (Facet packets), one picture. */
+    call_stats_video_packet_out(&stats, 29800, TRUE, FALSE, 30, FALSE);
+    call_stats_video_packet_out(&stats, 29800, TRUE, FALSE, 1200, FALSE);
+    call_stats_snapshot(&stats, &c);
+    ck_assert_uint_eq(c.video_frames_sent, 10);
+    ck_assert_uint_eq(c.video_pictures_sent, 9);
 
     /* Two requests before one keyframe are answered once; a keyframe nobody
      * asked for answers nothing. */
@@ -307,6 +315,59 @@ START_TEST(test_rtcp_scanned)
 }
 END_TEST
 
+/* An RR with report blocks about our video (0x1111, 10 % lost) and our
+ * retransmission SSRC (0x2222, none lost), in that order, as a peer sends
+ * them; then an SR whose block about the video says 20 %. */
+START_TEST(test_report_block_found)
+{
+    GstBuffer *buffer = gst_rtcp_buffer_new(1400);
+    GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+    CallReportBlock block = { 0, 0, 0 };
+
+    ck_assert(gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp));
+    ck_assert(gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RR, &packet));
+    gst_rtcp_packet_rr_set_ssrc(&packet, 0x12345678);
+    ck_assert(gst_rtcp_packet_add_rb(&packet, 0x1111, 26, 3, 1000, 0, 0xabcd, 0));
+    ck_assert(gst_rtcp_packet_add_rb(&packet, 0x2222, 0, 0, 40, 0, 0xabcd, 0));
+    gst_rtcp_buffer_unmap(&rtcp);
+
+    ck_assert(call_stats_find_report_block(buffer, 0x1111, &block));
+    ck_assert_uint_eq(block.fraction_lost, 26);
+    ck_assert_uint_eq(block.exthighest, 1000);
+    ck_assert_uint_eq(block.lsr, 0xabcd);
+    ck_assert(call_stats_find_report_block(buffer, 0x2222, &block));
+    ck_assert_uint_eq(block.fraction_lost, 0);
+    ck_assert_uint_eq(block.exthighest, 40);
+    ck_assert(!call_stats_find_report_block(buffer, 0x3333, &block));
+    gst_buffer_unref(buffer);
+
+    buffer = gst_rtcp_buffer_new(1400);
+    ck_assert(gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp));
+    ck_assert(gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SR, &packet));
+    gst_rtcp_packet_sr_set_sender_info(&packet, 0x12345678, 0, 0, 10, 1000);
+    ck_assert(gst_rtcp_packet_add_rb(&packet, 0x1111, 51, 9, 1100, 0, 0, 0));
+    gst_rtcp_buffer_unmap(&rtcp);
+    ck_assert(call_stats_find_report_block(buffer, 0x1111, &block));
+    ck_assert_uint_eq(block.fraction_lost, 51);
+    ck_assert_uint_eq(block.exthighest, 1100);
+    gst_buffer_unref(buffer);
+
+    /* Not RTCP, or a claimed block past the packet's end: none. */
+    buffer = bytes_packet("\x81\xce\x00\x09 short");
+    ck_assert(!call_stats_find_report_block(buffer, 0x1111, &block));
+    gst_buffer_unref(buffer);
+    {
+        /* An RR that claims 31 blocks in a packet of 8 bytes. */
+        static const guint8 claims_too_many[] = { 0x9f, 0xc9, 0x00, 0x01,
+                                                  0x12, 0x34, 0x56, 0x78 };
+        buffer = gst_buffer_new_memdup(claims_too_many, sizeof(claims_too_many));
+        ck_assert(!call_stats_find_report_block(buffer, 0, &block));
+        gst_buffer_unref(buffer);
+    }
+}
+END_TEST
+
 /* What an SRTCP packet of `size` bytes looks like from outside: an RR
  * header in the clear, the rest opaque. */
 static GstBuffer *srtcp_like(gsize size, guint8 type)
@@ -353,8 +414,11 @@ START_TEST(test_encrypted_listener_learns_after_authentication)
     ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_PT, 0, TRUE), "127.0.0.1",
                            6000), CALL_PACKET_STRANGER);
     ck_assert_int_eq(call_net_confirm(&net, CALL_VIDEO_RTP, other), CALL_PACKET_STRANGER);
-    /* The peer's retransmissions (RTX payload type) are its video too. */
+    /* The peer's retransmissions (RTX payload type) and FEC packets are
+     * its video too. */
     ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_RTX_PT, 0, TRUE),
+                           "127.0.0.1", 5000), CALL_PACKET_ACCEPTED);
+    ck_assert_int_eq(judge(&net, CALL_VIDEO_RTP, rtp_packet(CALL_VIDEO_FEC_PT, 0, TRUE),
                            "127.0.0.1", 5000), CALL_PACKET_ACCEPTED);
     ck_assert_int_eq(call_net_confirm(&net, CALL_VIDEO_RTP, NULL), CALL_PACKET_STRANGER);
     g_object_unref(peer);
@@ -435,6 +499,7 @@ static Suite *call_net_suite(void)
     tcase_add_test(tc, test_caller_knows_its_peer);
     tcase_add_test(tc, test_frames_and_losses_counted);
     tcase_add_test(tc, test_rtcp_scanned);
+    tcase_add_test(tc, test_report_block_found);
     tcase_add_test(tc, test_encrypted_listener_learns_after_authentication);
     tcase_add_test(tc, test_keys);
     suite_add_tcase(s, tc);
