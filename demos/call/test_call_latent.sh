@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # A latent-tier call on loopback: `--mode latent --bitrate 12`, encrypted,
 # with 5 % of the caller's video packets dropped. Checks that the call runs
-# in that tier and adapts: both sides exit 0; the caller sent a reference
-# and keyframes; the listener's jitter buffer asked for retransmissions;
+# in that tier and adapts: both sides exit 0; the caller sent keyframes
+# and no reference (facetenc's references=auto sends none with the shipped
+# model: docs/latent-tier.md, "When references pay"); the listener's jitter buffer asked for retransmissions;
 # the listener showed frames; the rate controller's target stayed within
 # its bounds (3-12 kbit/s); FEC went out once the listener reported the
 # loss (the default --fec follows it), and reached the listener; the
@@ -104,7 +105,7 @@ echo "FEC: the caller sent $fec_sent packets, the listener got $fec_got and rebu
     fail "the listener reports $asked retransmission requests for $nacks NACK packets"
 [ "$fec_sent" -ge 1 ] || fail "no FEC went out though the listener reported loss"
 [ "$fec_got" -ge 1 ] || fail "no FEC packet reached the listener"
-[ "$references" -ge 1 ] || fail "no reference sent"
+[ "$references" -eq 0 ] || fail "$references references sent: references=auto sends none with the shipped model"
 [ "$keyframes" -ge 1 ] || fail "no keyframe sent"
 [ $((decoded * 4)) -ge "$sent" ] || fail "the listener showed only $decoded of $sent frames"
 awk -v t="$target" 'BEGIN { exit !(t >= 3 && t <= 12) }' ||
