@@ -5,7 +5,8 @@
  * lost low-resolution packet (FACET_ERR(EPIPE) until the keyframe the
  * receiver asks for), a lost reference fragment (the old reference stays),
  * keyframe and reference requests, duplicated and late packets, streams of
- * another model or base codec, and every byte of every latent packet class
+ * another model or base codec, packets split into stream header and base
+ * unit and wrapped back, and every byte of every latent packet class
  * mutated (an error or a picture, never a crash).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -542,6 +543,93 @@ START_TEST(test_mutated_latent_packets)
 }
 END_TEST
 
+/* The base stream carried apart (docs/multiparty.md): every latent packet
+ * split into its stream header and base unit and wrapped back is the
+ * packet the encoder made, byte for byte; wrong headers are refused. */
+START_TEST(test_split_and_wrap)
+{
+    base_codec = base_codecs[_i];
+    Stream stream;
+    encode_clip(&stream, 40, 20000, 20, -1);
+    uint8_t header[FACET_STREAM_HEADER_MAX_SIZE];
+    size_t header_size = 0;
+    int keyframes = 0, frames = 0;
+    for (int i = 0; i < stream.count; i++) {
+        const FacetPacket *p = &stream.packets[i];
+        const uint8_t *unit = NULL;
+        size_t unit_size = 0;
+        if (type_of(p) == FACET_PACKET_TYPE_REFERENCE) {
+            ck_assert_int_eq(facet_packet_base_unit(p->data, p->size, &unit, &unit_size),
+                             FACET_ERR(EINVAL));
+            continue;
+        }
+        FacetPacketInfo info = { .struct_size = sizeof(info) };
+        ck_assert_int_eq(facet_packet_peek(p->data, p->size, &info), 0);
+        int keyframe = type_of(p) == FACET_PACKET_TYPE_LATENT_KEYFRAME;
+        if (keyframe) {
+            ck_assert_int_eq(facet_packet_stream_header(p->data, p->size, header, &header_size),
+                             0);
+            keyframes++;
+        } else {
+            uint8_t none[FACET_STREAM_HEADER_MAX_SIZE];
+            size_t none_size = 1;
+            ck_assert_int_eq(facet_packet_stream_header(p->data, p->size, none, &none_size),
+                             FACET_ERR(EINVAL));
+            ck_assert_uint_eq(none_size, 0);
+            frames++;
+        }
+        ck_assert_int_eq(facet_packet_base_unit(p->data, p->size, &unit, &unit_size), 0);
+        ck_assert(unit > p->data && unit + unit_size == p->data + p->size);
+        FacetPacket wrapped;
+        ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, keyframe,
+                                                     info.frame_number, info.keyframe_id, unit,
+                                                     unit_size, &wrapped),
+                         0);
+        ck_assert_uint_eq(wrapped.size, p->size);
+        ck_assert(memcmp(wrapped.data, p->data, p->size) == 0);
+        ck_assert_uint_eq(wrapped.flags, keyframe ? FACET_PACKET_FLAG_KEYFRAME : 0);
+        facet_packet_unref(&wrapped);
+    }
+    ck_assert_int_eq(keyframes, 2); /* the first and the one asked at frame 20 */
+    ck_assert_int_gt(frames, 30);
+
+    /* Headers that are not one whole latent stream header. */
+    const uint8_t unit[] = { 0x10, 0x02, 0x00 };
+    FacetPacket wrapped;
+    ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size - 1, 1, 0, 0, unit,
+                                                 sizeof(unit), &wrapped),
+                     FACET_ERR(EBADMSG));
+    uint8_t longer[FACET_STREAM_HEADER_MAX_SIZE];
+    memcpy(longer, header, header_size);
+    longer[header_size] = 0;
+    ck_assert_int_eq(facet_packet_wrap_base_unit(longer, header_size + 1, 1, 0, 0, unit,
+                                                 sizeof(unit), &wrapped),
+                     FACET_ERR(EBADMSG));
+    longer[0] ^= 0xff; /* the magic */
+    ck_assert_int_eq(facet_packet_wrap_base_unit(longer, header_size, 1, 0, 0, unit,
+                                                 sizeof(unit), &wrapped),
+                     FACET_ERR(EBADMSG));
+    ck_assert_ptr_null(wrapped.data);
+    /* Arguments out of range. */
+    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 1, 0, 0, unit, sizeof(unit), &wrapped),
+                     FACET_ERR(EINVAL));
+    ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, 0, 0, 0x10000, unit,
+                                                 sizeof(unit), &wrapped),
+                     FACET_ERR(EINVAL));
+    ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, 0, 0, 0, unit, 0,
+                                                 &wrapped),
+                     FACET_ERR(EINVAL));
+    ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, 0, 0, 0, unit,
+                                                 sizeof(unit), NULL),
+                     FACET_ERR(EINVAL));
+    /* A frame needs no header. */
+    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, 7, 3, unit, sizeof(unit), &wrapped),
+                     0);
+    facet_packet_unref(&wrapped);
+    free_stream(&stream);
+}
+END_TEST
+
 static Suite *latent_codec_suite(void)
 {
     Suite *s = suite_create("latent_codec");
@@ -555,6 +643,7 @@ static Suite *latent_codec_suite(void)
     tcase_add_test(tc, test_other_model_and_base_codec);
     tcase_add_test(tc, test_encoder_settings);
     tcase_add_test(tc, test_mutated_latent_packets);
+    tcase_add_loop_test(tc, test_split_and_wrap, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -232,6 +232,45 @@ typedef struct FacetPacketInfo {
  * can be read). On any other error *info is zeroed but for struct_size. */
 FACET_API int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info);
 
+/* The latent tier over a transport that carries its base stream as
+ * standard video: VP8 through a WebRTC SFU (docs/multiparty.md). The
+ * sender sends each latent keyframe's or frame's base codec unit as the
+ * video and the stream header beside it (with the references); the
+ * receiver wraps each unit back into the packet the decoder takes. */
+
+/* Largest stream header: a sequence header of docs/bitstream.md. */
+#define FACET_STREAM_HEADER_MAX_SIZE 1032
+
+/* Copies the sequence header of a latent keyframe packet (type 3), as
+ * docs/bitstream.md codes it, into `header` (FACET_STREAM_HEADER_MAX_SIZE
+ * bytes) and its size into *header_size: opaque bytes for
+ * facet_packet_wrap_base_unit(). Returns 0; FACET_ERR(EINVAL) for NULL
+ * arguments or a packet of another type; the packet's parse error
+ * (EBADMSG, ENOTSUP) for a malformed one. */
+FACET_API int facet_packet_stream_header(const uint8_t *data, size_t size, uint8_t *header,
+                                         size_t *header_size);
+
+/* The base codec's unit (one AV1 temporal unit or VP8 frame) inside a
+ * latent keyframe or frame packet (types 3 and 4): *unit points into
+ * `data`. Returns 0; FACET_ERR(EINVAL) for NULL arguments or another
+ * packet type; the parse error for a malformed packet. */
+FACET_API int facet_packet_base_unit(const uint8_t *data, size_t size, const uint8_t **unit,
+                                     size_t *unit_size);
+
+/* Builds a latent keyframe (keyframe != 0, with the stream header from
+ * facet_packet_stream_header()) or latent frame (the header is ignored)
+ * around one base codec unit, numbered frame_number in the chain of latent
+ * keyframe keyframe_id (0..65535). The packet owns its data: release it
+ * with facet_packet_unref(); pts is left 0. Returns 0; FACET_ERR(EINVAL)
+ * for NULL or out-of-range arguments; FACET_ERR(EBADMSG) when the header is
+ * not one whole latent stream header or the result would not parse;
+ * FACET_ERR(ENOTSUP) for a header of a newer major version;
+ * FACET_ERR(ENOMEM). The unit itself is not decoded here. */
+FACET_API int facet_packet_wrap_base_unit(const uint8_t *stream_header, size_t header_size,
+                                          int keyframe, uint32_t frame_number,
+                                          uint32_t keyframe_id, const uint8_t *unit,
+                                          size_t unit_size, FacetPacket *packet);
+
 /* ------------------------------------------------------------------------ */
 /* Encoder                                                                  */
 
