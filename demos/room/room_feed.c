@@ -176,7 +176,10 @@ static gboolean decode_facet(RoomFeed *feed, const guint8 *frame, gsize size, gi
         return FALSE;
     }
     FacetPacket packet = { 0 };
-    guint32 keyframe_id = keyframe ? ++feed->keyframes : feed->keyframes;
+    /* Counted here (the sender's count is not sent), 16 bits as coded. */
+    if (keyframe)
+        feed->keyframes = (feed->keyframes + 1) & 0xffff;
+    guint32 keyframe_id = feed->keyframes;
     int ret = facet_packet_wrap_base_unit(feed->header, feed->header_size, keyframe,
                                           (guint32)number, keyframe_id, frame, size, &packet);
     if (ret == 0) {

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include <facet/facet.h>
+
 #define ROOM_MESSAGE_MAGIC "FCTR"
 #define ROOM_MESSAGE_VERSION 1
 #define ROOM_MESSAGE_KIND_REFERENCE 1
@@ -18,8 +20,8 @@
 /* magic, version, kind, model id, reference id, picture id, header size,
  * packet size */
 #define ROOM_MESSAGE_FIXED_SIZE (4 + 1 + 1 + 4 + 2 + 2 + 2 + 4)
-/* The sequence header of a latent keyframe (FACET_STREAM_HEADER_MAX_SIZE). */
-#define ROOM_MESSAGE_MAX_HEADER_SIZE 1024
+/* The sequence header of a latent keyframe, as libfacet bounds it. */
+#define ROOM_MESSAGE_MAX_HEADER_SIZE FACET_STREAM_HEADER_MAX_SIZE
 /* Janus refuses data-channel messages of 64 KiB and more; a Facet
  * fragment is at most 16 KiB plus a few header bytes: anything over this
  * is not a message we wrote. */

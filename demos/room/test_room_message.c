@@ -124,8 +124,8 @@ START_TEST(test_wrong_magic_version_kind)
     data[14] = 0;
     data[15] = 0;
     ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
-    data[14] = 0x04;
-    data[15] = 0x01; /* 1025 */
+    data[14] = (guint8)((ROOM_MESSAGE_MAX_HEADER_SIZE + 1) >> 8);
+    data[15] = (guint8)(ROOM_MESSAGE_MAX_HEADER_SIZE + 1);
     ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
     data[14] = 0;
     data[15] = sizeof(header);
