@@ -59,10 +59,11 @@ static void fail(RoomCall *call, const gchar *what, const GError *error)
 static JsonNode *feed_stats(Feed *feed, gboolean active)
 {
     RoomFeedCounters c = { 0 };
-    guint64 plis = 0;
+    guint64 plis = 0, audio = 0;
     if (feed->subscriber) {
         room_subscriber_counters(feed->subscriber, &c);
         plis = room_subscriber_plis(feed->subscriber);
+        audio = room_subscriber_audio_packets(feed->subscriber);
     }
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
@@ -88,6 +89,7 @@ static JsonNode *feed_stats(Feed *feed, gboolean active)
     MEMBER("plis_sent", plis);
     MEMBER("decode_errors", c.decode_errors);
     MEMBER("vp8_bytes", c.vp8_bytes);
+    MEMBER("audio_packets", audio);
     json_builder_end_object(b);
     JsonNode *node = json_builder_get_root(b);
     g_object_unref(b);
@@ -141,26 +143,28 @@ JsonNode *room_call_stats(RoomCall *call)
 
 gchar *room_call_summary(RoomCall *call)
 {
-    RoomPublisherCounters p = { 0 };
-    if (call->publisher)
-        room_publisher_counters(call->publisher, &p);
+    /* From the stats, so that feeds that left are in it too. */
+    JsonNode *node = room_call_stats(call);
+    JsonObject *stats = json_node_get_object(node);
+    JsonObject *p = json_object_get_object_member(stats, "publisher");
     GString *line = g_string_new(NULL);
-    g_string_append_printf(line, "sent %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
-                           " reference messages (%" G_GUINT64_FORMAT " re-sends)",
-                           p.frames_sent, p.messages_sent, p.reference_resends);
-    GHashTableIter iter;
-    gpointer value;
-    g_hash_table_iter_init(&iter, call->feeds);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        Feed *feed = value;
-        RoomFeedCounters c = { 0 };
-        if (feed->subscriber)
-            room_subscriber_counters(feed->subscriber, &c);
-        g_string_append_printf(line, "; %s: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-                               " shown, %" G_GUINT64_FORMAT " with reference",
-                               feed->display, c.frames_shown, c.frames_expected,
-                               c.frames_with_reference);
+    g_string_append_printf(line, "sent %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT
+                           " reference messages (%" G_GINT64_FORMAT " re-sends)",
+                           json_object_get_int_member(p, "frames_sent"),
+                           json_object_get_int_member(p, "messages_sent"),
+                           json_object_get_int_member(p, "reference_resends"));
+    JsonArray *feeds = json_object_get_array_member(stats, "feeds");
+    for (guint i = 0; i < json_array_get_length(feeds); i++) {
+        JsonObject *f = json_array_get_object_element(feeds, i);
+        g_string_append_printf(line, "; %s%s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                               " shown, %" G_GINT64_FORMAT " with reference",
+                               json_object_get_string_member(f, "display"),
+                               json_object_get_boolean_member(f, "active") ? "" : " (left)",
+                               json_object_get_int_member(f, "frames_shown"),
+                               json_object_get_int_member(f, "frames_expected"),
+                               json_object_get_int_member(f, "frames_with_reference"));
     }
+    json_node_unref(node);
     return g_string_free(line, FALSE);
 }
 

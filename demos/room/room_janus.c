@@ -511,8 +511,10 @@ void room_janus_free(RoomJanus *janus)
     /* The cancelled requests' callbacks free their calls; let them run. */
     GMainContext *context = g_main_context_get_thread_default();
     gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-    while (janus->in_flight > 0 && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(context, FALSE);
+    while (janus->in_flight > 0 && g_get_monotonic_time() < deadline) {
+        if (!g_main_context_iteration(context, FALSE))
+            g_usleep(1000);
+    }
     g_hash_table_remove_all(janus->pending);
     if (janus->in_flight == 0) {
         g_hash_table_unref(janus->pending);

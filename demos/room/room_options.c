@@ -120,6 +120,10 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
         bad(error, "--input", o->input, "an existing video file");
         goto out;
     }
+    if (o->model && !g_file_test(o->model, G_FILE_TEST_IS_REGULAR)) {
+        bad(error, "--model", o->model, "an existing latent model file (*.safetensors)");
+        goto out;
+    }
     if (bitrate) {
         if (!check_int("--bitrate", bitrate, ROOM_MIN_BITRATE_KBPS, ROOM_MAX_BITRATE_KBPS, &v,
                        error))

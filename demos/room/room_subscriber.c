@@ -32,6 +32,7 @@ struct RoomSubscriber {
     RoomVp8Assembler assembler;
     gint64 last_pli_us;
     gint plis;
+    gint audio_packets;              /* atomic: Opus RTP packets received */
 };
 
 static void on_message_data(GstWebRTCDataChannel *channel, GBytes *bytes, gpointer data)
@@ -98,6 +99,15 @@ static GstPadProbeReturn on_video_rtp(GstPad *pad, GstPadProbeInfo *info, gpoint
     return GST_PAD_PROBE_OK;
 }
 
+static GstPadProbeReturn on_audio_rtp(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    (void)pad;
+    (void)info;
+    RoomSubscriber *s = data;
+    g_atomic_int_inc(&s->audio_packets);
+    return GST_PAD_PROBE_OK;
+}
+
 static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
 {
     (void)webrtc;
@@ -114,6 +124,8 @@ static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
                                       : NULL;
     if (g_strcmp0(media, "video") == 0 && g_ascii_strcasecmp(encoding ? encoding : "", "VP8") == 0)
         gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_video_rtp, s, NULL);
+    else if (g_strcmp0(media, "audio") == 0)
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_audio_rtp, s, NULL);
     /* Audio (and the video after the probe) end here: the frames are
      * counted and shown by the feed; the tone is not played. */
     GstElement *sink = gst_element_factory_make("fakesink", NULL);
@@ -129,10 +141,30 @@ static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
         gst_caps_unref(caps);
 }
 
+/* Janus 1.1 files a receive-only peer's RTCP under the media of the
+ * sender SSRC, else of the first report block or transport feedback, and
+ * drops the rest: an early RTCP packet with our PLI (a receiver report
+ * without blocks, then the PLI) would go nowhere. Naming our RTCP SSRC on
+ * the video m-line lets Janus file our PLIs under the video and pass them
+ * to the publisher. */
+static gchar *answer_naming_rtcp_ssrc(RoomSubscriber *s, const gchar *sdp)
+{
+    guint32 ssrc = 0;
+    gchar *named = NULL;
+    if (room_webrtc_rtcp_ssrc(s->webrtc, &ssrc))
+        named = room_webrtc_sdp_add_ssrc(sdp, "video", ssrc, "facet-room");
+    if (!named)
+        g_printerr("facet-room: feed %s: our RTCP SSRC is unknown: keyframe requests may not "
+                   "reach the sender\n", s->display);
+    return named ? named : g_strdup(sdp);
+}
+
 static void deliver_answer(gpointer owner, gpointer data)
 {
     RoomSubscriber *s = owner;
-    s->callbacks.answer(s, data, s->data);
+    gchar *sdp = answer_naming_rtcp_ssrc(s, data);
+    s->callbacks.answer(s, sdp, s->data);
+    g_free(sdp);
     /* At once: an SCTP association that has not spoken gets nothing from
      * Janus. */
     if (!s->channel)
@@ -247,6 +279,11 @@ void room_subscriber_counters(RoomSubscriber *s, RoomFeedCounters *out)
 guint64 room_subscriber_plis(RoomSubscriber *s)
 {
     return (guint64)g_atomic_int_get(&s->plis);
+}
+
+guint64 room_subscriber_audio_packets(RoomSubscriber *s)
+{
+    return (guint64)g_atomic_int_get(&s->audio_packets);
 }
 
 void room_subscriber_free(RoomSubscriber *s)

@@ -39,6 +39,8 @@ const gchar *room_subscriber_display(const RoomSubscriber *subscriber);
 void room_subscriber_counters(RoomSubscriber *subscriber, RoomFeedCounters *out);
 /* Keyframe requests (RTCP PLI) sent for this feed. */
 guint64 room_subscriber_plis(RoomSubscriber *subscriber);
+/* Opus RTP packets received (played nowhere: counted). */
+guint64 room_subscriber_audio_packets(RoomSubscriber *subscriber);
 
 void room_subscriber_free(RoomSubscriber *subscriber);
 

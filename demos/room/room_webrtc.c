@@ -101,3 +101,43 @@ gchar *room_webrtc_take_description(GstElement *webrtc, GstPromise *promise,
     gst_promise_unref(promise);
     return text;
 }
+
+gboolean room_webrtc_rtcp_ssrc(GstElement *webrtc, guint32 *ssrc)
+{
+    /* webrtcbin's own rtpbin, named so in GStreamer 1.22; with
+     * bundle-policy=max-bundle everything is session 0. */
+    GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
+    if (!rtpbin)
+        return FALSE;
+    GObject *session = NULL;
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
+    gst_object_unref(rtpbin);
+    if (!session)
+        return FALSE;
+    guint value = 0;
+    g_object_get(session, "internal-ssrc", &value, NULL);
+    g_object_unref(session);
+    *ssrc = value;
+    return value != 0;
+}
+
+gchar *room_webrtc_sdp_add_ssrc(const gchar *sdp, const gchar *media, guint32 ssrc,
+                                const gchar *cname)
+{
+    GstSDPMessage *message = NULL;
+    if (gst_sdp_message_new_from_text(sdp, &message) != GST_SDP_OK)
+        return NULL;
+    gchar *text = NULL;
+    for (guint i = 0; i < gst_sdp_message_medias_len(message); i++) {
+        GstSDPMedia *m = (GstSDPMedia *)gst_sdp_message_get_media(message, i);
+        if (g_strcmp0(gst_sdp_media_get_media(m), media) != 0)
+            continue;
+        gchar *value = g_strdup_printf("%u cname:%s", ssrc, cname);
+        gst_sdp_media_add_attribute(m, "ssrc", value);
+        g_free(value);
+        text = gst_sdp_message_as_text(message);
+        break;
+    }
+    gst_sdp_message_free(message);
+    return text;
+}

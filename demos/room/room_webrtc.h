@@ -27,4 +27,14 @@ gboolean room_webrtc_set_remote(GstElement *webrtc, GstWebRTCSDPType type, const
 gchar *room_webrtc_take_description(GstElement *webrtc, GstPromise *promise,
                                     const gchar *field);
 
+/* The SSRC this webrtcbin's (bundled) RTP session sends its RTCP from;
+ * FALSE before the session exists. */
+gboolean room_webrtc_rtcp_ssrc(GstElement *webrtc, guint32 *ssrc);
+
+/* `sdp` with "a=ssrc:SSRC cname:CNAME" added to its first m-line of
+ * `media` ("video"); a new string, or NULL when `sdp` does not parse or
+ * has no such m-line. */
+gchar *room_webrtc_sdp_add_ssrc(const gchar *sdp, const gchar *media, guint32 ssrc,
+                                const gchar *cname);
+
 #endif

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # A multi-party call through a private Janus (janus/janus-netns.sh: a user +
-# network namespace). alice and bob join room 1234 and call for SECONDS;
-# once each shows the other's frames, carol joins late, shows both, and
-# leaves mid-call on SIGTERM; alice and bob go on. Checks, from each one's
-# --stats-json:
-#   - everyone exits 0 (carol included, on SIGTERM);
+# network namespace). alice and bob join room 1234; once each shows the
+# other's frames, carol joins late, shows both, and leaves mid-call on
+# SIGTERM; alice and bob go on, and leave on SIGTERM once the call has
+# lasted SECONDS. Checks, from each one's --stats-json:
+#   - everyone exits 0 on SIGTERM, having left the room;
 #   - each subscriber shows more than 80 % of the frames of each feed: of
 #     the frames the sender sent, for alice and bob (who are there from the
 #     start), of the picture ids from its first to its last frame for
@@ -103,8 +103,8 @@ wait_for() {
     done
 }
 
-start alice --duration "$seconds"
-start bob --duration "$seconds"
+start alice
+start bob
 wait_for "alice shows bob" 60 "$work/alice.json" 'shown("bob") > 0'
 wait_for "bob shows alice" 60 "$work/bob.json" 'shown("alice") > 0'
 
@@ -123,11 +123,15 @@ after_bob=$(stat "$work/bob.json" 'shown("alice")')
 wait_for "alice goes on showing bob" 20 "$work/alice.json" "shown('bob') >= $after_alice + 20"
 wait_for "bob goes on showing alice" 20 "$work/bob.json" "shown('alice') >= $after_bob + 20"
 
+# The call lasts SECONDS at least, then alice and bob leave on SIGTERM too.
+wait_for "the call reaches $seconds s" $((seconds + 30)) "$work/alice.json" \
+    "s['elapsed_s'] >= $seconds"
+kill -TERM "$alice_pid" "$bob_pid"
 for name in alice bob; do
     eval "pid=\$${name}_pid"
     status=0
     wait "$pid" || status=$?
-    [ $status -eq 0 ] || fail "$name exited with $status"
+    [ $status -eq 0 ] || fail "$name exited with $status on SIGTERM"
 done
 
 # The final counts (each process writes its file once more at the end).
