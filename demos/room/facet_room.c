@@ -140,7 +140,8 @@ int main(int argc, char **argv)
     app.loop = g_main_loop_new(NULL, FALSE);
     RoomCallDisplay display = { 0 };
     if (!app.options.headless) {
-        app.display = room_display_new(app.options.width, app.options.height, &error);
+        app.display = room_display_new(app.options.width, app.options.height,
+                                       app.options.video_sink, &error);
         if (!app.display) {
             g_printerr("facet-room: %s\n", error->message);
             g_clear_error(&error);

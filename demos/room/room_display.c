@@ -26,7 +26,7 @@ struct RoomDisplay {
     gboolean used[MAX_TILES];
 };
 
-RoomDisplay *room_display_new(int width, int height, GError **error)
+RoomDisplay *room_display_new(int width, int height, const gchar *sink, GError **error)
 {
     RoomDisplay *d = g_new0(RoomDisplay, 1);
     d->width = width;
@@ -34,9 +34,9 @@ RoomDisplay *room_display_new(int width, int height, GError **error)
     d->tiles = g_hash_table_new(g_int64_hash, g_int64_equal);
     /* A black background tile keeps the compositor running with no feed. */
     gchar *description = g_strdup_printf(
-        "compositor name=mix background=black ! videoconvert ! autovideosink sync=false "
+        "compositor name=mix background=black ! videoconvert ! %s "
         "videotestsrc is-live=true pattern=black ! video/x-raw,width=%d,height=%d,framerate=10/1 "
-        "! mix.", width, height);
+        "! mix.", sink ? sink : "autovideosink sync=false", width, height);
     d->pipeline = gst_parse_launch(description, error);
     g_free(description);
     if (!d->pipeline) {

@@ -13,7 +13,9 @@
 
 typedef struct RoomDisplay RoomDisplay;
 
-RoomDisplay *room_display_new(int tile_width, int tile_height, GError **error);
+/* sink: a gst-launch description of the sink (NULL: autovideosink). */
+RoomDisplay *room_display_new(int tile_width, int tile_height, const gchar *sink,
+                              GError **error);
 
 /* Fills the hooks room_call_new() takes to add and remove tiles. */
 void room_display_call_hooks(RoomDisplay *display, RoomCallDisplay *hooks);

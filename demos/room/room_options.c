@@ -75,6 +75,8 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
         { "reference-resend", 0, 0, G_OPTION_ARG_STRING, &resend,
           "seconds between re-sends of the current reference (default 10)", "SECONDS" },
         { "no-audio", 0, 0, G_OPTION_ARG_NONE, &o->no_audio, "publish no audio", NULL },
+        { "video-sink", 0, 0, G_OPTION_ARG_STRING, &o->video_sink,
+          "show the tiles with this sink (gst-launch syntax; default autovideosink)", "SINK" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     gchar *mode = NULL;
@@ -118,6 +120,10 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
     }
     if (o->input && !g_file_test(o->input, G_FILE_TEST_IS_REGULAR)) {
         bad(error, "--input", o->input, "an existing video file");
+        goto out;
+    }
+    if (o->video_sink && o->headless) {
+        g_set_error(error, ROOM_OPTIONS_ERROR, 1, "--video-sink shows tiles: not with --headless");
         goto out;
     }
     if (o->model && !g_file_test(o->model, G_FILE_TEST_IS_REGULAR)) {
@@ -173,5 +179,6 @@ void room_options_clear(RoomOptions *o)
     g_free(o->input);
     g_free(o->model);
     g_free(o->stats_json);
+    g_free(o->video_sink);
     memset(o, 0, sizeof(*o));
 }

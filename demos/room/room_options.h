@@ -18,6 +18,7 @@ typedef struct RoomOptions {
     gchar *stats_json;     /* written every second and at the end; NULL: none */
     gdouble reference_resend; /* seconds between re-sends of the current reference */
     gboolean no_audio;
+    gchar *video_sink;     /* the window's sink (gst-launch syntax); NULL: autovideosink */
 } RoomOptions;
 
 #define ROOM_MIN_BITRATE_KBPS 2

@@ -7,9 +7,10 @@
 # lasted SECONDS. Checks, from each one's --stats-json:
 #   - everyone exits 0 on SIGTERM, having left the room;
 #   - each subscriber shows more than 80 % of the frames of each feed: of
-#     the frames the sender sent, for alice and bob (who are there from the
-#     start), of the picture ids from its first to its last frame for
-#     carol (who came late);
+#     the picture ids from the first frame it got to the last, and for
+#     alice and bob (there from the start) of the frames the sender sent
+#     (not with ROOM_TEST_SLOW=1: sanitizer builds take many seconds to
+#     set a subscription up);
 #   - references came over the data channel, whole, and were used: frames
 #     rendered with a reference > 0 for every feed, carol's included (she
 #     gets them only because publishers re-send the current reference on
@@ -19,14 +20,18 @@
 # Every step waits for what it needs by polling the stats files; the
 # deadlines only turn a hang into a failure with the logs.
 #
-#   test_room.sh FACET_ROOM MODEL SECONDS
+#   test_room.sh FACET_ROOM MODEL SECONDS [SIZE FPS]
+#
+# SIZE x SIZE pictures at FPS frames/s (default 128 and 10: three
+# participants, each decoding two feeds with the network, on 2 cores).
 #
 # Exit 77 (skip) when janus-netns.sh says namespaces or Janus are missing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [ "${FACET_ROOM_TEST_INSIDE:-}" != 1 ]; then
-    [ $# -eq 3 ] || { echo "usage: $0 FACET_ROOM MODEL SECONDS" >&2; exit 2; }
+    [ $# -eq 3 ] || [ $# -eq 5 ] ||
+        { echo "usage: $0 FACET_ROOM MODEL SECONDS [SIZE FPS]" >&2; exit 2; }
     netns=$here/janus/janus-netns.sh
     if [ ! -x "$netns" ]; then
         echo "SKIP: $netns is missing" >&2
@@ -40,6 +45,8 @@ fi
 facet_room=$1
 model=$2
 seconds=$3
+size=${4:-128}
+fps=${5:-10}
 url=${FACET_JANUS_URL:?janus-netns.sh sets it}
 room=${FACET_JANUS_ROOM:-1234}
 
@@ -59,10 +66,8 @@ fail() {
     exit 1
 }
 
-# Small pictures at 10 frames/s: three participants, each decoding two
-# feeds with the network, on a 2-core machine.
 common=(--janus "$url" --room "$room" --mode latent --bitrate 12 --headless
-        --model "$model" --width 128 --height 128 --fps 10)
+        --model "$model" --width "$size" --height "$size" --fps "$fps")
 
 start() { # NAME [ARGS...]
     local name=$1
@@ -103,6 +108,12 @@ wait_for() {
     done
 }
 
+# The registry is built once here, not by the participants at once (each
+# would scan every plugin in-process: GST_REGISTRY_FORK=no).
+if command -v gst-inspect-1.0 >/dev/null; then
+    gst-inspect-1.0 webrtcbin >/dev/null 2>&1 || true
+fi
+
 start alice
 start bob
 wait_for "alice shows bob" 60 "$work/alice.json" 'shown("bob") > 0'
@@ -110,7 +121,7 @@ wait_for "bob shows alice" 60 "$work/bob.json" 'shown("alice") > 0'
 
 start carol
 wait_for "carol shows alice and bob with their references" 30 "$work/carol.json" \
-    'all(feed(n) and feed(n)["frames_with_reference"] > 10 for n in ("alice", "bob"))'
+    "all(feed(n) and feed(n)['frames_with_reference'] > $fps for n in ('alice', 'bob'))"
 kill -TERM "$carol_pid"
 status=0
 wait "$carol_pid" || status=$?
@@ -120,8 +131,8 @@ wait_for "bob sees carol leave" 15 "$work/bob.json" 'not feed("carol")["active"]
 # Frames of each other keep coming after carol left.
 after_alice=$(stat "$work/alice.json" 'shown("bob")')
 after_bob=$(stat "$work/bob.json" 'shown("alice")')
-wait_for "alice goes on showing bob" 20 "$work/alice.json" "shown('bob') >= $after_alice + 20"
-wait_for "bob goes on showing alice" 20 "$work/bob.json" "shown('alice') >= $after_bob + 20"
+wait_for "alice goes on showing bob" 20 "$work/alice.json" "shown('bob') >= $after_alice + 2 * $fps"
+wait_for "bob goes on showing alice" 20 "$work/bob.json" "shown('alice') >= $after_bob + 2 * $fps"
 
 # The call lasts SECONDS at least, then alice and bob leave on SIGTERM too.
 wait_for "the call reaches $seconds s" $((seconds + 30)) "$work/alice.json" \
@@ -143,7 +154,14 @@ sent_bob=$(stat "$work/bob.json" 's["publisher"]["frames_sent"]')
 for pair in "alice bob $sent_bob" "bob alice $sent_alice"; do
     set -- $pair
     file=$work/$1.json
-    check "$file" "shown('$2') > 0.8 * $3" "$1 showed under 80 % of the $3 frames $2 sent"
+    check "$file" "shown('$2') > 0.8 * feed('$2')['frames_expected']" \
+        "$1 showed under 80 % of the frames of $2 it was sent"
+    if [ "${ROOM_TEST_SLOW:-0}" = 1 ]; then
+        # Sanitizer builds take many seconds to set a subscription up.
+        echo "$1 showed $(stat "$file" "shown('$2')") of the $3 frames $2 sent"
+    else
+        check "$file" "shown('$2') > 0.8 * $3" "$1 showed under 80 % of the $3 frames $2 sent"
+    fi
     check "$file" "feed('$2')['frames_with_reference'] > 0" "$1 never used a reference of $2"
     check "$file" "feed('$2')['references_whole'] > 0" "no whole reference of $2 reached $1"
     check "$file" "feed('$2')['messages_rejected'] == 0" "$1 rejected messages of $2"
