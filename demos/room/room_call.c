@@ -209,11 +209,10 @@ static void on_subscribed(RoomJanus *janus, JsonObject *reply, const GError *err
                           gpointer data)
 {
     (void)janus;
-    guint64 *key = data;
+    guint64 *key = data; /* freed by the Janus client */
     RoomCall *call = *(RoomCall **)(key + 1);
     Feed *feed = g_hash_table_lookup(call->feeds, key);
     guint64 id = key[0];
-    g_free(key);
     if (!feed || !feed->subscriber)
         return;
     JsonObject *jsep = reply ? room_janus_jsep(reply) : NULL;
@@ -252,14 +251,12 @@ static void on_subscriber_attached(RoomJanus *janus, JsonObject *reply, const GE
         /* Left while we attached. */
         if (handle)
             room_janus_detach(janus, handle, NULL, NULL);
-        g_free(key);
         return;
     }
     if (!handle) {
         g_printerr("facet-room: attaching for %s failed: %s\n", feed->display,
                    error ? error->message : "no handle id");
         drop_feed(call, key[0], "could not be subscribed to");
-        g_free(key);
         return;
     }
     feed->handle = handle;
@@ -274,7 +271,8 @@ static void on_subscriber_attached(RoomJanus *janus, JsonObject *reply, const GE
     json_object_set_int_member(stream, "feed", (gint64)feed->id);
     json_array_add_object_element(streams, stream);
     json_object_set_array_member(body, "streams", streams);
-    room_janus_message(janus, handle, body, NULL, on_subscribed, key);
+    room_janus_message(janus, handle, body, NULL, on_subscribed, feed_key(call, feed->id),
+                       g_free);
 }
 
 static void subscribe(RoomCall *call, guint64 id, const gchar *display)
@@ -307,7 +305,8 @@ static void subscribe(RoomCall *call, guint64 id, const gchar *display)
         return;
     }
     g_print("facet-room: subscribing to %s (feed %" G_GUINT64_FORMAT ")\n", feed->display, id);
-    room_janus_attach(call->janus, VIDEOROOM, on_subscriber_attached, feed_key(call, id));
+    room_janus_attach(call->janus, VIDEOROOM, on_subscriber_attached, feed_key(call, id),
+                      g_free);
 }
 
 /* A "publishers" list: subscribe to each we do not have. */
@@ -341,7 +340,6 @@ static void on_started(RoomJanus *janus, JsonObject *reply, const GError *error,
                    error->message);
         drop_feed(call, key[0], "could not be started");
     }
-    g_free(key);
 }
 
 static void on_subscriber_answer(RoomSubscriber *subscriber, const gchar *sdp, gpointer data)
@@ -357,7 +355,7 @@ static void on_subscriber_answer(RoomSubscriber *subscriber, const gchar *sdp, g
     json_object_set_string_member(jsep, "type", "answer");
     json_object_set_string_member(jsep, "sdp", sdp);
     room_janus_message(call->janus, feed->handle, body, jsep, on_started,
-                       feed_key(call, feed->id));
+                       feed_key(call, feed->id), g_free);
 }
 
 static void on_subscriber_candidate(RoomSubscriber *subscriber, guint mline_index,
@@ -411,7 +409,8 @@ static void on_offer(RoomPublisher *publisher, const gchar *sdp, gpointer data)
     JsonObject *jsep = json_object_new();
     json_object_set_string_member(jsep, "type", "offer");
     json_object_set_string_member(jsep, "sdp", sdp);
-    room_janus_message(call->janus, call->publisher_handle, body, jsep, on_published, call);
+    room_janus_message(call->janus, call->publisher_handle, body, jsep, on_published, call,
+                       NULL);
 }
 
 static void on_publisher_candidate(RoomPublisher *publisher, guint mline_index,
@@ -478,7 +477,7 @@ static void on_publisher_attached(RoomJanus *janus, JsonObject *reply, const GEr
     json_object_set_string_member(body, "ptype", "publisher");
     json_object_set_int_member(body, "room", (gint64)call->options.room);
     json_object_set_string_member(body, "display", call->options.name);
-    room_janus_message(janus, call->publisher_handle, body, NULL, on_joined, call);
+    room_janus_message(janus, call->publisher_handle, body, NULL, on_joined, call, NULL);
 }
 
 static void on_session(RoomJanus *janus, JsonObject *reply, const GError *error, gpointer data)
@@ -488,7 +487,7 @@ static void on_session(RoomJanus *janus, JsonObject *reply, const GError *error,
         fail(call, "creating a Janus session", error);
         return;
     }
-    room_janus_attach(janus, VIDEOROOM, on_publisher_attached, call);
+    room_janus_attach(janus, VIDEOROOM, on_publisher_attached, call, NULL);
 }
 
 /* ---- Janus's own events --------------------------------------------------- */
@@ -597,7 +596,7 @@ void room_call_leave(RoomCall *call)
     if (call->publisher_handle && call->joined) {
         JsonObject *body = json_object_new();
         json_object_set_string_member(body, "request", "leave");
-        room_janus_message(call->janus, call->publisher_handle, body, NULL, on_left, call);
+        room_janus_message(call->janus, call->publisher_handle, body, NULL, on_left, call, NULL);
     } else {
         room_janus_destroy(call->janus, on_destroyed, call);
     }

@@ -22,6 +22,7 @@ G_DEFINE_QUARK(facet-room-janus-error-quark, room_janus_error)
 typedef struct Pending {
     RoomJanusReply reply;
     gpointer data;
+    GDestroyNotify destroy;   /* of data, after the reply or when none will come */
     /* A plugin message: Janus acks the POST and answers in an event. */
     gboolean answered_by_event;
 } Pending;
@@ -53,7 +54,10 @@ static void poll_once(RoomJanus *janus);
 
 static void pending_free(gpointer p)
 {
-    g_free(p);
+    Pending *pending = p;
+    if (pending->destroy)
+        pending->destroy(pending->data);
+    g_free(pending);
 }
 
 RoomJanus *room_janus_new(const gchar *url, RoomJanusEvent on_event, RoomJanusLost on_lost,
@@ -155,18 +159,18 @@ static GError *answer_error(JsonObject *answer)
 static void complete(RoomJanus *janus, const gchar *transaction, JsonObject *answer,
                      const GError *error)
 {
-    Pending *pending = g_hash_table_lookup(janus->pending, transaction);
-    if (!pending)
+    gpointer key = NULL, value = NULL;
+    if (!g_hash_table_steal_extended(janus->pending, transaction, &key, &value))
         return;
-    RoomJanusReply reply = pending->reply;
-    gpointer data = pending->data;
-    g_hash_table_remove(janus->pending, transaction);
+    Pending *pending = value;
     GError *own = NULL;
     if (!error && answer)
         error = own = answer_error(answer);
-    if (reply)
-        reply(janus, error ? NULL : answer, error, data);
+    if (pending->reply)
+        pending->reply(janus, error ? NULL : answer, error, pending->data);
     g_clear_error(&own);
+    pending_free(pending);
+    g_free(key);
 }
 
 /* Parses an answer body into a JSON node; NULL with *error. */
@@ -256,7 +260,7 @@ static void on_post_done(GObject *source, GAsyncResult *result, gpointer user_da
 /* POSTs `request` (taken) to the session, or to a handle when handle != 0,
  * or to the server when there is no session yet. */
 static void post(RoomJanus *janus, guint64 handle, JsonObject *request, gboolean by_event,
-                 RoomJanusReply reply, gpointer data)
+                 RoomJanusReply reply, gpointer data, GDestroyNotify destroy)
 {
     gchar *transaction = new_transaction();
     json_object_set_string_member(request, "transaction", transaction);
@@ -278,6 +282,7 @@ static void post(RoomJanus *janus, guint64 handle, JsonObject *request, gboolean
     Pending *pending = g_new0(Pending, 1);
     pending->reply = reply;
     pending->data = data;
+    pending->destroy = destroy;
     pending->answered_by_event = by_event;
     g_hash_table_insert(janus->pending, g_strdup(transaction), pending);
 
@@ -408,7 +413,7 @@ static void poll_once(RoomJanus *janus)
 static gboolean on_keepalive(gpointer data)
 {
     RoomJanus *janus = data;
-    post(janus, 0, new_request("keepalive"), FALSE, NULL, NULL);
+    post(janus, 0, new_request("keepalive"), FALSE, NULL, NULL, NULL);
     return G_SOURCE_CONTINUE;
 }
 
@@ -439,7 +444,6 @@ static void on_created(RoomJanus *janus, JsonObject *reply, const GError *error,
     }
     create->reply(janus, reply, error, create->data);
     g_clear_error(&own);
-    g_free(create);
 }
 
 void room_janus_create_session(RoomJanus *janus, RoomJanusReply reply, gpointer data)
@@ -447,25 +451,25 @@ void room_janus_create_session(RoomJanus *janus, RoomJanusReply reply, gpointer 
     CreateCall *create = g_new0(CreateCall, 1);
     create->reply = reply;
     create->data = data;
-    post(janus, 0, new_request("create"), FALSE, on_created, create);
+    post(janus, 0, new_request("create"), FALSE, on_created, create, g_free);
 }
 
 void room_janus_attach(RoomJanus *janus, const gchar *plugin, RoomJanusReply reply,
-                       gpointer data)
+                       gpointer data, GDestroyNotify destroy)
 {
     JsonObject *request = new_request("attach");
     json_object_set_string_member(request, "plugin", plugin);
-    post(janus, 0, request, FALSE, reply, data);
+    post(janus, 0, request, FALSE, reply, data, destroy);
 }
 
 void room_janus_message(RoomJanus *janus, guint64 handle, JsonObject *body, JsonObject *jsep,
-                        RoomJanusReply reply, gpointer data)
+                        RoomJanusReply reply, gpointer data, GDestroyNotify destroy)
 {
     JsonObject *request = new_request("message");
     json_object_set_object_member(request, "body", body);
     if (jsep)
         json_object_set_object_member(request, "jsep", jsep);
-    post(janus, handle, request, TRUE, reply, data);
+    post(janus, handle, request, TRUE, reply, data, destroy);
 }
 
 void room_janus_trickle(RoomJanus *janus, guint64 handle, guint mline_index,
@@ -480,12 +484,12 @@ void room_janus_trickle(RoomJanus *janus, guint64 handle, guint mline_index,
         json_object_set_boolean_member(c, "completed", TRUE);
     }
     json_object_set_object_member(request, "candidate", c);
-    post(janus, handle, request, FALSE, NULL, NULL);
+    post(janus, handle, request, FALSE, NULL, NULL, NULL);
 }
 
 void room_janus_detach(RoomJanus *janus, guint64 handle, RoomJanusReply reply, gpointer data)
 {
-    post(janus, handle, new_request("detach"), FALSE, reply, data);
+    post(janus, handle, new_request("detach"), FALSE, reply, data, NULL);
 }
 
 void room_janus_destroy(RoomJanus *janus, RoomJanusReply reply, gpointer data)
@@ -495,7 +499,7 @@ void room_janus_destroy(RoomJanus *janus, RoomJanusReply reply, gpointer data)
         g_cancellable_cancel(janus->poll_cancellable);
     g_clear_handle_id(&janus->keepalive_source, g_source_remove);
     g_clear_handle_id(&janus->retry_source, g_source_remove);
-    post(janus, 0, new_request("destroy"), FALSE, reply, data);
+    post(janus, 0, new_request("destroy"), FALSE, reply, data, NULL);
 }
 
 void room_janus_free(RoomJanus *janus)

@@ -40,14 +40,16 @@ RoomJanus *room_janus_new(const gchar *url, RoomJanusEvent on_event, RoomJanusLo
 void room_janus_create_session(RoomJanus *janus, RoomJanusReply reply, gpointer data);
 
 /* Attaches a plugin; the handle id is reply's data.id
- * (room_janus_reply_id()). */
+ * (room_janus_reply_id()). destroy (may be NULL) frees data after the
+ * reply, or when the client is freed first and no reply will come. */
 void room_janus_attach(RoomJanus *janus, const gchar *plugin, RoomJanusReply reply,
-                       gpointer data);
+                       gpointer data, GDestroyNotify destroy);
 
 /* Sends a plugin message on a handle. `body` and `jsep` (may be NULL) are
- * taken. The reply is the plugin's event for this transaction. */
+ * taken. The reply is the plugin's event for this transaction; destroy as
+ * for room_janus_attach(). */
 void room_janus_message(RoomJanus *janus, guint64 handle, JsonObject *body, JsonObject *jsep,
-                        RoomJanusReply reply, gpointer data);
+                        RoomJanusReply reply, gpointer data, GDestroyNotify destroy);
 
 /* Trickles one ICE candidate (mline index and candidate line), or with
  * candidate NULL the end of gathering ("completed"). */
