@@ -11,6 +11,8 @@
 /* References waiting for their frame: a reference is a few dozen
  * fragments; more than this waiting means they will never apply. */
 #define MAX_PENDING_FRAGMENTS 512
+/* How often a feed without a stream header asks for one. */
+#define HEADER_REQUEST_INTERVAL_US (5 * G_USEC_PER_SEC)
 
 typedef struct PendingFragment {
     guint16 picture_id;
@@ -33,6 +35,7 @@ struct RoomFeed {
 
     guint8 header[ROOM_MESSAGE_MAX_HEADER_SIZE];
     gsize header_size;          /* 0: no stream header yet */
+    gint64 header_asked_us;     /* when we last asked for it (a keyframe request) */
     gboolean stream_ready;      /* the decoder took a keyframe: it has a stream */
     gboolean chain;             /* the next frame may follow the last one */
     guint32 keyframes;          /* keyframe ids of our own numbering */
@@ -239,10 +242,19 @@ gboolean room_feed_frame(RoomFeed *feed, const guint8 *frame, gsize size, guint1
     gboolean keyframe = room_vp8_is_keyframe(frame, size);
     gboolean upscale_ready = room_fallback_decode(feed->fallback, frame, size);
     gboolean shown = FALSE;
-    if (feed->header_size > 0)
+    if (feed->header_size > 0) {
         shown = decode_facet(feed, frame, size, number, keyframe, &want_keyframe);
-    else
-        want_keyframe = TRUE; /* the sender re-sends its reference (and header) with it */
+    } else {
+        /* A keyframe request makes the sender re-send its reference (and
+         * the header with it), but costs a keyframe of everyone's budget,
+         * and a sender with no reference yet has nothing to re-send: ask
+         * now and then, not once a second. */
+        gint64 now = g_get_monotonic_time();
+        if (!feed->header_asked_us || now - feed->header_asked_us >= HEADER_REQUEST_INTERVAL_US) {
+            feed->header_asked_us = now;
+            want_keyframe = TRUE;
+        }
+    }
     hand_references(feed);
     if (!shown && upscale_ready) {
         shown = TRUE;
