@@ -76,6 +76,7 @@ void facet_encoder_default_settings(FacetEncoderSettings *settings)
     settings->reference_interval = 30.0;
     settings->base_codec = FACET_BASE_CODEC_AV1;
     settings->reference_quality = -1;
+    settings->references = FACET_LATENT_REFERENCES_AUTO;
 }
 
 static int validate_settings(const FacetEncoderSettings *s)
@@ -106,7 +107,10 @@ static int validate_settings(const FacetEncoderSettings *s)
     if (s->mode == FACET_STREAM_MODE_LATENT &&
         ((s->scale != 0 && s->scale != 2 && s->scale != 4) ||
          !isfinite(s->reference_interval) || s->reference_interval <= 0.0 ||
-         s->reference_interval > 3600.0))
+         s->reference_interval > 3600.0 ||
+         (s->references != FACET_LATENT_REFERENCES_AUTO &&
+          s->references != FACET_LATENT_REFERENCES_ON &&
+          s->references != FACET_LATENT_REFERENCES_OFF)))
         return FACET_ERR(EINVAL);
     return 0;
 }

@@ -83,6 +83,7 @@ struct FacetLatentEncoder {
     FacetPicture work, low;
     uint16_t keyframe_id, reference_id; /* of the last ones sent */
     int started, keyframe_requested, reference_requested;
+    int sends_references;               /* settings' references, resolved */
     uint32_t frames_since_reference;
     uint32_t drift_spacing;             /* frames: no drift reference sooner */
     uint32_t flight_frames;             /* the last reference took this long */
@@ -173,6 +174,9 @@ int facet_latent_encoder_open(FacetLatentEncoder **out, const FacetEncoderSettin
     double period = round(s->reference_interval / enc->frame_seconds);
     enc->reference_period = period < 1.0 ? 1 : period > 1e9 ? 1000000000u : (uint32_t)period;
     enc->drift_spacing = (uint32_t)ceil(FACET_LATENT_DRIFT_MIN_SECONDS / enc->frame_seconds);
+    /* AUTO: the shipped model's references cost the base stream more than
+     * they give (docs/latent-tier.md, "When references pay"). */
+    enc->sends_references = s->references == FACET_LATENT_REFERENCES_ON;
     enc->sequence = (FacetSequenceHeader){
         .version_major = FACET_BITSTREAM_VERSION_MAJOR,
         .version_minor = FACET_BITSTREAM_VERSION_MINOR,
@@ -313,11 +317,12 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
      * every frame. */
     uint32_t spacing = enc->drift_spacing > 2 * enc->flight_frames ? enc->drift_spacing
                                                                     : 2 * enc->flight_frames;
-    int drifted = ret == 0 && enc->started && !enc->reference &&
+    int drifted = ret == 0 && enc->sends_references && enc->started && !enc->reference &&
                   enc->frames_since_reference >= spacing &&
                   facet_latent_drifted(&enc->drift, work);
-    if (ret == 0 && (!enc->started || enc->reference_requested || drifted ||
-                     enc->frames_since_reference >= enc->reference_period))
+    if (ret == 0 && enc->sends_references &&
+        (!enc->started || enc->reference_requested || drifted ||
+         enc->frames_since_reference >= enc->reference_period))
         ret = start_reference(enc, work);
     if (ret == 0 && !enc->base)
         ret = open_base(enc);

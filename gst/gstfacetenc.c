@@ -31,7 +31,8 @@
  * Force-key-unit events (from an application, or from rtpbin when a
  * receiver sends RTCP PLI or FIR) are answered: without all-headers (PLI),
  * with a keyframe (latent: a small low-resolution keyframe, which repairs a
- * broken chain); with all-headers (FIR), in latent with a new reference.
+ * broken chain); with all-headers (FIR), in latent with a new reference
+ * (when #GstFacetEnc:references lets it send any).
  * Requests closer together than #GstFacetEnc:keyframe-request-interval and
  * #GstFacetEnc:reference-request-interval are held back until that interval
  * has passed since the last one answered, so that many receivers or heavy
@@ -83,6 +84,7 @@ enum {
     PROP_LATENT_MODEL,
     PROP_KEYFRAME_REQUEST_INTERVAL,
     PROP_REFERENCE_REQUEST_INTERVAL,
+    PROP_REFERENCES,
 };
 
 #define DEFAULT_KEYFRAME_INTERVAL 2.0
@@ -93,6 +95,7 @@ enum {
 #define DEFAULT_BITRATE 20 /* kbit/s: libfacet's default */
 #define DEFAULT_SCALE GST_FACET_SCALE_AUTO
 #define DEFAULT_LATENT_MODEL NULL
+#define DEFAULT_REFERENCES GST_FACET_REFERENCES_AUTO
 /* A low-resolution keyframe costs a few times a frame: a handful a second
  * is harmless. A reference costs seconds of the rate: one per 2 s at most. */
 #define DEFAULT_KEYFRAME_REQUEST_INTERVAL 200 /* ms */
@@ -115,6 +118,7 @@ struct _GstFacetEnc {
     GstFacetEncMode mode;
     guint bitrate; /* kbit/s, MIN_BITRATE..MAX_BITRATE */
     GstFacetScale scale;
+    GstFacetReferences references;
     gchar *latent_model;
     guint keyframe_request_interval; /* ms */
     guint reference_request_interval;
@@ -300,6 +304,7 @@ static gboolean gst_facet_enc_open(GstFacetEnc *self)
     settings.threads = self->threads;
     settings.bitrate = (int)self->bitrate * 1000;
     settings.scale = self->scale;
+    settings.references = (FacetLatentReferences)self->references;
     mode = self->mode;
     model = g_strdup(self->model);
     latent_model = g_strdup(self->latent_model);
@@ -772,6 +777,11 @@ static void gst_facet_enc_set_property(GObject *object, guint prop_id, const GVa
             self->reopen = TRUE;
         self->scale = g_value_get_enum(value);
         break;
+    case PROP_REFERENCES:
+        if (self->references != (GstFacetReferences)g_value_get_enum(value))
+            self->reopen = TRUE;
+        self->references = g_value_get_enum(value);
+        break;
     case PROP_LATENT_MODEL:
         g_free(self->latent_model);
         self->latent_model = g_value_dup_string(value);
@@ -816,6 +826,9 @@ static void gst_facet_enc_get_property(GObject *object, guint prop_id, GValue *v
         break;
     case PROP_SCALE:
         g_value_set_enum(value, self->scale);
+        break;
+    case PROP_REFERENCES:
+        g_value_set_enum(value, self->references);
         break;
     case PROP_LATENT_MODEL:
         g_value_set_string(value, self->latent_model);
@@ -878,6 +891,16 @@ static void gst_facet_enc_class_init(GstFacetEncClass *klass)
                           "when the stream starts). Changing it while playing restarts the "
                           "stream at the next frame (a new keyframe and a new reference)",
                           GST_TYPE_FACET_SCALE, DEFAULT_SCALE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(gobject_class, PROP_REFERENCES,
+        g_param_spec_enum("references", "References",
+                          "Latent tier: whether high-resolution references are sent. auto: "
+                          "where they pay for their bits with the model in use, which with the "
+                          "shipped model is nowhere measured (docs/latent-tier.md), so none; "
+                          "on: at the start, on request (FIR), on drift and every 30 s; off: "
+                          "none, and FIRs are answered with nothing. Changing it while playing "
+                          "restarts the stream at the next frame",
+                          GST_TYPE_FACET_REFERENCES, DEFAULT_REFERENCES,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(gobject_class, PROP_LATENT_MODEL,
         g_param_spec_string("latent-model", "Latent model",
@@ -955,6 +978,7 @@ static void gst_facet_enc_init(GstFacetEnc *self)
     self->mode = DEFAULT_MODE;
     self->bitrate = DEFAULT_BITRATE;
     self->scale = DEFAULT_SCALE;
+    self->references = DEFAULT_REFERENCES;
     self->latent_model = g_strdup(DEFAULT_LATENT_MODEL);
     self->keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
     self->reference_request_interval = DEFAULT_REFERENCE_REQUEST_INTERVAL;

@@ -40,6 +40,23 @@ GType gst_facet_scale_get_type(void)
     return type;
 }
 
+GType gst_facet_references_get_type(void)
+{
+    static GType type = 0;
+    static const GEnumValue values[] = {
+        { GST_FACET_REFERENCES_AUTO, "Where they pay for their bits (nowhere measured yet)",
+          "auto" },
+        { GST_FACET_REFERENCES_ON, "At the start, on request, on drift and every 30 s", "on" },
+        { GST_FACET_REFERENCES_OFF, "None: the network upsamples without one", "off" },
+        { 0, NULL, NULL },
+    };
+    if (g_once_init_enter(&type)) {
+        GType t = g_enum_register_static("GstFacetReferences", values);
+        g_once_init_leave(&type, t);
+    }
+    return type;
+}
+
 GType gst_facet_stream_mode_get_type(void)
 {
     static GType type = 0;

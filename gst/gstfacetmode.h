@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The tiers and scales of a Facet stream as GEnums, shared by facetenc
- * (its mode and scale properties), facetdec (its read-only mode) and the
+ * (its mode, scale and references properties), facetdec (its read-only mode) and the
  * caps' mode field, so that gst-launch and gst-inspect know their names. */
 #ifndef GST_FACET_MODE_H
 #define GST_FACET_MODE_H
@@ -31,6 +31,16 @@ typedef enum {
 
 #define GST_TYPE_FACET_SCALE (gst_facet_scale_get_type())
 GType gst_facet_scale_get_type(void);
+
+/* facetenc's references: the values are FacetLatentReferences. */
+typedef enum {
+    GST_FACET_REFERENCES_AUTO = FACET_LATENT_REFERENCES_AUTO,
+    GST_FACET_REFERENCES_ON = FACET_LATENT_REFERENCES_ON,
+    GST_FACET_REFERENCES_OFF = FACET_LATENT_REFERENCES_OFF,
+} GstFacetReferences;
+
+#define GST_TYPE_FACET_REFERENCES (gst_facet_references_get_type())
+GType gst_facet_references_get_type(void);
 
 /* What a stream is, as facetdec reports it: the values of FacetStreamMode,
  * and NONE before the first keyframe decoded. */

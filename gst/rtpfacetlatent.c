@@ -43,6 +43,7 @@ static RtpFacetLatentVerdict check_keyframe(RtpFacetLatent *state, const FacetPa
     if (!state->have_reference && !state->collecting && !state->waiting) {
         state->waiting = TRUE;
         state->wait_since = now;
+        state->wait_ms = RTP_FACET_REFERENCE_WAIT_MS;
     }
     return verdict(TRUE, FALSE, FALSE, NULL);
 }
@@ -131,7 +132,12 @@ gboolean rtp_facet_latent_wants_reference(RtpFacetLatent *state, guint64 now, co
         return TRUE;
     }
     if (state->waiting && now >= state->wait_since &&
-        now - state->wait_since > MS_TO_RTP(RTP_FACET_REFERENCE_WAIT_MS)) {
+        now - state->wait_since > MS_TO_RTP(state->wait_ms)) {
+        /* A sender that sends no references (facetenc references=auto
+         * or off) answers nothing: ask again only as often as a sender
+         * that does would send one anyway. */
+        state->wait_since = now;
+        state->wait_ms = RTP_FACET_REFERENCE_RETRY_MS;
         *why = "no reference has come";
         return TRUE;
     }

@@ -22,6 +22,10 @@
  * took 4.2 s (docs/latent-tier.md, "The first keyframe"); asking sooner
  * only restarts the reference it is about to send. */
 #define RTP_FACET_REFERENCE_WAIT_MS 6000
+/* After that request went unanswered, how long before the next: a sender
+ * without references (facetenc references=off, or auto with the shipped
+ * model) never answers, and one with them sends one every 30 s anyway. */
+#define RTP_FACET_REFERENCE_RETRY_MS 30000
 
 typedef struct {
     /* The chain: the last latent keyframe's id, the last frame passed. */
@@ -43,6 +47,7 @@ typedef struct {
     /* Since when a receiver without a reference waits for one. */
     gboolean waiting;
     guint64 wait_since;
+    guint wait_ms; /* RTP_FACET_REFERENCE_WAIT_MS, then _RETRY_MS */
 } RtpFacetLatent;
 
 typedef struct {

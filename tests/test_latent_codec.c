@@ -45,10 +45,15 @@ static void capture_log(void *opaque, const char *message)
 static FacetBaseCodec base_codec = FACET_BASE_CODEC_AV1;
 static const FacetBaseCodec base_codecs[] = { FACET_BASE_CODEC_AV1, FACET_BASE_CODEC_VP8 };
 
-/* Every test starts with AV1 (also when Check does not fork: CK_FORK=no). */
+/* Whether encode_clip() sends references: most tests are about them. */
+static FacetLatentReferences references = FACET_LATENT_REFERENCES_ON;
+
+/* Every test starts with AV1 and references (also when Check does not
+ * fork: CK_FORK=no). */
 static void reset_base_codec(void)
 {
     base_codec = FACET_BASE_CODEC_AV1;
+    references = FACET_LATENT_REFERENCES_ON;
 }
 
 static void settings_for(FacetEncoderSettings *s, int bitrate)
@@ -58,6 +63,7 @@ static void settings_for(FacetEncoderSettings *s, int bitrate)
     s->height = SIDE;
     s->fps_num = 25;
     s->mode = FACET_STREAM_MODE_LATENT;
+    s->references = references;
     s->bitrate = bitrate;
     s->latent_model_path = LATENT_MODEL;
     s->threads = 2;
@@ -630,6 +636,43 @@ START_TEST(test_split_and_wrap)
 }
 END_TEST
 
+/* references=auto (the default: the shipped model's references do not pay
+ * for their bits) and off: no reference goes out, a reference request does
+ * nothing, the rate is the stream's alone, and every frame decodes with
+ * the network's no-reference mode. A value out of range is refused. */
+START_TEST(test_references_off)
+{
+    static const FacetLatentReferences choices[] = { FACET_LATENT_REFERENCES_AUTO,
+                                                     FACET_LATENT_REFERENCES_OFF };
+    references = choices[_i];
+    FacetEncoderSettings defaults;
+    facet_encoder_default_settings(&defaults);
+    ck_assert_int_eq(defaults.references, FACET_LATENT_REFERENCES_AUTO);
+    Stream stream;
+    encode_clip(&stream, 40, 20000, -1, 10);
+    FacetDecoder *dec = open_decoder();
+    int frames = 0;
+    for (int i = 0; i < stream.count; i++) {
+        ck_assert_int_ne(type_of(&stream.packets[i]), FACET_PACKET_TYPE_REFERENCE);
+        FacetPicture picture;
+        ck_assert_int_eq(decode_one(dec, &stream.packets[i], &picture), 0);
+        assert_real_picture(&picture);
+        facet_picture_unref(&picture);
+        frames++;
+    }
+    ck_assert_int_eq(frames, 40);
+    facet_decoder_close(&dec);
+    free_stream(&stream);
+
+    FacetEncoderSettings s;
+    settings_for(&s, 20000);
+    s.references = (FacetLatentReferences)3;
+    FacetEncoder *enc = NULL;
+    ck_assert_int_eq(facet_encoder_open(&enc, &s), FACET_ERR(EINVAL));
+    ck_assert_ptr_null(enc);
+}
+END_TEST
+
 static Suite *latent_codec_suite(void)
 {
     Suite *s = suite_create("latent_codec");
@@ -644,6 +687,7 @@ static Suite *latent_codec_suite(void)
     tcase_add_test(tc, test_encoder_settings);
     tcase_add_test(tc, test_mutated_latent_packets);
     tcase_add_loop_test(tc, test_split_and_wrap, 0, 2);
+    tcase_add_loop_test(tc, test_references_off, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -93,6 +93,7 @@ static void encode(const Clip *clip, Scene scene, int change, int frames, Refere
     s.width = s.height = SIDE;
     s.fps_num = FPS;
     s.mode = FACET_STREAM_MODE_LATENT;
+    s.references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     s.bitrate = 40000;
     s.reference_interval = 60.0;
     s.latent_model_path = LATENT_MODEL;

@@ -51,6 +51,7 @@ static void encode_clip(Stream *stream)
     s.height = HEIGHT;
     s.fps_num = 25;
     s.mode = FACET_STREAM_MODE_LATENT;
+    s.references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     s.bitrate = 12000;
     s.latent_model_path = LATENT_MODEL;
     s.threads = 2;

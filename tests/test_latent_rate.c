@@ -73,6 +73,7 @@ static void settings_for(FacetEncoderSettings *s, int bitrate)
     s->height = SIDE;
     s->fps_num = FPS;
     s->mode = FACET_STREAM_MODE_LATENT;
+    s->references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     s->bitrate = bitrate;
     s->reference_interval = 10.0;
     s->latent_model_path = LATENT_MODEL;

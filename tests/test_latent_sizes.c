@@ -94,6 +94,7 @@ static void round_trip(int width, int height, int r, double *whole, double *bott
     s.height = height;
     s.fps_num = 25;
     s.mode = FACET_STREAM_MODE_LATENT;
+    s.references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     s.bitrate = 40000;
     s.scale = r;
     s.latent_model_path = LATENT_MODEL;

@@ -441,6 +441,7 @@ static void latent_stream(LatentStream *stream, int side, int frames)
     es.width = side;
     es.height = side;
     es.mode = FACET_STREAM_MODE_LATENT;
+    es.references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     es.bitrate = 400000;
     es.scale = 4;
     es.keyframe_quality = 20;

@@ -62,6 +62,7 @@ static void encode_clip(Stream *stream, int width, int height, int r)
     s.height = height;
     s.fps_num = 25;
     s.mode = FACET_STREAM_MODE_LATENT;
+    s.references = FACET_LATENT_REFERENCES_ON; /* the reference path is under test */
     s.bitrate = 30000;
     s.scale = r;
     s.latent_model_path = LATENT_MODEL;

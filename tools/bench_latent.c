@@ -136,6 +136,7 @@ static int encode(const LatentOptions *o, const char *model_path, const char *in
     s.fps_num = src.fps_num;
     s.fps_den = src.fps_den;
     s.mode = FACET_STREAM_MODE_LATENT;
+    s.references = FACET_LATENT_REFERENCES_ON; /* the reference phase is timed too */
     s.bitrate = o->bitrate_kbit * 1000;
     s.scale = run->r;
     s.latent_model_path = model_path;

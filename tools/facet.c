@@ -65,6 +65,8 @@ static void usage(FILE *out)
             "      --bitrate K          latent: target kbit/s, references included\n"
             "                           (default 20)\n"
             "      --scale 0|2|4        latent: low-resolution scale, 0 = auto (default)\n"
+            "      --references auto|on|off  latent: send references (default auto:\n"
+            "                           where they pay, which is nowhere measured yet)\n"
             "      --reference-interval S  latent: seconds between references (30)\n"
             "      --reference-quality Q  latent: reference quality 0..100 (default:\n"
             "                           33 or 49 from the rate, see facet.h)\n"
@@ -119,6 +121,7 @@ static int command_encode(int argc, char **argv)
         { "mode", required_argument, NULL, 'M' },
         { "bitrate", required_argument, NULL, 'B' },
         { "scale", required_argument, NULL, 'S' },
+        { "references", required_argument, NULL, 'F' },
         { "reference-interval", required_argument, NULL, 'R' },
         { "reference-quality", required_argument, NULL, 'Q' },
         { "latent-model", required_argument, NULL, 'L' },
@@ -163,6 +166,19 @@ static int command_encode(int argc, char **argv)
             if (parse_int(optarg, 0, 4, &settings.scale) < 0 || settings.scale == 1 ||
                 settings.scale == 3) {
                 fprintf(stderr, "facet encode: --scale wants 0, 2 or 4\n");
+                return 2;
+            }
+            break;
+        case 'F':
+            if (!strcmp(optarg, "auto"))
+                settings.references = FACET_LATENT_REFERENCES_AUTO;
+            else if (!strcmp(optarg, "on"))
+                settings.references = FACET_LATENT_REFERENCES_ON;
+            else if (!strcmp(optarg, "off"))
+                settings.references = FACET_LATENT_REFERENCES_OFF;
+            else {
+                fprintf(stderr, "facet encode: --references wants auto, on or off, got '%s'\n",
+                        optarg);
                 return 2;
             }
             break;

@@ -211,7 +211,9 @@ def build_clipsets(data_dir, clips, sizes, cache_dir, levels, workers=2, log=pri
 class LatentSampler:
     """Random (low-res, reference, target, face weight) training samples."""
 
-    def __init__(self, data_dir=None, sizes=(256, 512), cache_dir=D.DEFAULT_CACHE_DIR, log=print):
+    def __init__(self, data_dir=None, sizes=(256, 512), cache_dir=D.DEFAULT_CACHE_DIR, log=print,
+                 ref_dropout=REF_DROPOUT):
+        self.ref_dropout = ref_dropout
         self.data_dir = D.find_data_dir(data_dir)
         train, _ = D.split_clips(self.data_dir)
         self.clips = train
@@ -227,7 +229,7 @@ class LatentSampler:
                 "sets": [[s.meta["clip"], s.size, len(s.frames)] for s in self.sets],
                 "levels": self.levels, "scales": list(SCALES), "ref_crfs": list(REF_CRFS),
                 "max_ref_age_s": MAX_REF_AGE_S, "recent_ref_share": RECENT_REF_SHARE,
-                "recent_ref_age_s": RECENT_REF_AGE_S, "ref_dropout": REF_DROPOUT,
+                "recent_ref_age_s": RECENT_REF_AGE_S, "ref_dropout": self.ref_dropout,
                 "validation_clips": list(D.VALIDATION_CLIPS)}
 
     def sample(self, rng, batch, crop, r, device="cpu"):
@@ -237,7 +239,7 @@ class LatentSampler:
         ref = np.empty((batch, crop, crop, 3), np.uint8)
         tgt = np.empty((batch, crop, crop, 3), np.uint8)
         wgt = np.empty((batch, 1, crop, crop), np.float32)
-        has_ref = rng.random(batch) >= REF_DROPOUT
+        has_ref = rng.random(batch) >= self.ref_dropout
         for i in range(batch):
             cs = self.sets[rng.choice(len(self.sets), p=self.weights)]
             codec, level = self.levels[rng.integers(len(self.levels))]

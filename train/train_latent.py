@@ -65,6 +65,9 @@ def parse_args(argv=None):
     ap.add_argument("--w-motion", type=float, default=0.0,
                     help="weight of the auxiliary motion loss: the clean reference warped by the "
                          "network's flow against the target, at S/2 (0: off)")
+    ap.add_argument("--ref-dropout", type=float, default=LD.REF_DROPOUT,
+                    help="share of samples without a reference (what the decoder holds before "
+                         "the first, and all the time from an encoder with references off)")
     ap.add_argument("--config", default="{}", help="model config overrides as JSON")
     args = ap.parse_args(argv)
     if args.crop % 32:
@@ -151,7 +154,7 @@ def main(argv=None):
                 w.writerows(rows)
 
     sampler = LD.LatentSampler(args.data, [int(s) for s in args.sizes.split(",")],
-                               log=lambda s: print(s, flush=True))
+                               log=lambda s: print(s, flush=True), ref_dropout=args.ref_dropout)
     data_info = sampler.describe()
     with open(os.path.join(args.out, "data.json"), "w") as f:
         json.dump(data_info, f, indent=1)

@@ -53,6 +53,7 @@ static GstHarness *latent_encoder(const gchar *mode, const gchar *latent_model, 
 {
     GstHarness *h = gst_harness_new("facetenc");
     gst_util_set_object_arg(G_OBJECT(h->element), "mode", mode);
+    gst_util_set_object_arg(G_OBJECT(h->element), "references", "on"); /* under test */
     g_object_set(h->element, "latent-model", latent_model, "model", "", "threads", 1, NULL);
     gst_harness_set_src_caps(h, raw_caps(side, info));
     return h;
@@ -99,12 +100,15 @@ GST_START_TEST(test_property_defaults_and_blurbs)
     GstElement *enc = gst_element_factory_make("facetenc", NULL);
     GstElement *dec = gst_element_factory_make("facetdec", NULL);
     const gchar *names[] = { "mode", "bitrate", "scale", "latent-model",
-                             "keyframe-request-interval", "reference-request-interval" };
-    gint mode = -1, scale = -1;
+                             "keyframe-request-interval", "reference-request-interval",
+                             "references" };
+    gint mode = -1, scale = -1, references = -1;
     guint bitrate = 0;
 
-    g_object_get(enc, "mode", &mode, "bitrate", &bitrate, "scale", &scale, NULL);
+    g_object_get(enc, "mode", &mode, "bitrate", &bitrate, "scale", &scale, "references",
+                 &references, NULL);
     fail_unless_equals_int(mode, 0); /* auto */
+    fail_unless_equals_int(references, FACET_LATENT_REFERENCES_AUTO);
     fail_unless_equals_int(bitrate, 20);
     fail_unless_equals_int(scale, 0); /* auto */
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -118,6 +122,9 @@ GST_START_TEST(test_property_defaults_and_blurbs)
     g_object_get(enc, "mode", &mode, "scale", &scale, NULL);
     fail_unless_equals_int(mode, FACET_STREAM_MODE_LATENT);
     fail_unless_equals_int(scale, 4);
+    gst_util_set_object_arg(G_OBJECT(enc), "references", "off");
+    g_object_get(enc, "references", &references, NULL);
+    fail_unless_equals_int(references, FACET_LATENT_REFERENCES_OFF);
     gst_util_set_object_arg(G_OBJECT(enc), "mode", "keypoint");
     g_object_get(enc, "mode", &mode, NULL);
     fail_unless_equals_int(mode, FACET_STREAM_MODE_KEYPOINTS);

@@ -60,6 +60,7 @@ static void session_init(Session *s)
     s->depay = gst_harness_new("rtpfacetdepay");
     s->dec = gst_harness_new("facetdec");
     gst_util_set_object_arg(G_OBJECT(s->enc->element), "mode", "latent");
+    gst_util_set_object_arg(G_OBJECT(s->enc->element), "references", "on"); /* under test */
     g_object_set(s->enc->element, "latent-model", LATENT_MODEL, "bitrate", BITRATE, "threads", 1,
                  NULL);
     g_object_set(s->pay->element, "mtu", MTU, "seqnum-offset", 100, NULL);

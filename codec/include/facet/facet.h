@@ -280,6 +280,20 @@ typedef enum FacetIntraCodec {
     FACET_INTRA_CODEC_JPEG = 2,
 } FacetIntraCodec;
 
+/* Latent tier: whether references are sent (FacetEncoderSettings.references). */
+typedef enum FacetLatentReferences {
+    /* Where they pay for their bits with the model in use. Measured with
+     * the shipped model (docs/latent-tier.md, "When references pay"): at
+     * no rate or size measured, 10-30 kbit/s at 256x256 and 512x512, so
+     * AUTO sends none. A later model that pays changes this. */
+    FACET_LATENT_REFERENCES_AUTO = 0,
+    /* At the start, on request, on drift and every reference_interval. */
+    FACET_LATENT_REFERENCES_ON = 1,
+    /* None: the network upsamples every frame without one;
+     * facet_encoder_request_reference() does nothing. */
+    FACET_LATENT_REFERENCES_OFF = 2,
+} FacetLatentReferences;
+
 typedef struct FacetEncoderSettings {
     /* Picture size of every frame sent. Required: 1..FACET_MAX_DIMENSION.
      * Default 0 (unset: facet_encoder_open() answers EINVAL). */
@@ -354,6 +368,9 @@ typedef struct FacetEncoderSettings {
      * shares the rate with the stream while it is sent, so a finer one
      * costs the stream longer. */
     int reference_quality;
+    /* Latent tier: whether references are sent at all (above). Any other
+     * value: FACET_ERR(EINVAL). Default FACET_LATENT_REFERENCES_AUTO. */
+    FacetLatentReferences references;
 } FacetEncoderSettings;
 
 #define FACET_LATENT_FINE_REFERENCE_BITS_PER_PIXEL 0.3
@@ -396,7 +413,8 @@ FACET_API int facet_encoder_request_keyframe(FacetEncoder *encoder);
 
 /* Latent tier: starts a new reference with the next frame (a receiver has
  * none, or the picture changed); its fragments follow over the next
- * frames. Other modes: the same as facet_encoder_request_keyframe(). */
+ * frames; nothing when the encoder sends no references (settings'
+ * `references`). Other modes: the same as facet_encoder_request_keyframe(). */
 FACET_API int facet_encoder_request_reference(FacetEncoder *encoder);
 
 /* Latent tier: a new target rate in bit/s
