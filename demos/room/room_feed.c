@@ -294,6 +294,10 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size)
      * wrapped with it. */
     memcpy(feed->header, message.stream_header, message.stream_header_size);
     feed->header_size = message.stream_header_size;
+    if (message.kind != ROOM_MESSAGE_KIND_REFERENCE) {
+        g_mutex_unlock(&feed->lock);
+        return;
+    }
     if (g_queue_get_length(&feed->pending) >= MAX_PENDING_FRAGMENTS)
         pending_fragment_free(g_queue_pop_head(&feed->pending));
     PendingFragment *fragment = g_new0(PendingFragment, 1);

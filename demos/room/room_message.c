@@ -46,8 +46,20 @@ GBytes *room_message_pack(const RoomMessage *message, GError **error)
                     message->stream_header_size, ROOM_MESSAGE_MAX_HEADER_SIZE);
         return NULL;
     }
+    gboolean reference = message->kind == ROOM_MESSAGE_KIND_REFERENCE;
+    if (!reference && message->kind != ROOM_MESSAGE_KIND_STREAM_HEADER) {
+        g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_UNSUPPORTED,
+                    "no message kind %u", message->kind);
+        return NULL;
+    }
+    if (reference != (message->packet_size > 0)) {
+        g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
+                    "a %s message %s a packet", reference ? "reference" : "stream header",
+                    reference ? "needs" : "has no room for");
+        return NULL;
+    }
     gsize total = ROOM_MESSAGE_FIXED_SIZE + message->stream_header_size + message->packet_size;
-    if (message->packet_size == 0 || total > ROOM_MESSAGE_MAX_SIZE) {
+    if (total > ROOM_MESSAGE_MAX_SIZE) {
         g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
                     "a reference packet of %" G_GSIZE_FORMAT " bytes does not fit in one "
                     "message (%u bytes at most)", message->packet_size, ROOM_MESSAGE_MAX_SIZE);
@@ -57,7 +69,7 @@ GBytes *room_message_pack(const RoomMessage *message, GError **error)
     guint8 *p = out;
     memcpy(p, ROOM_MESSAGE_MAGIC, 4);
     p[4] = ROOM_MESSAGE_VERSION;
-    p[5] = ROOM_MESSAGE_KIND_REFERENCE;
+    p[5] = message->kind;
     put_u32(p + 6, message->model_id);
     put_u16(p + 10, message->reference_id);
     put_u16(p + 12, message->picture_id);
@@ -66,7 +78,8 @@ GBytes *room_message_pack(const RoomMessage *message, GError **error)
     p += ROOM_MESSAGE_FIXED_SIZE;
     memcpy(p, message->stream_header, message->stream_header_size);
     p += message->stream_header_size;
-    memcpy(p, message->packet, message->packet_size);
+    if (message->packet_size)
+        memcpy(p, message->packet, message->packet_size);
     return g_bytes_new_take(out, total);
 }
 
@@ -91,12 +104,16 @@ gboolean room_message_parse(const guint8 *data, gsize size, RoomMessage *message
                     size, ROOM_MESSAGE_FIXED_SIZE);
         return FALSE;
     }
-    if (data[4] != ROOM_MESSAGE_VERSION || data[5] != ROOM_MESSAGE_KIND_REFERENCE) {
+    guint8 kind = data[5];
+    if (data[4] != ROOM_MESSAGE_VERSION ||
+        (kind != ROOM_MESSAGE_KIND_REFERENCE && kind != ROOM_MESSAGE_KIND_STREAM_HEADER)) {
         g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_UNSUPPORTED,
-                    "message version %u kind %u (this program reads version %d kind %d)",
-                    data[4], data[5], ROOM_MESSAGE_VERSION, ROOM_MESSAGE_KIND_REFERENCE);
+                    "message version %u kind %u (this program reads version %d kinds %d, %d)",
+                    data[4], kind, ROOM_MESSAGE_VERSION, ROOM_MESSAGE_KIND_REFERENCE,
+                    ROOM_MESSAGE_KIND_STREAM_HEADER);
         return FALSE;
     }
+    gboolean reference = kind == ROOM_MESSAGE_KIND_REFERENCE;
     guint16 picture_id = get_u16(data + 12);
     gsize header_size = get_u16(data + 14);
     gsize packet_size = get_u32(data + 16);
@@ -112,34 +129,47 @@ gboolean room_message_parse(const guint8 *data, gsize size, RoomMessage *message
         return FALSE;
     }
     /* Both sizes are bounded above, so the sum cannot wrap. */
-    if (packet_size == 0 || ROOM_MESSAGE_FIXED_SIZE + header_size + packet_size != size) {
+    if (reference != (packet_size > 0) ||
+        ROOM_MESSAGE_FIXED_SIZE + header_size + packet_size != size) {
         g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
                     "the message says %" G_GSIZE_FORMAT " header and %" G_GSIZE_FORMAT
                     " packet bytes but has %" G_GSIZE_FORMAT " after its fixed part",
                     header_size, packet_size, size - ROOM_MESSAGE_FIXED_SIZE);
         return FALSE;
     }
+    guint16 reference_id = get_u16(data + 10);
+    message->kind = kind;
+    message->model_id = get_u32(data + 6);
+    message->picture_id = picture_id;
+    message->stream_header = data + ROOM_MESSAGE_FIXED_SIZE;
+    message->stream_header_size = header_size;
+    if (!reference) {
+        if (reference_id != 0) {
+            g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
+                        "a stream header message names reference %u", reference_id);
+            memset(message, 0, sizeof(*message));
+            return FALSE;
+        }
+        return TRUE;
+    }
     const guint8 *packet = data + ROOM_MESSAGE_FIXED_SIZE + header_size;
     FacetPacketInfo info = { .struct_size = sizeof(info) };
     int ret = facet_packet_peek(packet, packet_size, &info);
     if (ret < 0 || info.type != FACET_PACKET_TYPE_REFERENCE) {
+        memset(message, 0, sizeof(*message));
         g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
                     "the message's packet is not a Facet reference fragment (%s)",
                     ret < 0 ? facet_strerror(ret) : "another packet type");
         return FALSE;
     }
-    guint16 reference_id = get_u16(data + 10);
     if (info.reference_id != reference_id) {
+        memset(message, 0, sizeof(*message));
         g_set_error(error, ROOM_MESSAGE_ERROR, ROOM_MESSAGE_ERROR_MALFORMED,
                     "the message names reference %u, its packet reference %u", reference_id,
                     (unsigned)info.reference_id);
         return FALSE;
     }
-    message->model_id = get_u32(data + 6);
     message->reference_id = reference_id;
-    message->picture_id = picture_id;
-    message->stream_header = data + ROOM_MESSAGE_FIXED_SIZE;
-    message->stream_header_size = header_size;
     message->packet = packet;
     message->packet_size = packet_size;
     return TRUE;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <facet/facet.h>
 #include <gst/gst.h>
 
 #define ROOM_OPTIONS_ERROR (g_quark_from_static_string("facet-room-options"))
@@ -75,12 +76,19 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
         { "reference-resend", 0, 0, G_OPTION_ARG_STRING, &resend,
           "seconds between re-sends of the current reference (default 10)", "SECONDS" },
         { "no-audio", 0, 0, G_OPTION_ARG_NONE, &o->no_audio, "publish no audio", NULL },
+        { "references", 0, 0, G_OPTION_ARG_STRING, NULL,
+          "send reference pictures: auto (the library's choice: none with the shipped "
+          "model), on, off", "auto|on|off" },
         { "video-sink", 0, 0, G_OPTION_ARG_STRING, &o->video_sink,
           "show the tiles with this sink (gst-launch syntax; default autovideosink)", "SINK" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    gchar *mode = NULL;
+    gchar *mode = NULL, *references = NULL;
     entries[3].arg_data = &mode;
+    for (GOptionEntry *e = entries; e->long_name; e++) {
+        if (g_strcmp0(e->long_name, "references") == 0)
+            e->arg_data = &references;
+    }
     GOptionContext *context = g_option_context_new("- a multi-party Facet call through Janus");
     g_option_context_add_main_entries(context, entries, NULL);
     g_option_context_add_group(context, gst_init_get_option_group());
@@ -121,6 +129,18 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
     if (o->input && !g_file_test(o->input, G_FILE_TEST_IS_REGULAR)) {
         bad(error, "--input", o->input, "an existing video file");
         goto out;
+    }
+    if (references) {
+        if (strcmp(references, "auto") == 0)
+            o->references = FACET_LATENT_REFERENCES_AUTO;
+        else if (strcmp(references, "on") == 0)
+            o->references = FACET_LATENT_REFERENCES_ON;
+        else if (strcmp(references, "off") == 0)
+            o->references = FACET_LATENT_REFERENCES_OFF;
+        else {
+            bad(error, "--references", references, "auto, on or off");
+            goto out;
+        }
     }
     if (o->video_sink && o->headless) {
         g_set_error(error, ROOM_OPTIONS_ERROR, 1, "--video-sink shows tiles: not with --headless");
@@ -169,6 +189,7 @@ out:
     g_free(duration);
     g_free(resend);
     g_free(mode);
+    g_free(references);
     return ok;
 }
 

@@ -19,6 +19,7 @@ typedef struct RoomOptions {
     gdouble reference_resend; /* seconds between re-sends of the current reference */
     gboolean no_audio;
     gchar *video_sink;     /* the window's sink (gst-launch syntax); NULL: autovideosink */
+    gint references;       /* FacetLatentReferences: auto (the library's choice), on, off */
 } RoomOptions;
 
 #define ROOM_MIN_BITRATE_KBPS 2

@@ -42,6 +42,7 @@ struct RoomPublisher {
     guint16 building_id;
     gint building_count;
     gint64 last_resend_us;
+    gboolean header_sent;       /* a stream header went out on an open channel */
 
     /* Set from other threads. */
     gint keyframe_wanted;
@@ -74,21 +75,29 @@ static void log_to_stderr(void *opaque, const char *message)
 
 /* ---- the data channel --------------------------------------------------- */
 
-static void send_message(RoomPublisher *p, GBytes *packet, guint16 picture_id)
+static gboolean channel_open(RoomPublisher *p)
 {
     GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
     if (p->channel)
         g_object_get(p->channel, "ready-state", &state, NULL);
-    if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN || p->header_size == 0) {
+    return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+}
+
+/* One message: a reference fragment (packet), or with packet NULL the
+ * stream header alone. */
+static void send_message(RoomPublisher *p, GBytes *packet, guint16 picture_id)
+{
+    if (!channel_open(p) || p->header_size == 0) {
         COUNT(p, messages_unsent, 1);
         return;
     }
     FacetPacketInfo info = { .struct_size = sizeof(info) };
     gsize size = 0;
-    const guint8 *data = g_bytes_get_data(packet, &size);
-    if (facet_packet_peek(data, size, &info) < 0)
+    const guint8 *data = packet ? g_bytes_get_data(packet, &size) : NULL;
+    if (packet && facet_packet_peek(data, size, &info) < 0)
         return;
     RoomMessage message = {
+        .kind = packet ? ROOM_MESSAGE_KIND_REFERENCE : ROOM_MESSAGE_KIND_STREAM_HEADER,
         .model_id = p->model_id,
         .reference_id = (guint16)info.reference_id,
         .picture_id = picture_id,
@@ -139,8 +148,13 @@ static void take_fragment(RoomPublisher *p, const FacetPacket *packet, guint16 p
     g_bytes_unref(bytes);
 }
 
-static void resend_reference(RoomPublisher *p, guint16 picture_id)
+/* What a subscriber that joined late needs: the stream header (alone:
+ * with references off it travels no other way) and the current
+ * reference, whole. */
+static void resend_state(RoomPublisher *p, guint16 picture_id)
 {
+    send_message(p, NULL, picture_id);
+    p->header_sent = channel_open(p) && p->header_size > 0;
     if (p->current->len == 0)
         return;
     for (guint i = 0; i < p->current->len; i++)
@@ -236,8 +250,12 @@ static GstFlowReturn on_raw_sample(GstAppSink *sink, gpointer data)
     gint64 now = g_get_monotonic_time();
     gboolean interval = now - p->last_resend_us >=
                         (gint64)(p->options.reference_resend * G_USEC_PER_SEC);
-    if (pushed && (g_atomic_int_compare_and_exchange(&p->resend_wanted, 1, 0) || interval)) {
-        resend_reference(p, picture_id);
+    /* Also as soon as the channel opens: the first subscribers need the
+     * header before any re-send is due. */
+    gboolean first = !p->header_sent && p->header_size > 0 && channel_open(p);
+    if (pushed &&
+        (g_atomic_int_compare_and_exchange(&p->resend_wanted, 1, 0) || interval || first)) {
+        resend_state(p, picture_id);
         p->last_resend_us = now;
     }
     return GST_FLOW_OK;
@@ -360,6 +378,7 @@ static gboolean open_encoder(RoomPublisher *p, GError **error)
     s.bitrate = (int)p->options.bitrate_kbps * 1000;
     s.latent_model_path = p->options.model;
     s.threads = 1;
+    s.references = (FacetLatentReferences)p->options.references;
     s.log_callback = log_to_stderr;
     int ret = facet_encoder_open(&p->encoder, &s);
     if (ret < 0) {

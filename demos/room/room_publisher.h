@@ -26,10 +26,10 @@ typedef struct RoomPublisherCounters {
     guint64 keyframes_sent;
     guint64 vp8_bytes_sent;
     guint64 references_begun;   /* references the encoder started */
-    guint64 messages_sent;      /* data-channel messages (fragments) */
+    guint64 messages_sent;      /* data-channel messages (fragments and stream headers) */
     guint64 message_bytes_sent;
     guint64 messages_unsent;    /* fragments with no open channel to go on */
-    guint64 reference_resends;  /* whole re-sends of the current reference */
+    guint64 reference_resends;  /* whole re-sends of the current reference (with the header) */
     guint64 keyframe_requests;  /* PLIs (force-key-unit events) that reached us */
     guint64 picture_id_mismatches; /* payloader's id other than ours (should stay 0) */
 } RoomPublisherCounters;

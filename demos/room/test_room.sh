@@ -12,9 +12,11 @@
 #     (not with ROOM_TEST_SLOW=1: sanitizer builds take many seconds to
 #     set a subscription up);
 #   - references came over the data channel, whole, and were used: frames
-#     rendered with a reference > 0 for every feed, carol's included (she
-#     gets them only because publishers re-send the current reference on
-#     her keyframe request);
+#     rendered with a reference > 0 for every feed of alice and bob, at
+#     carol's too (she gets them only because publishers re-send the
+#     current reference on her keyframe request);
+#   - carol sends no references (--references off): her stream header
+#     alone reaches alice and bob, who render her with the network;
 #   - carol's feed is gone from alice's and bob's lists, and their frames
 #     of each other kept coming after she left.
 # Every step waits for what it needs by polling the stats files; the
@@ -67,7 +69,7 @@ fail() {
 }
 
 common=(--janus "$url" --room "$room" --mode latent --bitrate 12 --headless
-        --model "$model" --width "$size" --height "$size" --fps "$fps")
+        --model "$model" --width "$size" --height "$size" --fps "$fps" --references on)
 
 start() { # NAME [ARGS...]
     local name=$1
@@ -119,7 +121,8 @@ start bob
 wait_for "alice shows bob" 60 "$work/alice.json" 'shown("bob") > 0'
 wait_for "bob shows alice" 60 "$work/bob.json" 'shown("alice") > 0'
 
-start carol
+# carol sends no references: her stream header goes alone.
+start carol --references off
 wait_for "carol shows alice and bob with their references" 30 "$work/carol.json" \
     "all(feed(n) and feed(n)['frames_with_reference'] > $fps for n in ('alice', 'bob'))"
 kill -TERM "$carol_pid"
@@ -166,6 +169,10 @@ for pair in "alice bob $sent_bob" "bob alice $sent_alice"; do
     check "$file" "feed('$2')['references_whole'] > 0" "no whole reference of $2 reached $1"
     check "$file" "feed('$2')['messages_rejected'] == 0" "$1 rejected messages of $2"
     check "$file" "feed('carol')['frames_shown'] > 0" "$1 never showed carol"
+    check "$file" "feed('carol')['frames_facet'] > 0" \
+        "$1 never rendered carol (no references: her header came alone)"
+    check "$file" "feed('carol')['frames_with_reference'] == 0" \
+        "$1 used a reference of carol, who sends none"
     check "$file" "s['publisher']['messages_sent'] > 0" "$1 sent no reference message"
     check "$file" "s['publisher']['picture_id_mismatches'] == 0" "$1's picture ids drifted"
 done

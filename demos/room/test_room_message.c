@@ -33,6 +33,7 @@ static GBytes *good_message(guint16 reference_id, guint16 picture_id)
     guint8 packet[64];
     gsize size = reference_packet(packet, reference_id);
     RoomMessage m = {
+        .kind = ROOM_MESSAGE_KIND_REFERENCE,
         .model_id = 0xa2d4ecd6u,
         .reference_id = reference_id,
         .picture_id = picture_id,
@@ -173,6 +174,7 @@ START_TEST(test_oversized)
     guint8 packet[64];
     gsize packet_size = reference_packet(packet, 1);
     RoomMessage m = {
+        .kind = ROOM_MESSAGE_KIND_REFERENCE,
         .reference_id = 1,
         .stream_header = header,
         .stream_header_size = sizeof(header),
@@ -189,6 +191,52 @@ START_TEST(test_oversized)
     g_clear_error(&error);
     m.stream_header_size = sizeof(header);
     m.picture_id = 0x8000;
+    ck_assert_ptr_null(room_message_pack(&m, &error));
+    g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_stream_header_message)
+{
+    RoomMessage m = {
+        .kind = ROOM_MESSAGE_KIND_STREAM_HEADER,
+        .model_id = 7,
+        .picture_id = 12,
+        .stream_header = header,
+        .stream_header_size = sizeof(header),
+    };
+    GBytes *bytes = room_message_pack(&m, NULL);
+    ck_assert_ptr_nonnull(bytes);
+    gsize size = 0;
+    guint8 *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
+    ck_assert_uint_eq(size, ROOM_MESSAGE_FIXED_SIZE + sizeof(header));
+    RoomMessage parsed;
+    ck_assert(room_message_parse(data, size, &parsed, NULL));
+    ck_assert_uint_eq(parsed.kind, ROOM_MESSAGE_KIND_STREAM_HEADER);
+    ck_assert_uint_eq(parsed.model_id, 7);
+    ck_assert_uint_eq(parsed.picture_id, 12);
+    ck_assert_ptr_null(parsed.packet);
+    ck_assert_uint_eq(parsed.packet_size, 0);
+    ck_assert_mem_eq(parsed.stream_header, header, sizeof(header));
+    /* It names no reference. */
+    data[11] = 1;
+    ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
+    data[11] = 0;
+    /* A reference message without its packet. */
+    data[5] = ROOM_MESSAGE_KIND_REFERENCE;
+    ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
+    g_free(data);
+    g_bytes_unref(bytes);
+    /* A stream header message with a packet, or a packet-less reference,
+     * is refused when written too. */
+    guint8 packet[64];
+    m.packet = packet;
+    m.packet_size = reference_packet(packet, 1);
+    GError *error = NULL;
+    ck_assert_ptr_null(room_message_pack(&m, &error));
+    g_clear_error(&error);
+    m.kind = ROOM_MESSAGE_KIND_REFERENCE;
+    m.packet_size = 0;
     ck_assert_ptr_null(room_message_pack(&m, &error));
     g_clear_error(&error);
 }
@@ -271,6 +319,7 @@ int main(void)
     tcase_add_test(tc, test_wrong_magic_version_kind);
     tcase_add_test(tc, test_not_ours);
     tcase_add_test(tc, test_oversized);
+    tcase_add_test(tc, test_stream_header_message);
     tcase_add_test(tc, test_vp8_descriptor);
     tcase_add_test(tc, test_vp8_assembler);
     tcase_add_test(tc, test_picture_id_unwrap);
