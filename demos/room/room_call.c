@@ -68,7 +68,10 @@ static JsonNode *feed_stats(Feed *feed, gboolean active)
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
 #define MEMBER(name, value) \
-    do { json_builder_set_member_name(b, name); json_builder_add_int_value(b, (gint64)(value)); } while (0)
+    do { \
+        json_builder_set_member_name(b, name); \
+        json_builder_add_int_value(b, (gint64)(value)); \
+    } while (0)
     MEMBER("feed_id", feed->id);
     json_builder_set_member_name(b, "display");
     json_builder_add_string_value(b, feed->display);

@@ -29,7 +29,8 @@ RoomFallback *room_fallback_new(GError **error)
     if (f->codec)
         f->codec->thread_count = 1;
     if (!f->codec || !f->packet || !f->frame || avcodec_open2(f->codec, vp8, NULL) < 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not open libavcodec's VP8 decoder");
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "could not open libavcodec's VP8 decoder");
         room_fallback_free(f);
         return NULL;
     }

@@ -141,15 +141,18 @@ static GError *answer_error(JsonObject *answer)
     const gchar *kind = json_object_get_string_member_with_default(answer, "janus", "");
     if (strcmp(kind, "error") == 0) {
         JsonObject *error = get_object(answer, "error");
-        return g_error_new(ROOM_JANUS_ERROR, ROOM_JANUS_ERROR_JANUS, "Janus error %" G_GINT64_FORMAT
-                           ": %s", error ? json_object_get_int_member_with_default(error, "code", 0) : 0,
-                           error ? json_object_get_string_member_with_default(error, "reason", "?")
-                                 : "(no reason given)");
+        gint64 code = error ? json_object_get_int_member_with_default(error, "code", 0) : 0;
+        const gchar *reason = error ? json_object_get_string_member_with_default(error, "reason",
+                                                                                 "?")
+                                    : "(no reason given)";
+        return g_error_new(ROOM_JANUS_ERROR, ROOM_JANUS_ERROR_JANUS,
+                           "Janus error %" G_GINT64_FORMAT ": %s", code, reason);
     }
     JsonObject *data = room_janus_plugin_data(answer);
     if (data && json_object_has_member(data, "error_code")) {
-        return g_error_new(ROOM_JANUS_ERROR, ROOM_JANUS_ERROR_PLUGIN, "plugin error %" G_GINT64_FORMAT
-                           ": %s", json_object_get_int_member_with_default(data, "error_code", 0),
+        return g_error_new(ROOM_JANUS_ERROR, ROOM_JANUS_ERROR_PLUGIN,
+                           "plugin error %" G_GINT64_FORMAT ": %s",
+                           json_object_get_int_member_with_default(data, "error_code", 0),
                            json_object_get_string_member_with_default(data, "error", "?"));
     }
     return NULL;

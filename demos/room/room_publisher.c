@@ -477,7 +477,8 @@ static GstPadProbeReturn on_payloaded(GstPad *pad, GstPadProbeInfo *info, gpoint
             COUNT(p, picture_id_mismatches, 1);
             /* Follow the payloader from here on: one message is enough. */
             if (descriptor.has_picture_id)
-                p->payloaded_frames = (guint64)((descriptor.picture_id - p->picture_id_offset) & 0x7fff);
+                p->payloaded_frames =
+                    (guint64)((descriptor.picture_id - p->picture_id_offset) & 0x7fff);
         }
         p->payloaded_frames++;
     }
