@@ -308,6 +308,14 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size)
     g_mutex_unlock(&feed->lock);
 }
 
+gboolean room_feed_has_header(RoomFeed *feed)
+{
+    g_mutex_lock(&feed->lock);
+    gboolean has = feed->header_size > 0;
+    g_mutex_unlock(&feed->lock);
+    return has;
+}
+
 void room_feed_counters(RoomFeed *feed, RoomFeedCounters *out)
 {
     g_mutex_lock(&feed->lock);

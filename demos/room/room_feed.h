@@ -55,6 +55,9 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size);
 
 void room_feed_counters(RoomFeed *feed, RoomFeedCounters *out);
 
+/* Whether a stream header has arrived (the feed can use the network). */
+gboolean room_feed_has_header(RoomFeed *feed);
+
 void room_feed_free(RoomFeed *feed);
 
 #endif

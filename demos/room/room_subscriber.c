@@ -32,6 +32,7 @@ struct RoomSubscriber {
     RoomVp8Assembler assembler;
     gint64 last_pli_us;
     gint plis;
+    gint channel_opened;             /* atomic: ours just opened, not yet acted on */
     gint audio_packets;              /* atomic: Opus RTP packets received */
 };
 
@@ -42,6 +43,13 @@ static void on_message_data(GstWebRTCDataChannel *channel, GBytes *bytes, gpoint
     gsize size = 0;
     const guint8 *message = g_bytes_get_data(bytes, &size);
     room_feed_message(s->feed, message, size);
+}
+
+static void on_channel_open(GstWebRTCDataChannel *channel, gpointer data)
+{
+    (void)channel;
+    RoomSubscriber *s = data;
+    g_atomic_int_set(&s->channel_opened, 1);
 }
 
 static void watch_channel(RoomSubscriber *s, GstWebRTCDataChannel *channel)
@@ -88,6 +96,14 @@ static GstPadProbeReturn on_video_rtp(GstPad *pad, GstPadProbeInfo *info, gpoint
                                              &picture_id, &lost);
     gst_rtp_buffer_unmap(&rtp);
     gboolean want_keyframe = lost;
+    /* Janus relays data to us only from now on: what the sender sent
+     * before (its stream header, its reference) is lost to us unless it
+     * sends it again, which a keyframe request makes it do. */
+    if (g_atomic_int_compare_and_exchange(&s->channel_opened, 1, 0) &&
+        !room_feed_has_header(s->feed)) {
+        s->last_pli_us = 0;
+        want_keyframe = TRUE;
+    }
     if (whole) {
         gsize size = 0;
         const guint8 *bytes = g_bytes_get_data(frame, &size);
@@ -169,9 +185,10 @@ static void deliver_answer(gpointer owner, gpointer data)
      * Janus. */
     if (!s->channel)
         g_signal_emit_by_name(s->webrtc, "create-data-channel", "facet", NULL, &s->channel);
-    if (s->channel)
+    if (s->channel) {
         watch_channel(s, s->channel);
-    else
+        g_signal_connect(s->channel, "on-open", G_CALLBACK(on_channel_open), s);
+    } else
         s->callbacks.error(s, "webrtcbin made no data channel", s->data);
 }
 
