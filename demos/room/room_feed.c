@@ -50,6 +50,10 @@ struct RoomFeed {
     guint16 reference_id;
 
     RoomFeedCounters counters;
+    /* A copy for readers, under a lock of its own: the main loop reads the
+     * counters every second and must not wait for a frame to decode. */
+    GMutex published_lock;
+    RoomFeedCounters published;
     gboolean said_error;        /* one message per kind of trouble is enough */
     gboolean said_rejected;
 };
@@ -65,6 +69,7 @@ RoomFeed *room_feed_new(const gchar *name, const gchar *model, int width, int he
 {
     RoomFeed *feed = g_new0(RoomFeed, 1);
     g_mutex_init(&feed->lock);
+    g_mutex_init(&feed->published_lock);
     g_queue_init(&feed->pending);
     feed->name = g_strdup(name);
     feed->show = show;
@@ -108,8 +113,17 @@ void room_feed_free(RoomFeed *feed)
     room_fallback_free(feed->fallback);
     g_queue_clear_full(&feed->pending, pending_fragment_free);
     g_mutex_clear(&feed->lock);
+    g_mutex_clear(&feed->published_lock);
     g_free(feed->name);
     g_free(feed);
+}
+
+/* Copies the counters for readers (feed->lock held). */
+static void publish_counters(RoomFeed *feed)
+{
+    g_mutex_lock(&feed->published_lock);
+    feed->published = feed->counters;
+    g_mutex_unlock(&feed->published_lock);
 }
 
 /* Keeps track of which fragments of which reference the decoder took, to
@@ -270,6 +284,7 @@ gboolean room_feed_frame(RoomFeed *feed, const guint8 *frame, gsize size, guint1
         c->frames_shown++;
     if (want_keyframe)
         c->keyframe_requests++;
+    publish_counters(feed);
     g_mutex_unlock(&feed->lock);
     return want_keyframe;
 }
@@ -286,6 +301,7 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size)
                        feed->name, error->message);
         feed->said_rejected = TRUE;
         g_error_free(error);
+        publish_counters(feed);
         g_mutex_unlock(&feed->lock);
         return;
     }
@@ -295,6 +311,7 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size)
     memcpy(feed->header, message.stream_header, message.stream_header_size);
     feed->header_size = message.stream_header_size;
     if (message.kind != ROOM_MESSAGE_KIND_REFERENCE) {
+        publish_counters(feed);
         g_mutex_unlock(&feed->lock);
         return;
     }
@@ -305,6 +322,7 @@ void room_feed_message(RoomFeed *feed, const guint8 *data, gsize size)
     fragment->packet = g_bytes_new(message.packet, message.packet_size);
     g_queue_push_tail(&feed->pending, fragment);
     hand_references(feed);
+    publish_counters(feed);
     g_mutex_unlock(&feed->lock);
 }
 
@@ -318,7 +336,7 @@ gboolean room_feed_has_header(RoomFeed *feed)
 
 void room_feed_counters(RoomFeed *feed, RoomFeedCounters *out)
 {
-    g_mutex_lock(&feed->lock);
-    *out = feed->counters;
-    g_mutex_unlock(&feed->lock);
+    g_mutex_lock(&feed->published_lock);
+    *out = feed->published;
+    g_mutex_unlock(&feed->published_lock);
 }
