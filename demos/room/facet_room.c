@@ -3,7 +3,8 @@
  * facet-room: a multi-party video call through a Janus VideoRoom with
  * Facet's latent tier. Every participant publishes its base stream as VP8
  * WebRTC video and its reference pictures on the data channel, and
- * subscribes to everyone else (demos/room/README.md, docs/multiparty.md).
+ * subscribes to everyone else (demos/room/README.md, docs/multiparty.md);
+ * with --receive-only it only subscribes.
  *
  * Exit status: 0 the call ended normally (--duration, SIGINT/SIGTERM);
  * 1 an error (Janus unreachable or refusing, a pipeline error); 2 a bad
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
     if (!room_options_parse(&app.options, &argc, &argv, &error)) {
         g_printerr("facet-room: %s\n", error->message);
         g_printerr("usage: facet-room --janus URL --room ID --name NAME [--mode latent] "
-                   "[--bitrate KBPS] [--input FILE|--test-source] [--headless] "
+                   "[--bitrate KBPS] [--input FILE|--test-source|--receive-only] [--headless] "
                    "[--duration SECONDS] [--stats-json FILE] (--help for all)\n");
         g_error_free(error);
         room_options_clear(&app.options);

@@ -111,6 +111,8 @@ JsonNode *room_call_stats(RoomCall *call)
     json_builder_set_member_name(b, "joined");
     json_builder_add_boolean_value(b, call->joined);
     MEMBER("feed_id", call->own_id);
+    json_builder_set_member_name(b, "receive_only");
+    json_builder_add_boolean_value(b, call->options.receive_only);
     json_builder_set_member_name(b, "publisher");
     json_builder_begin_object(b);
     RoomPublisherCounters p = { 0 };
@@ -151,11 +153,14 @@ gchar *room_call_summary(RoomCall *call)
     JsonObject *stats = json_node_get_object(node);
     JsonObject *p = json_object_get_object_member(stats, "publisher");
     GString *line = g_string_new(NULL);
-    g_string_append_printf(line, "sent %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT
-                           " reference messages (%" G_GINT64_FORMAT " re-sends)",
-                           json_object_get_int_member(p, "frames_sent"),
-                           json_object_get_int_member(p, "messages_sent"),
-                           json_object_get_int_member(p, "reference_resends"));
+    if (call->options.receive_only)
+        g_string_append(line, "receiving only");
+    else
+        g_string_append_printf(line, "sent %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT
+                               " reference messages (%" G_GINT64_FORMAT " re-sends)",
+                               json_object_get_int_member(p, "frames_sent"),
+                               json_object_get_int_member(p, "messages_sent"),
+                               json_object_get_int_member(p, "reference_resends"));
     JsonArray *feeds = json_object_get_array_member(stats, "feeds");
     for (guint i = 0; i < json_array_get_length(feeds); i++) {
         JsonObject *f = json_array_get_object_element(feeds, i);
@@ -453,6 +458,13 @@ static void on_joined(RoomJanus *janus, JsonObject *reply, const GError *error, 
     g_print("facet-room: joined room %" G_GUINT64_FORMAT " as %s\n", call->options.room,
             call->options.name);
     subscribe_all(call, d);
+    /* --receive-only: a participant that never publishes. Janus lists it
+     * to no one as a feed (only notify_joining tells of it) and sends the
+     * same "publishers" events to its handle as to a publisher's. */
+    if (call->options.receive_only) {
+        g_print("facet-room: receiving only, publishing nothing\n");
+        return;
+    }
     RoomPublisherCallbacks callbacks = {
         .offer = on_offer,
         .candidate = on_publisher_candidate,

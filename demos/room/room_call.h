@@ -4,7 +4,9 @@
  * (room_publisher.h), subscribes to every other publisher on the join
  * answer's list and on later "publishers" events, one handle per feed
  * (room_subscriber.h), drops feeds on "unpublished"/"leaving", and leaves
- * and destroys its session at the end. All in the main context.
+ * and destroys its session at the end. With --receive-only it joins as a
+ * publisher that never publishes: it subscribes all the same. All in the
+ * main context.
  */
 #ifndef FACET_ROOM_CALL_H
 #define FACET_ROOM_CALL_H
@@ -33,7 +35,7 @@ typedef struct RoomCallDisplay {
 RoomCall *room_call_new(const RoomOptions *options, const RoomCallDisplay *display,
                         RoomCallEnded ended, gpointer data, GError **error);
 
-/* Creates the session, joins, publishes, subscribes. */
+/* Creates the session, joins, publishes (unless receive-only), subscribes. */
 void room_call_start(RoomCall *call);
 
 /* Leaves the room and destroys the session; `ended` follows (within a few

@@ -76,6 +76,8 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
         { "reference-resend", 0, 0, G_OPTION_ARG_STRING, &resend,
           "seconds between re-sends of the current reference (default 10)", "SECONDS" },
         { "no-audio", 0, 0, G_OPTION_ARG_NONE, &o->no_audio, "publish no audio", NULL },
+        { "receive-only", 0, 0, G_OPTION_ARG_NONE, &o->receive_only,
+          "join and subscribe to everyone, publish nothing", NULL },
         { "references", 0, 0, G_OPTION_ARG_STRING, NULL,
           "send reference pictures: auto (the library's choice: none with the shipped "
           "model), on, off", "auto|on|off" },
@@ -120,6 +122,13 @@ gboolean room_options_parse(RoomOptions *o, int *argc, char ***argv, GError **er
     }
     if (mode && strcmp(mode, "latent") != 0) {
         bad(error, "--mode", mode, "latent (Janus forwards the base stream as VP8)");
+        goto out;
+    }
+    if (o->receive_only && (o->input || test_source || bitrate || references || resend ||
+                            o->no_audio)) {
+        g_set_error(error, ROOM_OPTIONS_ERROR, 1,
+                    "--receive-only publishes nothing: not with --input, --test-source, "
+                    "--bitrate, --references, --reference-resend or --no-audio");
         goto out;
     }
     if (o->input && test_source) {

@@ -20,6 +20,7 @@ typedef struct RoomOptions {
     gboolean no_audio;
     gchar *video_sink;     /* the window's sink (gst-launch syntax); NULL: autovideosink */
     gint references;       /* FacetLatentReferences: auto (the library's choice), on, off */
+    gboolean receive_only; /* join and subscribe, publish nothing */
 } RoomOptions;
 
 #define ROOM_MIN_BITRATE_KBPS 2

@@ -15,6 +15,7 @@
 #   FACET_PEER_ADDRESS   10.77.0.2
 #   FACET_JANUS_ROOM     1234 (the room janus.plugin.videoroom.jcfg declares)
 #   FACET_JANUS_LOG      Janus's log file
+#   FACET_JANUS_PID      Janus's process id (as seen by COMMAND: /proc/PID/stat)
 #
 # Usage: janus-netns.sh [--log FILE] [--port PORT] [--timeout SECONDS] [--] COMMAND [ARG...]
 #   --log FILE         Janus's log (default: FACET_JANUS_LOG, else a file in a
@@ -232,6 +233,7 @@ done
 
 export FACET_JANUS_URL=$url FACET_JANUS_ADDRESS=$janus_address
 export FACET_PEER_ADDRESS=$peer_address FACET_JANUS_ROOM=$room FACET_JANUS_LOG=$log_file
+export FACET_JANUS_PID=$janus_pid
 # In the background so that a signal reaches the trap at once (it is passed
 # on to the command); stdin stays the caller's, as in the foreground.
 "$@" 0<&0 &
