@@ -151,6 +151,18 @@ static int parse_keyframe_payloads(FacetByteReader *reader, FacetPacketView *vie
     return read_extensions(reader, view);
 }
 
+/* A short latent frame's unit: every byte after its header, no length and
+ * no extension records (the transport delimits the packet). */
+static int parse_short_frame_payload(FacetByteReader *reader, FacetPacketView *view)
+{
+    size_t size = facet_byte_reader_remaining(reader);
+    if (size < 1 || size > FACET_MAX_BASE_PAYLOAD)
+        return -EBADMSG;
+    view->base_data = facet_read_bytes(reader, size);
+    view->base_size = size;
+    return view->base_data ? 0 : -EBADMSG;
+}
+
 static int parse_latent_payloads(FacetByteReader *reader, FacetPacketView *view)
 {
     view->base_data = read_sized_block(reader, 1, FACET_MAX_BASE_PAYLOAD, &view->base_size);
@@ -213,9 +225,16 @@ static int parse_headers(FacetByteReader *reader, const uint8_t *data, size_t si
         return -EBADMSG;
     facet_byte_reader_init(reader, data, size);
     uint8_t type = facet_read_u8(reader);
-    if (type < FACET_PACKET_TYPE_KEYFRAME || type > FACET_PACKET_TYPE_REFERENCE)
+    if (type < FACET_PACKET_TYPE_KEYFRAME || type > FACET_PACKET_TYPE_LATENT_FRAME_SHORT)
         return -EBADMSG;
     view->type = (FacetPacketType)type;
+    if (type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT) {
+        /* 1.2: the numbers modulo 256, one byte each. */
+        view->frame_number = facet_read_u8(reader);
+        view->keyframe_id = facet_read_u8(reader);
+        view->short_numbers = 1;
+        return reader->error ? -EBADMSG : 0;
+    }
     if (type == FACET_PACKET_TYPE_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_KEYFRAME) {
         int ret = read_sequence_header(reader, &view->sequence);
         if (ret < 0)
@@ -256,6 +275,8 @@ int facet_packet_parse(const uint8_t *data, size_t size, FacetPacketView *view)
     case FACET_PACKET_TYPE_LATENT_KEYFRAME:
     case FACET_PACKET_TYPE_LATENT_FRAME:
         return parse_latent_payloads(&reader, view);
+    case FACET_PACKET_TYPE_LATENT_FRAME_SHORT:
+        return parse_short_frame_payload(&reader, view);
     case FACET_PACKET_TYPE_REFERENCE:
     default:
         return read_extensions(&reader, view);
@@ -438,6 +459,19 @@ int facet_latent_frame_packet_write(FacetByteWriter *writer, uint32_t frame_numb
                                     size_t base_size)
 {
     return write_latent_packet(writer, NULL, frame_number, keyframe_id, base_data, base_size);
+}
+
+int facet_latent_short_frame_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                          uint16_t keyframe_id, const uint8_t *base_data,
+                                          size_t base_size)
+{
+    if (!base_data || base_size < 1 || base_size > FACET_MAX_BASE_PAYLOAD)
+        return -EINVAL;
+    facet_write_u8(writer, FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
+    facet_write_u8(writer, (uint8_t)frame_number);
+    facet_write_u8(writer, (uint8_t)keyframe_id);
+    facet_write_bytes(writer, base_data, base_size);
+    return finish_packet(writer);
 }
 
 int facet_reference_packet_write(FacetByteWriter *writer, uint32_t frame_number,

@@ -18,8 +18,15 @@
 #define FACET_BITSTREAM_MAGIC "FCET"
 #define FACET_BITSTREAM_VERSION_MAJOR 1
 /* 1.1 adds the latent tier: mode, scale and base codec in the sequence
- * header, and the packet types latent keyframe, latent frame, reference. */
-#define FACET_BITSTREAM_VERSION_MINOR 1
+ * header, and the packet types latent keyframe, latent frame, reference.
+ * 1.2 adds the short latent frame (type 6), which latent streams use for
+ * every latent frame; their sequence header says 1.2. */
+#define FACET_BITSTREAM_VERSION_MINOR 2
+/* Keypoint and intra-only streams use nothing of 1.1 or 1.2 but keep the
+ * version they were written with since 1.1, byte for byte (v1.0 layout). */
+#define FACET_KEYPOINT_STREAM_VERSION_MINOR 1
+/* Bytes before a short latent frame's unit: type, frame_low, keyframe_low. */
+#define FACET_SHORT_FRAME_HEADER_SIZE 3
 
 /* Bytes of the v1.0 sequence header fields that follow header_size. Newer
  * minor versions append fields; older decoders skip them via header_size. */
@@ -89,8 +96,11 @@ typedef struct FacetExtensionRecord {
 typedef struct FacetPacketView {
     FacetPacketType type;
     FacetSequenceHeader sequence; /* keyframes only */
+    /* As coded: in a short latent frame (type 6) only the low 8 bits of
+     * each (short_numbers = 1); the decoder expands them against its state. */
     uint32_t frame_number;
     uint16_t keyframe_id;
+    int short_numbers;
     uint8_t intra_codec;          /* keyframes only */
     const uint8_t *intra_data;    /* keyframes only */
     size_t intra_size;
@@ -152,7 +162,7 @@ int facet_delta_packet_write(FacetByteWriter *writer, uint32_t frame_number,
                              size_t keypoint_size, const FacetExtensionRecord *extensions,
                              int extension_count);
 
-/* The latent tier's packets (docs/bitstream.md, version 1.1). */
+/* The latent tier's packets (docs/bitstream.md, versions 1.1 and 1.2). */
 size_t facet_latent_packet_size_bound(size_t base_size);
 size_t facet_reference_packet_size_bound(size_t fragment_size);
 
@@ -165,6 +175,12 @@ int facet_latent_keyframe_packet_write(FacetByteWriter *writer,
 int facet_latent_frame_packet_write(FacetByteWriter *writer, uint32_t frame_number,
                                     uint16_t keyframe_id, const uint8_t *base_data,
                                     size_t base_size);
+/* A short latent frame (1.2, type 6): only frame_number and keyframe_id
+ * modulo 256 are written, then the unit to the end of the packet. What the
+ * encoder writes for every latent frame. Returns 0, -EINVAL, -ENOSPC. */
+int facet_latent_short_frame_packet_write(FacetByteWriter *writer, uint32_t frame_number,
+                                          uint16_t keyframe_id, const uint8_t *base_data,
+                                          size_t base_size);
 
 /* The size of fragment `index` of a reference of `total` bytes cut into
  * `count` pieces; 0 when the arguments are out of range. */

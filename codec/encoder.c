@@ -187,7 +187,8 @@ int facet_encoder_open(FacetEncoder **encoder, const FacetEncoderSettings *setti
     enc->logger = (FacetLogger){ settings->log_callback, settings->log_opaque };
     enc->sequence = (FacetSequenceHeader){
         .version_major = FACET_BITSTREAM_VERSION_MAJOR,
-        .version_minor = FACET_BITSTREAM_VERSION_MINOR,
+        /* Nothing of 1.2 in a keypoint or intra-only stream. */
+        .version_minor = FACET_KEYPOINT_STREAM_VERSION_MINOR,
         .model_id = 0,
         .width = (uint16_t)settings->width,
         .height = (uint16_t)settings->height,

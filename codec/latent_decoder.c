@@ -336,6 +336,7 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
                       FacetPicture *out)
 {
     int keyframe = view->type == FACET_PACKET_TYPE_LATENT_KEYFRAME;
+    uint32_t frame_number = view->frame_number; /* expanded below for a short frame */
     int ret;
     if (keyframe) {
         ret = prepare_stream(dec, &view->sequence);
@@ -350,17 +351,35 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
     } else {
         if (!dec->has_stream)
             return FACET_ERR(ENOENT);
-        int32_t step = (int32_t)(view->frame_number - dec->last_frame);
+        int32_t step;
+        int same_chain;
+        if (view->short_numbers) {
+            /* 1.2: the numbers modulo 256, expanded against the last frame
+             * and keyframe taken (docs/bitstream.md, "Short latent
+             * frames"). A frame of an older chain is late. In this chain
+             * only a step of 0 is a duplicate: any other but 1 is a gap (a
+             * late frame of this chain breaks it too), so that no loss but
+             * one of an exact multiple of 256 frames passes for the next
+             * frame. */
+            if ((int8_t)(uint8_t)(view->keyframe_id - dec->keyframe_id) < 0)
+                return FACET_ERR(EALREADY);
+            step = (uint8_t)(view->frame_number - dec->last_frame);
+            same_chain = view->keyframe_id == (dec->keyframe_id & 0xffu);
+        } else {
+            step = (int32_t)(view->frame_number - dec->last_frame);
+            same_chain = view->keyframe_id == dec->keyframe_id;
+        }
+        frame_number = dec->last_frame + (uint32_t)step;
         if (step <= 0)
             return FACET_ERR(EALREADY); /* duplicated or late: dropped */
         if (!dec->chain)
             return FACET_ERR(EPIPE);
-        if (step != 1 || view->keyframe_id != dec->keyframe_id) {
+        if (step != 1 || !same_chain) {
             /* Frames lost, or a keyframe this decoder never got. */
             dec->chain = 0;
             facet_log(&dec->logger, "low-resolution frames %u..%u (or their keyframe) are "
                       "missing: request a keyframe", (unsigned)(dec->last_frame + 1),
-                      (unsigned)(view->frame_number - 1));
+                      (unsigned)(frame_number - 1));
             return FACET_ERR(EPIPE);
         }
     }
@@ -384,7 +403,7 @@ static int decode_low(FacetLatentDecoder *dec, const FacetPacketView *view, int6
         dec->reference_id_known = 0;
     }
     dec->chain = 1;
-    dec->last_frame = view->frame_number;
+    dec->last_frame = frame_number;
     ret = render(dec, &low, pts, out);
     facet_picture_unref(&low);
     return ret;

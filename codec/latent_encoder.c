@@ -357,8 +357,9 @@ int facet_latent_encode(FacetLatentEncoder *enc, const FacetPicture *i420,
         ret = facet_latent_keyframe_packet_write(&writer, &enc->sequence, frame_number,
                                                  keyframe_id, unit, unit_size);
     else
-        ret = facet_latent_frame_packet_write(&writer, frame_number, keyframe_id, unit,
-                                              unit_size);
+        /* 1.2: the short form, 3 bytes of header (docs/bitstream.md). */
+        ret = facet_latent_short_frame_packet_write(&writer, frame_number, keyframe_id, unit,
+                                                    unit_size);
     free(unit);
     if (ret < 0) {
         free(data);

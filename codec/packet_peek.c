@@ -58,8 +58,14 @@ int facet_packet_peek(const uint8_t *data, size_t size, FacetPacketInfo *info)
         return ret;
 
     info->type = view.type;
+    /* A short latent frame's numbers as coded, modulo 256: the caller
+     * expands them against its own state (no state here). */
     info->frame_number = view.frame_number;
     info->keyframe_id = view.keyframe_id;
+    if (HAS_MEMBER(info, keyframe_id_bits)) {
+        info->frame_number_bits = view.short_numbers ? 8 : 32;
+        info->keyframe_id_bits = view.short_numbers ? 8 : 16;
+    }
     if (view.type == FACET_PACKET_TYPE_REFERENCE && HAS_MEMBER(info, reference_size)) {
         info->reference_id = view.keyframe_id;
         info->fragment_index = view.fragment_index;

@@ -57,7 +57,8 @@ int facet_packet_base_unit(const uint8_t *data, size_t size, const uint8_t **uni
     if (ret < 0)
         return ret;
     if (view.type != FACET_PACKET_TYPE_LATENT_KEYFRAME &&
-        view.type != FACET_PACKET_TYPE_LATENT_FRAME)
+        view.type != FACET_PACKET_TYPE_LATENT_FRAME &&
+        view.type != FACET_PACKET_TYPE_LATENT_FRAME_SHORT)
         return FACET_ERR(EINVAL);
     *unit = view.base_data;
     *unit_size = view.base_size;
@@ -84,17 +85,22 @@ int facet_packet_wrap_base_unit(const uint8_t *stream_header, size_t header_size
         return FACET_ERR(ENOMEM);
     FacetByteWriter writer;
     facet_byte_writer_init(&writer, data, capacity);
-    /* The header goes in as it came, bytes of a later minor version
-     * included; the parse below is what validates it. */
-    facet_write_u8(&writer, keyframe ? FACET_PACKET_TYPE_LATENT_KEYFRAME
-                                     : FACET_PACKET_TYPE_LATENT_FRAME);
-    if (keyframe)
+    int written = 0;
+    if (keyframe) {
+        /* The header goes in as it came, bytes of a later minor version
+         * included; the parse below is what validates it. */
+        facet_write_u8(&writer, FACET_PACKET_TYPE_LATENT_KEYFRAME);
         facet_write_bytes(&writer, stream_header, header_size);
-    facet_write_varint(&writer, frame_number);
-    facet_write_u16(&writer, (uint16_t)keyframe_id);
-    facet_write_varint(&writer, (uint32_t)unit_size);
-    facet_write_bytes(&writer, unit, unit_size);
-    if (writer.error) {
+        facet_write_varint(&writer, frame_number);
+        facet_write_u16(&writer, (uint16_t)keyframe_id);
+        facet_write_varint(&writer, (uint32_t)unit_size);
+        facet_write_bytes(&writer, unit, unit_size);
+    } else {
+        /* What the encoder sends (1.2): a short latent frame. */
+        written = facet_latent_short_frame_packet_write(&writer, frame_number,
+                                                        (uint16_t)keyframe_id, unit, unit_size);
+    }
+    if (written < 0 || writer.error) {
         free(data);
         return FACET_ERR(EINVAL);
     }

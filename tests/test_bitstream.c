@@ -277,8 +277,8 @@ START_TEST(test_latent_round_trip)
     ck_assert_uint_eq(view.keyframe_id, 5);
     ck_assert_uint_eq(view.base_size, sizeof(unit));
     ck_assert_mem_eq(view.base_data, unit, sizeof(unit));
-    /* The documented offsets of a 1.1 latent header. */
-    ck_assert_uint_eq(buffer[6], 1);
+    /* The documented offsets of a 1.1 latent header (written as 1.2). */
+    ck_assert_uint_eq(buffer[6], 2);
     ck_assert_uint_eq((buffer[7] << 8) | buffer[8], FACET_SEQUENCE_HEADER_V1_1_SIZE);
     ck_assert_uint_eq(buffer[28], FACET_MODE_ID_LATENT);
     ck_assert_uint_eq(buffer[29], 2);
@@ -323,6 +323,88 @@ START_TEST(test_latent_round_trip)
 }
 END_TEST
 
+/* 1.2: the short latent frame, type 6: u8 type, u8 frame_low, u8
+ * keyframe_low, then the unit to the end of the packet. */
+START_TEST(test_short_latent_frame_round_trip)
+{
+    uint8_t buffer[64];
+    static const uint8_t unit[] = { 0x12, 0x00, 0x32, 0x07, 0x10, 0x00, 0x00, 0x24, 0x99 };
+    FacetByteWriter writer;
+    FacetPacketView view;
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 70001, 0x1305, unit,
+                                                           sizeof(unit)), 0);
+    ck_assert_uint_eq(writer.pos, FACET_SHORT_FRAME_HEADER_SIZE + sizeof(unit));
+    ck_assert_uint_le(writer.pos, facet_latent_packet_size_bound(sizeof(unit)));
+    ck_assert_uint_eq(buffer[0], FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
+    ck_assert_uint_eq(buffer[1], 70001 & 0xff);
+    ck_assert_uint_eq(buffer[2], 0x05);
+    ck_assert_mem_eq(buffer + 3, unit, sizeof(unit));
+    ck_assert_int_eq(facet_packet_parse(buffer, writer.pos, &view), 0);
+    ck_assert_int_eq(view.type, FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
+    ck_assert_int_eq(view.short_numbers, 1);
+    ck_assert_uint_eq(view.frame_number, 70001 & 0xff);
+    ck_assert_uint_eq(view.keyframe_id, 0x05);
+    ck_assert_uint_eq(view.base_size, sizeof(unit));
+    ck_assert_ptr_eq(view.base_data, buffer + 3);
+    ck_assert_int_eq(view.extension_count, 0);
+    /* The unit runs to the end: bytes that would be extension records in a
+     * type 4 packet are part of it. */
+    ck_assert_int_eq(facet_packet_parse(buffer, 4, &view), 0);
+    ck_assert_uint_eq(view.base_size, 1);
+    /* The headers alone (what peek reads). */
+    ck_assert_int_eq(facet_packet_parse_headers(buffer, 3, &view), 0);
+    ck_assert_uint_eq(view.frame_number, 70001 & 0xff);
+    /* A type 4 packet's numbers are whole. */
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_latent_frame_packet_write(&writer, 70001, 0x1305, unit, sizeof(unit)),
+                     0);
+    ck_assert_int_eq(facet_packet_parse(buffer, writer.pos, &view), 0);
+    ck_assert_int_eq(view.short_numbers, 0);
+    ck_assert_uint_eq(view.keyframe_id, 0x1305);
+
+    /* The writer refuses an empty, missing or oversized unit, and a buffer
+     * too small. */
+    facet_byte_writer_init(&writer, buffer, sizeof(buffer));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 1, 1, unit, 0),
+                     FACET_ERR(EINVAL));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 1, 1, NULL, 4),
+                     FACET_ERR(EINVAL));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 1, 1, unit,
+                                                           FACET_MAX_BASE_PAYLOAD + 1),
+                     FACET_ERR(EINVAL));
+    facet_byte_writer_init(&writer, buffer, 5);
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 1, 1, unit, sizeof(unit)),
+                     FACET_ERR(ENOSPC));
+}
+END_TEST
+
+START_TEST(test_malformed_short_latent_frame)
+{
+    static const uint8_t packets[][4] = {
+        { 6 },          /* type alone */
+        { 6, 1 },       /* no keyframe_low */
+        { 6, 1, 2 },    /* empty unit */
+    };
+    FacetPacketView view;
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_msg(facet_packet_parse(packets[i], i + 1, &view) == FACET_ERR(EBADMSG),
+                      "case %zu", i);
+    /* A unit one byte over FACET_MAX_BASE_PAYLOAD, and one exactly at it. */
+    size_t size = FACET_SHORT_FRAME_HEADER_SIZE + FACET_MAX_BASE_PAYLOAD + 1;
+    uint8_t *big = calloc(1, size);
+    ck_assert_ptr_nonnull(big);
+    big[0] = FACET_PACKET_TYPE_LATENT_FRAME_SHORT;
+    ck_assert_int_eq(facet_packet_parse(big, size, &view), FACET_ERR(EBADMSG));
+    ck_assert_int_eq(facet_packet_parse(big, size - 1, &view), 0);
+    ck_assert_uint_eq(view.base_size, FACET_MAX_BASE_PAYLOAD);
+    free(big);
+    /* Type 7 is still unknown. */
+    static const uint8_t unknown[] = { 7, 1, 2, 3 };
+    ck_assert_int_eq(facet_packet_parse(unknown, sizeof(unknown), &view), FACET_ERR(EBADMSG));
+}
+END_TEST
+
 static Suite *bitstream_suite(void)
 {
     Suite *suite = suite_create("bitstream");
@@ -335,6 +417,8 @@ static Suite *bitstream_suite(void)
     tcase_add_test(tc, test_writer_rejects_invalid_fields);
     tcase_add_test(tc, test_sequence_header_limits);
     tcase_add_test(tc, test_latent_round_trip);
+    tcase_add_test(tc, test_short_latent_frame_round_trip);
+    tcase_add_test(tc, test_malformed_short_latent_frame);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/bytestream.h"
 #include "facet/facet.h"
 #include "test_clip.h"
 #include "test_pictures.h"
@@ -150,6 +151,44 @@ static int decode_one(FacetDecoder *dec, const FacetPacket *packet, FacetPicture
     return ret;
 }
 
+/* A short latent frame rewritten as the 1.1 latent frame (type 4) of the
+ * same unit, with the whole frame number the encoder reported and the
+ * given keyframe id; any other packet copied. */
+static int full_numbers(const FacetPacket *packet, uint32_t keyframe_id, FacetPacket *out)
+{
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    ck_assert_int_eq(facet_packet_peek(packet->data, packet->size, &info), 0);
+    memset(out, 0, sizeof(*out));
+    if (info.type != FACET_PACKET_TYPE_LATENT_FRAME_SHORT) {
+        out->data = malloc(packet->size);
+        ck_assert_ptr_nonnull(out->data);
+        memcpy(out->data, packet->data, packet->size);
+        out->size = packet->size;
+    } else {
+        ck_assert_uint_eq(info.frame_number, packet->frame_number & 0xff);
+        ck_assert_uint_eq(info.keyframe_id, keyframe_id & 0xff);
+        const uint8_t *unit;
+        size_t unit_size;
+        ck_assert_int_eq(facet_packet_base_unit(packet->data, packet->size, &unit, &unit_size), 0);
+        size_t capacity = unit_size + 16;
+        out->data = malloc(capacity);
+        ck_assert_ptr_nonnull(out->data);
+        FacetByteWriter writer;
+        facet_byte_writer_init(&writer, out->data, capacity);
+        facet_write_u8(&writer, FACET_PACKET_TYPE_LATENT_FRAME);
+        facet_write_varint(&writer, packet->frame_number);
+        facet_write_u16(&writer, (uint16_t)keyframe_id);
+        facet_write_varint(&writer, (uint32_t)unit_size);
+        facet_write_bytes(&writer, unit, unit_size);
+        ck_assert(!writer.error);
+        out->size = writer.pos;
+    }
+    out->pts = packet->pts;
+    out->frame_number = packet->frame_number;
+    out->flags = packet->flags;
+    return 0;
+}
+
 /* Mean and spread of the luma plane: a picture, not black or flat. */
 static void assert_real_picture(const FacetPicture *p)
 {
@@ -267,10 +306,10 @@ START_TEST(test_lost_low_resolution_packet)
     }
     ck_assert_int_eq(broken, 4);
     ck_assert_int_eq(after, 10);
-    /* The lost packet arriving late, after the new chain: dropped, the
-     * chain is intact. */
+    /* The lost packet arriving late, after the new chain: a frame of an
+     * older chain, dropped; the chain is intact. */
     for (int i = 0; i < stream.count; i++)
-        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME &&
+        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME_SHORT &&
             stream.packets[i].pts == 30) {
             FacetPicture picture;
             ck_assert_int_eq(decode_one(dec, &stream.packets[i], &picture), FACET_ERR(EALREADY));
@@ -377,17 +416,29 @@ START_TEST(test_duplicated_and_late_packets)
     encode_clip(&stream, 12, 12000, -1, -1);
     FacetDecoder *dec = open_decoder();
     FacetPicture picture;
-    int low = 0;
+    int low = 0, last = -1, before_last = -1;
     for (int i = 0; i < stream.count; i++) {
         ck_assert_int_eq(decode_one(dec, &stream.packets[i], &picture), 0);
         facet_picture_unref(&picture);
-        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME && ++low == 5) {
-            /* The same packet again, then an older one: dropped. */
+        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME_SHORT && ++low == 5) {
+            /* The same packet again: dropped. */
             ck_assert_int_eq(decode_one(dec, &stream.packets[i], &picture), FACET_ERR(EALREADY));
-            ck_assert_int_eq(decode_one(dec, &stream.packets[i - 1], &picture),
-                             FACET_ERR(EALREADY));
+            /* An older one with whole numbers (type 4): late, dropped. */
+            FacetPacket older;
+            ck_assert_int_eq(full_numbers(&stream.packets[i - 1], 0, &older), 0);
+            ck_assert_int_eq(decode_one(dec, &older, &picture), FACET_ERR(EALREADY));
+            facet_packet_unref(&older);
+        }
+        if (type_of(&stream.packets[i]) == FACET_PACKET_TYPE_LATENT_FRAME_SHORT) {
+            before_last = last;
+            last = i;
         }
     }
+    ck_assert_int_gt(before_last, 0);
+    /* A short frame cannot tell an older frame of its chain from one 255
+     * frames on: it is a gap, the chain is broken (docs/bitstream.md). */
+    ck_assert_int_eq(decode_one(dec, &stream.packets[before_last], &picture), FACET_ERR(EPIPE));
+    ck_assert_int_eq(decode_one(dec, &stream.packets[last], &picture), FACET_ERR(EALREADY));
     /* A frame before any keyframe: ENOENT. */
     FacetDecoder *fresh = open_decoder();
     ck_assert_int_eq(decode_one(fresh, &stream.packets[2], &picture), FACET_ERR(ENOENT));
@@ -502,12 +553,14 @@ START_TEST(test_mutated_latent_packets)
      * picture and stays usable; never a crash (run under ASan in CI). */
     Stream stream;
     encode_clip(&stream, 8, 40000, -1, -1);
+    static const int types[3] = { FACET_PACKET_TYPE_LATENT_KEYFRAME,
+                                  FACET_PACKET_TYPE_LATENT_FRAME_SHORT,
+                                  FACET_PACKET_TYPE_REFERENCE };
     int picks[3] = { -1, -1, -1 };
-    for (int i = 0; i < stream.count; i++) {
-        int t = type_of(&stream.packets[i]);
-        if (picks[t - 3] < 0)
-            picks[t - 3] = i;
-    }
+    for (int i = 0; i < stream.count; i++)
+        for (int k = 0; k < 3; k++)
+            if (type_of(&stream.packets[i]) == types[k] && picks[k] < 0)
+                picks[k] = i;
     for (int k = 0; k < 3; k++)
         ck_assert_int_ge(picks[k], 0);
     FacetDecoder *dec = open_decoder();
@@ -595,6 +648,28 @@ START_TEST(test_split_and_wrap)
         ck_assert(memcmp(wrapped.data, p->data, p->size) == 0);
         ck_assert_uint_eq(wrapped.flags, keyframe ? FACET_PACKET_FLAG_KEYFRAME : 0);
         facet_packet_unref(&wrapped);
+        if (keyframe)
+            continue;
+        /* The 1.1 form of the frame (type 4) gives the same unit, and its
+         * numbers wrap into the short form, the encoder's bytes. */
+        FacetPacket full;
+        ck_assert_int_eq(full_numbers(p, (uint32_t)(keyframes - 1), &full), 0);
+        ck_assert_int_eq(type_of(&full), FACET_PACKET_TYPE_LATENT_FRAME);
+        const uint8_t *full_unit = NULL;
+        size_t full_unit_size = 0;
+        ck_assert_int_eq(facet_packet_base_unit(full.data, full.size, &full_unit,
+                                                &full_unit_size), 0);
+        ck_assert_uint_eq(full_unit_size, unit_size);
+        ck_assert(memcmp(full_unit, unit, unit_size) == 0);
+        ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, p->frame_number,
+                                                     (uint32_t)(keyframes - 1), full_unit,
+                                                     full_unit_size, &wrapped),
+                         0);
+        ck_assert_uint_eq(wrapped.size, p->size);
+        ck_assert(memcmp(wrapped.data, p->data, p->size) == 0);
+        ck_assert_uint_eq(wrapped.frame_number, p->frame_number);
+        facet_packet_unref(&wrapped);
+        facet_packet_unref(&full);
     }
     ck_assert_int_eq(keyframes, 2); /* the first and the one asked at frame 20 */
     ck_assert_int_gt(frames, 30);
@@ -628,9 +703,21 @@ START_TEST(test_split_and_wrap)
     ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, 0, 0, 0, unit,
                                                  sizeof(unit), NULL),
                      FACET_ERR(EINVAL));
-    /* A frame needs no header. */
-    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, 7, 3, unit, sizeof(unit), &wrapped),
+    /* A frame needs no header; it is a short latent frame (1.2): type,
+     * frame_number and keyframe_id modulo 256, the unit. */
+    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, 0x1207, 0x203, unit, sizeof(unit),
+                                                 &wrapped),
                      0);
+    static const uint8_t expected[] = { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 0x07, 0x03,
+                                        0x10, 0x02, 0x00 };
+    ck_assert_uint_eq(wrapped.size, sizeof(expected));
+    ck_assert(memcmp(wrapped.data, expected, sizeof(expected)) == 0);
+    ck_assert_uint_eq(wrapped.frame_number, 0x1207);
+    const uint8_t *back = NULL;
+    size_t back_size = 0;
+    ck_assert_int_eq(facet_packet_base_unit(wrapped.data, wrapped.size, &back, &back_size), 0);
+    ck_assert_ptr_eq(back, wrapped.data + 3);
+    ck_assert_uint_eq(back_size, sizeof(unit));
     facet_packet_unref(&wrapped);
     free_stream(&stream);
 }
@@ -673,6 +760,156 @@ START_TEST(test_references_off)
 }
 END_TEST
 
+/* 1.2: a stream of short latent frames decodes to exactly the pictures of
+ * the same units sent as 1.1 latent frames (type 4, whole numbers). */
+START_TEST(test_short_frames_decode_as_type_4)
+{
+    Stream stream;
+    encode_clip(&stream, 30, 12000, 15, -1);
+    FacetDecoder *short_dec = open_decoder(), *full_dec = open_decoder();
+    int keyframes = 0, shorts = 0, compared = 0;
+    for (int i = 0; i < stream.count; i++) {
+        const FacetPacket *packet = &stream.packets[i];
+        ck_assert_int_ne(type_of(packet), FACET_PACKET_TYPE_LATENT_FRAME);
+        keyframes += type_of(packet) == FACET_PACKET_TYPE_LATENT_KEYFRAME;
+        shorts += type_of(packet) == FACET_PACKET_TYPE_LATENT_FRAME_SHORT;
+        FacetPacket full;
+        ck_assert_int_eq(full_numbers(packet, (uint32_t)(keyframes - 1), &full), 0);
+        FacetPicture a, b;
+        ck_assert_int_eq(decode_one(short_dec, packet, &a), 0);
+        ck_assert_int_eq(decode_one(full_dec, &full, &b), 0);
+        ck_assert_int_eq(a.buffer != NULL, b.buffer != NULL);
+        if (a.buffer) {
+            ck_assert_int_eq(a.width, b.width);
+            ck_assert_int_eq(a.height, b.height);
+            ck_assert_int_eq(a.format, b.format);
+            for (int plane = 0; plane < 3; plane++) {
+                int w = plane ? (a.width + 1) / 2 : a.width;
+                int h = plane ? (a.height + 1) / 2 : a.height;
+                if (a.format == FACET_PIXEL_FORMAT_RGB24) {
+                    if (plane)
+                        break;
+                    w = 3 * a.width;
+                }
+                for (int y = 0; y < h; y++)
+                    ck_assert(memcmp(a.data[plane] + (size_t)y * a.stride[plane],
+                                     b.data[plane] + (size_t)y * b.stride[plane], w) == 0);
+            }
+            compared++;
+        }
+        facet_picture_unref(&a);
+        facet_picture_unref(&b);
+        facet_packet_unref(&full);
+    }
+    ck_assert_int_eq(keyframes, 2);
+    ck_assert_int_eq(shorts, 28);
+    ck_assert_int_eq(compared, 30);
+    facet_decoder_close(&short_dec);
+    facet_decoder_close(&full_dec);
+    free_stream(&stream);
+}
+END_TEST
+
+/* The units of a real stream rewrapped (facet_packet_wrap_base_unit) with
+ * numbers that cross 255 -> 256, as a long call's do. */
+typedef struct Rewrapped {
+    FacetPacket packets[16];
+    int count;
+} Rewrapped;
+
+static void rewrap(const Stream *stream, uint32_t first_frame, uint32_t keyframe_id,
+                   Rewrapped *out)
+{
+    uint8_t header[FACET_STREAM_HEADER_MAX_SIZE];
+    size_t header_size = 0;
+    ck_assert_int_eq(facet_packet_stream_header(stream->packets[0].data, stream->packets[0].size,
+                                                header, &header_size), 0);
+    out->count = 0;
+    for (int i = 0; i < stream->count && out->count < 16; i++) {
+        const FacetPacket *p = &stream->packets[i];
+        ck_assert_int_ne(type_of(p), FACET_PACKET_TYPE_REFERENCE);
+        const uint8_t *unit;
+        size_t unit_size;
+        ck_assert_int_eq(facet_packet_base_unit(p->data, p->size, &unit, &unit_size), 0);
+        ck_assert_int_eq(facet_packet_wrap_base_unit(header, header_size, i == 0,
+                                                     first_frame + (uint32_t)i, keyframe_id,
+                                                     unit, unit_size, &out->packets[out->count]),
+                         0);
+        out->count++;
+    }
+}
+
+static int send_one(FacetDecoder *dec, const FacetPacket *packet)
+{
+    FacetPicture picture;
+    int ret = decode_one(dec, packet, &picture);
+    if (ret == 0)
+        assert_real_picture(&picture);
+    facet_picture_unref(&picture);
+    return ret;
+}
+
+START_TEST(test_short_frame_numbers)
+{
+    references = FACET_LATENT_REFERENCES_OFF;
+    Stream stream;
+    encode_clip(&stream, 12, 12000, -1, -1);
+    /* Keyframe 0x1ff at frame 250; frames 251..261 (low bytes 0xfb..0x05). */
+    Rewrapped r;
+    rewrap(&stream, 250, 0x1ff, &r);
+    ck_assert_int_eq(r.count, 12);
+    ck_assert_int_eq(type_of(&r.packets[6]), FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
+    ck_assert_uint_eq(r.packets[6].data[1], 0x00); /* frame 256 */
+    ck_assert_uint_eq(r.packets[6].data[2], 0xff);
+
+    /* Whole: every frame across the wrap decodes. */
+    FacetDecoder *dec = open_decoder();
+    for (int i = 0; i < r.count; i++)
+        ck_assert_msg(send_one(dec, &r.packets[i]) == 0, "frame %d", 250 + i);
+    /* A duplicate of the last frame (step 0). */
+    ck_assert_int_eq(send_one(dec, &r.packets[r.count - 1]), FACET_ERR(EALREADY));
+
+    /* Frame 256 (low byte 0) lost: 257 after 255 is a gap across the wrap,
+     * and so is every frame after it until a keyframe. */
+    ck_assert_int_eq(send_one(dec, &r.packets[0]), 0);
+    for (int i = 1; i <= 5; i++)
+        ck_assert_int_eq(send_one(dec, &r.packets[i]), 0);
+    ck_assert_int_eq(send_one(dec, &r.packets[7]), FACET_ERR(EPIPE));
+    ck_assert_int_eq(send_one(dec, &r.packets[8]), FACET_ERR(EPIPE));
+    ck_assert_int_eq(send_one(dec, &r.packets[6]), FACET_ERR(EPIPE)); /* too late: broken */
+    ck_assert_int_eq(send_one(dec, &r.packets[0]), 0);
+    ck_assert_int_eq(send_one(dec, &r.packets[1]), 0);
+
+    /* The next frame of another chain: its keyframe (0x200, low byte 0x00,
+     * one ahead) was lost: a gap. A frame of an older chain (0x1fe) is
+     * late, and changes nothing. */
+    const uint8_t *unit;
+    size_t unit_size;
+    ck_assert_int_eq(facet_packet_base_unit(r.packets[2].data, r.packets[2].size, &unit,
+                                            &unit_size), 0);
+    FacetPacket other;
+    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, 252, 0x1fe, unit, unit_size, &other),
+                     0);
+    ck_assert_int_eq(send_one(dec, &other), FACET_ERR(EALREADY));
+    facet_packet_unref(&other);
+    ck_assert_int_eq(facet_packet_wrap_base_unit(NULL, 0, 0, 252, 0x200, unit, unit_size, &other),
+                     0);
+    ck_assert_int_eq(send_one(dec, &other), FACET_ERR(EPIPE));
+    facet_packet_unref(&other);
+    ck_assert_int_eq(send_one(dec, &r.packets[2]), FACET_ERR(EPIPE)); /* broken until a keyframe */
+
+    /* Before any latent keyframe: nothing to expand against. */
+    FacetDecoder *fresh = open_decoder();
+    ck_assert_int_eq(send_one(fresh, &r.packets[1]), FACET_ERR(ENOENT));
+    facet_decoder_close(&fresh);
+
+    for (int i = 0; i < r.count; i++)
+        facet_packet_unref(&r.packets[i]);
+    facet_decoder_close(&dec);
+    free_stream(&stream);
+}
+END_TEST
+
 static Suite *latent_codec_suite(void)
 {
     Suite *s = suite_create("latent_codec");
@@ -687,6 +924,8 @@ static Suite *latent_codec_suite(void)
     tcase_add_test(tc, test_encoder_settings);
     tcase_add_test(tc, test_mutated_latent_packets);
     tcase_add_loop_test(tc, test_split_and_wrap, 0, 2);
+    tcase_add_test(tc, test_short_frames_decode_as_type_4);
+    tcase_add_test(tc, test_short_frame_numbers);
     tcase_add_loop_test(tc, test_references_off, 0, 2);
     suite_add_tcase(s, tc);
     return s;

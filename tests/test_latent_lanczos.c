@@ -210,7 +210,7 @@ START_TEST(test_lanczos_chain_checks)
         int type = stream.packets[i].data[0];
         if (type == FACET_PACKET_TYPE_REFERENCE && first_reference < 0)
             first_reference = i;
-        if (type == FACET_PACKET_TYPE_LATENT_FRAME && first_frame < 0)
+        if (type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT && first_frame < 0)
             first_frame = i;
     }
     ck_assert_int_ge(first_reference, 0);
@@ -227,7 +227,7 @@ START_TEST(test_lanczos_chain_checks)
     /* Skip the first low-resolution frame after the keyframe. */
     int sent = 0;
     for (int i = first_frame + 1; i < stream.count && sent < 3; i++) {
-        if (stream.packets[i].data[0] != FACET_PACKET_TYPE_LATENT_FRAME)
+        if (stream.packets[i].data[0] != FACET_PACKET_TYPE_LATENT_FRAME_SHORT)
             continue;
         ck_assert_int_eq(facet_decoder_send_packet(dec, &stream.packets[i]), FACET_ERR(EPIPE));
         sent++;
@@ -253,12 +253,14 @@ START_TEST(test_lanczos_mutated_packets)
      * code or a picture of the stream size, never a crash (ASan builds). */
     Stream stream;
     encode_clip(&stream);
+    static const int types[3] = { FACET_PACKET_TYPE_LATENT_KEYFRAME,
+                                  FACET_PACKET_TYPE_LATENT_FRAME_SHORT,
+                                  FACET_PACKET_TYPE_REFERENCE };
     int picks[3] = { -1, -1, -1 };
-    for (int i = 0; i < stream.count; i++) {
-        int t = stream.packets[i].data[0];
-        if (picks[t - FACET_PACKET_TYPE_LATENT_KEYFRAME] < 0)
-            picks[t - FACET_PACKET_TYPE_LATENT_KEYFRAME] = i;
-    }
+    for (int i = 0; i < stream.count; i++)
+        for (int k = 0; k < 3; k++)
+            if (stream.packets[i].data[0] == types[k] && picks[k] < 0)
+                picks[k] = i;
     FacetDecoder *dec = open_decoder(FACET_LATENT_UPSCALE_LANCZOS, "", FACET_PIXEL_FORMAT_I420);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_ge(picks[k], 0);

@@ -355,6 +355,35 @@ START_TEST(test_delta_without_keyframe)
 }
 END_TEST
 
+/* Latent frames (1.1's type 4, 1.2's short type 6) in a keypoint or
+ * intra-only stream: nothing to belong to. */
+START_TEST(test_latent_frame_in_keypoint_stream)
+{
+    static const uint8_t unit[] = { 0x12, 0x00, 0x32, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01 };
+    uint8_t frames[2][64];
+    size_t sizes[2];
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, frames[0], sizeof(frames[0]));
+    ck_assert_int_eq(facet_latent_frame_packet_write(&writer, 1, 3, unit, sizeof(unit)), 0);
+    sizes[0] = writer.pos;
+    facet_byte_writer_init(&writer, frames[1], sizeof(frames[1]));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, 1, 3, unit, sizeof(unit)), 0);
+    sizes[1] = writer.pos;
+    FacetQuantKeypoints kp;
+    Buffer keyframe = model_keyframe(3, &kp);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(send_bytes(frames[i], sizes[i]), FACET_ERR(ENOENT));
+        ck_assert_int_eq(send_bytes(keyframe.data, keyframe.size), 0);
+        ck_assert_int_eq(send_bytes(frames[i], sizes[i]), FACET_ERR(ENOENT));
+        expect_still_decodes();
+        ck_assert_int_eq(send_bytes(frames[i], sizes[i]), FACET_ERR(ENOENT));
+        /* Without a unit a short frame is malformed before anything else. */
+        ck_assert_int_eq(send_bytes(frames[i], i ? 3 : 4), FACET_ERR(EBADMSG));
+    }
+    free(keyframe.data);
+}
+END_TEST
+
 START_TEST(test_delta_with_corrupt_keypoints)
 {
     FacetQuantKeypoints kp;
@@ -502,9 +531,11 @@ START_TEST(test_latent_packets)
     latent_stream(&small, 64, 4);
     latent_stream(&large, 128, 4);
     int key = find_type(&small, FACET_PACKET_TYPE_LATENT_KEYFRAME, 0);
-    int frame = find_type(&small, FACET_PACKET_TYPE_LATENT_FRAME, 0);
+    /* The encoder writes every latent frame short (1.2, type 6). */
+    ck_assert_int_lt(find_type(&small, FACET_PACKET_TYPE_LATENT_FRAME, 0), 0);
+    int frame = find_type(&small, FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 0);
     int fragment = find_type(&small, FACET_PACKET_TYPE_REFERENCE, 0);
-    int large_frame = find_type(&large, FACET_PACKET_TYPE_LATENT_FRAME, 0);
+    int large_frame = find_type(&large, FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 0);
     int large_fragment = find_type(&large, FACET_PACKET_TYPE_REFERENCE, 0);
     ck_assert(key == 0 && frame > 0 && fragment > 0 && large_frame > 0 && large_fragment > 0);
     const FacetPacket *k = &small.packets[key], *f = &small.packets[frame];
@@ -516,7 +547,8 @@ START_TEST(test_latent_packets)
     ck_assert_int_eq(send_latent(dec, small.packets[fragment].data,
                                  small.packets[fragment].size), FACET_ERR(ENOENT));
     /* Every cut of each class: malformed (the payload's own length runs
-     * past the end) or, cut inside the AV1 unit's length, refused. */
+     * past the end, a short frame's unit is empty) or, cut inside the AV1
+     * unit, refused (no keyframe yet). */
     const FacetPacket *classes[] = { k, f, &small.packets[fragment] };
     for (int c = 0; c < 3; c++)
         for (size_t cut = 1; cut < classes[c]->size; cut++) {
@@ -584,7 +616,7 @@ START_TEST(test_latent_packets)
             state = state * 1664525u + 1013904223u;
             copy[i] = (uint8_t)(state >> 24);
         }
-        copy[0] = (uint8_t)(3 + trial % 3);
+        copy[0] = (uint8_t)(3 + trial % 4);
         int ret = send_latent(dec, copy, size);
         ck_assert_int_lt(ret, 1);
     }
@@ -611,6 +643,7 @@ static Suite *malformed_suite(void)
     tcase_add_test(tc, test_extension_records);
     tcase_add_test(tc, test_oversized_packet);
     tcase_add_test(tc, test_delta_without_keyframe);
+    tcase_add_test(tc, test_latent_frame_in_keypoint_stream);
     tcase_add_test(tc, test_delta_with_corrupt_keypoints);
     tcase_add_test(tc, test_random_bytes);
     tcase_add_test(tc, test_mutated_keyframes);

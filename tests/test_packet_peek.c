@@ -198,6 +198,8 @@ START_TEST(test_delta)
     expected.type = FACET_PACKET_TYPE_DELTA;
     expected.frame_number = 300;
     expected.keyframe_id = 65535;
+    expected.frame_number_bits = 32; /* whole numbers (1.2 members) */
+    expected.keyframe_id_bits = 16;
     ck_assert_mem_eq(&info, &expected, sizeof(info));
 }
 END_TEST
@@ -540,7 +542,7 @@ START_TEST(test_latent_packets)
     ck_assert_int_eq(info.scale, 4);
     ck_assert_int_eq(info.base_codec, FACET_BASE_CODEC_AV1);
     ck_assert_uint_eq(info.model_id, 0xa1b2c3d4u);
-    ck_assert_int_eq(info.version_minor, 1);
+    ck_assert_int_eq(info.version_minor, FACET_BITSTREAM_VERSION_MINOR);
     ck_assert_uint_eq(info.frame_number, 1000);
     ck_assert_uint_eq(info.keyframe_id, 9);
 
@@ -612,7 +614,7 @@ START_TEST(test_malformed_latent_headers)
     size_t mode = 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE;
     static const struct { size_t offset; uint8_t value; } patches[] = {
         { 0, 1 },          /* a latent header in a keypoint keyframe */
-        { 0, 6 },          /* unknown packet type */
+        { 0, 7 },          /* unknown packet type */
         { 0, 0 },
         { 0, 255 },
         { 1 + 4 + 2 + 2 + FACET_SEQUENCE_HEADER_V1_0_SIZE, 1 }, /* mode keypoints, scale 4 */
@@ -644,6 +646,67 @@ START_TEST(test_malformed_latent_headers)
             ck_assert_int_eq(facet_packet_parse(all[p]->data, cut, &view), FACET_ERR(EBADMSG));
         }
     }
+}
+END_TEST
+
+/* ---- Short latent frames (bitstream 1.2) ------------------------------ */
+
+static Buffer short_frame(uint32_t frame_number, uint16_t keyframe_id)
+{
+    Buffer packet = { .size = 0 };
+    FacetByteWriter writer;
+    facet_byte_writer_init(&writer, packet.data, sizeof(packet.data));
+    ck_assert_int_eq(facet_latent_short_frame_packet_write(&writer, frame_number, keyframe_id,
+                                                           base_bytes, sizeof(base_bytes)),
+                     0);
+    packet.size = writer.pos;
+    return packet;
+}
+
+START_TEST(test_short_latent_frame)
+{
+    /* Numbers as coded, modulo 256, and said to be 8 bits. */
+    Buffer packet = short_frame(0x12345, 0x1f9);
+    ck_assert_uint_eq(packet.size, 3 + sizeof(base_bytes));
+    FacetPacketInfo info;
+    ck_assert_int_eq(peek(packet.data, packet.size, &info), 0);
+    FacetPacketInfo expected;
+    memset(&expected, 0, sizeof(expected));
+    expected.struct_size = sizeof(expected);
+    expected.type = FACET_PACKET_TYPE_LATENT_FRAME_SHORT;
+    expected.frame_number = 0x45;
+    expected.keyframe_id = 0xf9;
+    expected.frame_number_bits = 8;
+    expected.keyframe_id_bits = 8;
+    ck_assert_mem_eq(&info, &expected, sizeof(info));
+    /* Every other packet's numbers are whole. */
+    FacetSequenceHeader header = latent_header();
+    Buffer keyframe_packet = latent_keyframe(&header);
+    ck_assert_int_eq(peek(keyframe_packet.data, keyframe_packet.size, &info), 0);
+    ck_assert_int_eq(info.frame_number_bits, 32);
+    ck_assert_int_eq(info.keyframe_id_bits, 16);
+    Buffer fragment = reference_fragment(0, 2, 300);
+    ck_assert_int_eq(peek(fragment.data, fragment.size, &info), 0);
+    ck_assert_int_eq(info.frame_number_bits, 32);
+
+    /* A program built against the 1.1 header: nothing past its members. */
+    memset(&info, 0xa5, sizeof(info));
+    info.struct_size = offsetof(FacetPacketInfo, frame_number_bits);
+    ck_assert_int_eq(facet_packet_peek(packet.data, packet.size, &info), 0);
+    ck_assert_int_eq(info.type, FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
+    ck_assert_uint_eq(info.frame_number, 0x45);
+    ck_assert_int_eq(info.frame_number_bits, (int)0xa5a5a5a5);
+    ck_assert_int_eq(info.keyframe_id_bits, (int)0xa5a5a5a5);
+
+    /* Peek reads the 3 bytes of header: shorter is refused; the unit is
+     * payload (the parser checks it is there). */
+    for (size_t cut = 1; cut < 3; cut++)
+        ck_assert_int_eq(peek(packet.data, cut, &info), FACET_ERR(EBADMSG));
+    ck_assert_int_eq(peek(packet.data, 3, &info), 0);
+    FacetPacketView view;
+    ck_assert_int_eq(facet_packet_parse(packet.data, 3, &view), FACET_ERR(EBADMSG));
+    ck_assert_int_eq(facet_packet_parse(packet.data, 4, &view), 0);
+    ck_assert_uint_eq(view.base_size, 1);
 }
 END_TEST
 
@@ -714,6 +777,7 @@ static Suite *packet_peek_suite(void)
     tcase_add_test(tc, test_v1_0_struct_size);
     tcase_add_test(tc, test_malformed_latent_headers);
     tcase_add_test(tc, test_malformed_reference_fields);
+    tcase_add_test(tc, test_short_latent_frame);
     suite_add_tcase(s, tc);
     return s;
 }

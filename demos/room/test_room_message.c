@@ -137,6 +137,8 @@ START_TEST(test_wrong_magic_version_kind)
     /* The packet is not a reference fragment (a latent frame's type). */
     data[ROOM_MESSAGE_FIXED_SIZE + sizeof(header)] = 4;
     ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
+    data[ROOM_MESSAGE_FIXED_SIZE + sizeof(header)] = 6; /* a short latent frame's (1.2) */
+    ck_assert_int_eq(parse_code(data, size), ROOM_MESSAGE_ERROR_MALFORMED);
     data[ROOM_MESSAGE_FIXED_SIZE + sizeof(header)] = 5;
     /* A fragment size that disagrees with the bytes there. */
     data[ROOM_MESSAGE_FIXED_SIZE + sizeof(header) + 8] = 41;

@@ -124,7 +124,7 @@ typedef struct FacetPacket {
     uint8_t *data;
     size_t size;
     int64_t pts;          /* caller's timestamp, passed through untouched */
-    uint32_t frame_number;/* as coded in the packet */
+    uint32_t frame_number;/* the frame's number (a short latent frame codes its low 8 bits) */
     uint32_t flags;       /* FACET_PACKET_FLAG_* */
 } FacetPacket;
 
@@ -148,6 +148,9 @@ typedef enum FacetPacketType {
     FACET_PACKET_TYPE_LATENT_KEYFRAME = 3, /* sequence header + low-resolution keyframe */
     FACET_PACKET_TYPE_LATENT_FRAME = 4,    /* one low-resolution inter frame */
     FACET_PACKET_TYPE_REFERENCE = 5,       /* one fragment of a reference picture at S */
+    /* Bitstream 1.2: a latent frame whose frame_number and keyframe_id are
+     * coded modulo 256 (FacetPacketInfo.frame_number_bits). */
+    FACET_PACKET_TYPE_LATENT_FRAME_SHORT = 6,
 } FacetPacketType;
 
 /* How a stream codes its frames, from its sequence header. Version 1.0
@@ -211,6 +214,14 @@ typedef struct FacetPacketInfo {
     int fragment_index;
     int fragment_count;
     uint32_t reference_size;
+    /* Appended in 1.2. How many low bits of frame_number and keyframe_id
+     * the packet codes: 8 and 8 in a short latent frame
+     * (FACET_PACKET_TYPE_LATENT_FRAME_SHORT, which codes them modulo 256:
+     * compare them modulo 256, or expand them against the last full
+     * numbers seen), else 32 and 16 (the numbers are whole). 0 where the
+     * library is older than 1.2 or the peek failed. */
+    int frame_number_bits;
+    int keyframe_id_bits;
 } FacetPacketInfo;
 
 /* Reads the headers of one whole packet (`size` bytes at `data`: what the
@@ -220,11 +231,13 @@ typedef struct FacetPacketInfo {
  * limits of docs/bitstream.md, so a header the decoder would refuse is
  * refused here with the same code. The payloads (intra picture, keypoints,
  * extension records) are not read: a packet that peeks may still fail to
- * decode. No state, no allocation; any thread.
+ * decode. No state, no allocation; any thread. A short latent frame
+ * (type 6) codes its numbers modulo 256: they are reported as coded, with
+ * frame_number_bits = keyframe_id_bits = 8.
  *
  * Returns 0 and fills *info; FACET_ERR(EINVAL) for a NULL or empty packet,
  * a NULL info or a struct_size below sizeof(FacetPacketInfo) of version
- * 1.0 (up to version_minor; the 1.1 members are written only when
+ * 1.0 (up to version_minor; the 1.1 and 1.2 members are written only when
  * struct_size covers them); FACET_ERR(EBADMSG) for a malformed header, an unknown packet
  * type or a packet over FACET_MAX_PACKET_SIZE; FACET_ERR(ENOTSUP) for a
  * sequence header of a newer major version (then only `type`,
@@ -251,16 +264,17 @@ FACET_API int facet_packet_stream_header(const uint8_t *data, size_t size, uint8
                                          size_t *header_size);
 
 /* The base codec's unit (one AV1 temporal unit or VP8 frame) inside a
- * latent keyframe or frame packet (types 3 and 4): *unit points into
+ * latent keyframe or frame packet (types 3, 4 and 6): *unit points into
  * `data`. Returns 0; FACET_ERR(EINVAL) for NULL arguments or another
  * packet type; the parse error for a malformed packet. */
 FACET_API int facet_packet_base_unit(const uint8_t *data, size_t size, const uint8_t **unit,
                                      size_t *unit_size);
 
 /* Builds a latent keyframe (keyframe != 0, with the stream header from
- * facet_packet_stream_header()) or latent frame (the header is ignored)
- * around one base codec unit, numbered frame_number in the chain of latent
- * keyframe keyframe_id (0..65535). The packet owns its data: release it
+ * facet_packet_stream_header()) or latent frame (the header is ignored;
+ * a short latent frame, type 6, which codes frame_number and keyframe_id
+ * modulo 256) around one base codec unit, numbered frame_number in the
+ * chain of latent keyframe keyframe_id (0..65535). The packet owns its data: release it
  * with facet_packet_unref(); pts is left 0. Returns 0; FACET_ERR(EINVAL)
  * for NULL or out-of-range arguments; FACET_ERR(EBADMSG) when the header is
  * not one whole latent stream header or the result would not parse;
