@@ -510,7 +510,7 @@ static gboolean gst_facet_dec_peek(GstVideoCodecFrame *frame, FacetPacketInfo *i
 static gboolean gst_facet_dec_is_latent(FacetPacketType type)
 {
     return type == FACET_PACKET_TYPE_LATENT_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_FRAME ||
-           type == FACET_PACKET_TYPE_REFERENCE;
+           type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT || type == FACET_PACKET_TYPE_REFERENCE;
 }
 
 /* Handles the answers of the library that are not a picture. Returns TRUE

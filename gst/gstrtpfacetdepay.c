@@ -62,6 +62,14 @@ struct _GstRtpFacetDepay {
     guint32 frame_timestamp;
     guint16 next_seq;
     guint next_index;
+    guint16 frame_first_seq;
+    /* The last RTP packet of the last latent keyframe or frame passed on,
+     * and the packets received since: the packets missing between two
+     * latent frames tell a loss of 256 frames, which short latent frames
+     * (numbered modulo 256) cannot. */
+    gboolean have_passed_seq;
+    guint16 passed_end_seq;
+    guint32 received_since_passed;
 
     /* A complete keyframe went out since start or flush, and its id (-1:
      * not readable). */
@@ -115,6 +123,8 @@ static void gst_rtp_facet_depay_reset(GstRtpFacetDepay *self)
     self->reference_requested = FALSE;
     self->last_reference_request = 0;
     rtp_facet_latent_reset(&self->latent);
+    self->have_passed_seq = FALSE;
+    self->received_since_passed = 0;
     self->have_first_timestamp = FALSE;
 }
 
@@ -266,11 +276,37 @@ static gboolean gst_rtp_facet_depay_is_key_type(FacetPacketType type)
     return type == FACET_PACKET_TYPE_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_KEYFRAME;
 }
 
+/* Tells the latent rules how many RTP packets are missing between the last
+ * latent keyframe or frame passed on and the frame that ends with `seq`:
+ * those between them, less those received (fragments in between). */
+static void gst_rtp_facet_depay_count_missing(GstRtpFacetDepay *self, guint16 seq)
+{
+    guint32 missing = 0;
+
+    if (self->have_passed_seq) {
+        guint16 between = (guint16)(self->frame_first_seq - self->passed_end_seq - 1);
+        guint32 frame_packets = (guint16)(seq - self->frame_first_seq) + 1u;
+        guint32 others = self->received_since_passed > frame_packets
+                             ? self->received_since_passed - frame_packets
+                             : 0;
+        /* A frame from before the last one passed (reordered) misses nothing. */
+        if (between < 0x8000 && between > others)
+            missing = between - others;
+    }
+    rtp_facet_latent_set_packets_missing(&self->latent, missing);
+}
+
 /* The latent tier's rules (rtpfacetlatent.c): a chain of frames that a
  * loss breaks until the next keyframe, and references in fragments. */
 static gboolean gst_rtp_facet_depay_check_latent(GstRtpFacetDepay *self, const FacetPacketInfo *info)
 {
     RtpFacetLatentVerdict verdict = rtp_facet_latent_check(&self->latent, info, self->now);
+
+    if (verdict.pass && info->type != FACET_PACKET_TYPE_REFERENCE) {
+        self->have_passed_seq = TRUE;
+        self->passed_end_seq = (guint16)(self->next_seq - 1);
+        self->received_since_passed = 0;
+    }
 
     if (info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME && verdict.pass)
         self->request_pending = FALSE;
@@ -349,6 +385,8 @@ static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, Gs
     GstBuffer *frame;
 
     gst_rtp_facet_depay_update_time(self, timestamp, FALSE);
+    if (self->received_since_passed < G_MAXUINT32)
+        self->received_since_passed++;
     {
         const gchar *why = NULL;
         if (rtp_facet_latent_wants_reference(&self->latent, self->now, &why))
@@ -377,6 +415,7 @@ static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, Gs
         self->collecting = TRUE;
         self->frame_is_key = key;
         self->frame_timestamp = timestamp;
+        self->frame_first_seq = seq;
     } else if (!self->collecting) {
         gst_rtp_facet_depay_drop(self, "fragment of a frame whose start is missing", key);
         return NULL;
@@ -398,6 +437,7 @@ static GstBuffer *gst_rtp_facet_depay_process(GstRTPBaseDepayload *depayload, Gs
 
     self->collecting = FALSE;
     frame = gst_adapter_take_buffer(self->adapter, gst_adapter_available(self->adapter));
+    gst_rtp_facet_depay_count_missing(self, seq);
     if (!gst_rtp_facet_depay_check_frame(self, frame)) {
         gst_buffer_unref(frame);
         return NULL;

@@ -14,7 +14,12 @@ void rtp_facet_latent_reset(RtpFacetLatent *state)
 gboolean rtp_facet_latent_is_latent(FacetPacketType type)
 {
     return type == FACET_PACKET_TYPE_LATENT_KEYFRAME || type == FACET_PACKET_TYPE_LATENT_FRAME ||
-           type == FACET_PACKET_TYPE_REFERENCE;
+           type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT || type == FACET_PACKET_TYPE_REFERENCE;
+}
+
+void rtp_facet_latent_set_packets_missing(RtpFacetLatent *state, guint32 count)
+{
+    state->packets_missing = count;
 }
 
 static RtpFacetLatentVerdict verdict(gboolean pass, gboolean keyframe, gboolean reference,
@@ -48,20 +53,36 @@ static RtpFacetLatentVerdict check_keyframe(RtpFacetLatent *state, const FacetPa
     return verdict(TRUE, FALSE, FALSE, NULL);
 }
 
-/* Each frame needs every one before it back to its keyframe. */
+/* Each frame needs every one before it back to its keyframe. A short
+ * latent frame (1.2) codes its numbers modulo 256: they are compared
+ * modulo 256 with the full ones kept here, as the decoder does: a frame
+ * of an older chain (keyframe_low behind) is late; in this chain only a
+ * step of 0 is a duplicate, any other but 1 a gap. */
 static RtpFacetLatentVerdict check_frame(RtpFacetLatent *state, const FacetPacketInfo *info)
 {
-    gint32 step = (gint32)(info->frame_number - state->last_frame);
+    gboolean short_numbers = info->type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT;
+    gint32 step = short_numbers ? (gint32)(guint8)(info->frame_number - state->last_frame)
+                                : (gint32)(info->frame_number - state->last_frame);
+    gboolean same_chain = short_numbers ? info->keyframe_id == (state->keyframe_id & 0xffu)
+                                        : info->keyframe_id == state->keyframe_id;
 
     if (!state->have_keyframe)
         return verdict(FALSE, TRUE, FALSE, "latent frame before any latent keyframe");
-    if (step <= 0 && info->keyframe_id == state->keyframe_id)
+    if (short_numbers && (gint8)(guint8)(info->keyframe_id - state->keyframe_id) < 0)
+        return verdict(FALSE, FALSE, FALSE, "late latent frame of an older chain");
+    if (step <= 0 && same_chain)
         return verdict(FALSE, FALSE, FALSE, "duplicated or late latent frame");
-    if (state->chain_broken || info->keyframe_id != state->keyframe_id || step != 1) {
+    /* The one loss short numbers cannot see, of an exact multiple of 256
+     * frames, takes at least 256 RTP packets: with fewer missing since the
+     * last frame passed, a step of 1 is the next frame; with more, it may
+     * not be. */
+    if (short_numbers && step == 1 && state->packets_missing >= RTP_FACET_SHORT_FRAME_ALIAS)
+        step = 1 + RTP_FACET_SHORT_FRAME_ALIAS;
+    if (state->chain_broken || !same_chain || step != 1) {
         state->chain_broken = TRUE;
         return verdict(FALSE, TRUE, FALSE, "latent frame after a gap: the chain is broken");
     }
-    state->last_frame = info->frame_number;
+    state->last_frame += (guint32)step;
     return verdict(TRUE, FALSE, FALSE, NULL);
 }
 
@@ -110,6 +131,7 @@ RtpFacetLatentVerdict rtp_facet_latent_check(RtpFacetLatent *state, const FacetP
     case FACET_PACKET_TYPE_LATENT_KEYFRAME:
         return check_keyframe(state, info, now);
     case FACET_PACKET_TYPE_LATENT_FRAME:
+    case FACET_PACKET_TYPE_LATENT_FRAME_SHORT:
         return check_frame(state, info);
     case FACET_PACKET_TYPE_REFERENCE:
         return check_fragment(state, info, now);

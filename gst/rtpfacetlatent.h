@@ -27,12 +27,20 @@
  * model) never answers, and one with them sends one every 30 s anyway. */
 #define RTP_FACET_REFERENCE_RETRY_MS 30000
 
+/* Short latent frames (1.2) number frames modulo this: a loss of a
+ * multiple of it is seen only through the RTP packets missing. */
+#define RTP_FACET_SHORT_FRAME_ALIAS 256
+
 typedef struct {
-    /* The chain: the last latent keyframe's id, the last frame passed. */
+    /* The chain: the last latent keyframe's id, the last frame passed
+     * (full numbers, also under short latent frames). */
     gboolean have_keyframe;
     guint32 keyframe_id;
     guint32 last_frame;
     gboolean chain_broken;
+    /* RTP packets missing between the last latent keyframe or frame
+     * passed and the packet judged (rtp_facet_latent_set_packets_missing). */
+    guint32 packets_missing;
     /* The reference being collected: id, fragment count, next index. */
     gboolean collecting;
     gboolean broken;
@@ -59,10 +67,17 @@ typedef struct {
 
 void rtp_facet_latent_reset(RtpFacetLatent *state);
 
+/* Before each check: how many RTP packets are missing (sequence numbers
+ * neither received nor of the packet judged) since the last latent
+ * keyframe or frame passed. With RTP_FACET_SHORT_FRAME_ALIAS or more, a
+ * short latent frame that looks like the next one may follow a loss of
+ * 256 frames, and is taken as a gap. 0 when unknown. */
+void rtp_facet_latent_set_packets_missing(RtpFacetLatent *state, guint32 count);
+
 /* Whether a packet type belongs to the latent tier. */
 gboolean rtp_facet_latent_is_latent(FacetPacketType type);
 
-/* Judges one whole latent packet (types 3, 4, 5) read at time `now`. */
+/* Judges one whole latent packet (types 3, 4, 5, 6) read at time `now`. */
 RtpFacetLatentVerdict rtp_facet_latent_check(RtpFacetLatent *state, const FacetPacketInfo *info,
                                              guint64 now);
 

@@ -83,8 +83,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (ret == 0) {
         check(info->type >= FACET_PACKET_TYPE_KEYFRAME &&
-              info->type <= FACET_PACKET_TYPE_REFERENCE);
+              info->type <= FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
         check(info->keyframe_id <= UINT16_MAX);
+        /* A short latent frame's numbers are 8 bits, every other's whole. */
+        if (info->type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT)
+            check(info->frame_number_bits == 8 && info->keyframe_id_bits == 8 &&
+                  info->frame_number <= 0xff && info->keyframe_id <= 0xff);
+        else
+            check(info->frame_number_bits == 32 && info->keyframe_id_bits == 16);
         check(info->has_sequence_header == (info->type == FACET_PACKET_TYPE_KEYFRAME ||
                                             info->type == FACET_PACKET_TYPE_LATENT_KEYFRAME));
         if (info->type == FACET_PACKET_TYPE_REFERENCE) {

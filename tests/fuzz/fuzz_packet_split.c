@@ -5,7 +5,8 @@
  * one packet, so it shares fuzz_packet_peek's corpus.
  *
  * Beyond "no crash": a latent packet split into its stream header and base
- * unit wraps back into the same bytes; and the input taken whole as a
+ * unit wraps back into the same bytes (a 1.1 latent frame, type 4, into
+ * the short latent frame of 1.2 with the same unit and low numbers); and the input taken whole as a
  * stream header (what a receiver gets from the network) is refused or
  * wraps into a packet whose stream header is exactly the input. A broken
  * promise aborts, which libFuzzer reports like a crash.
@@ -34,7 +35,8 @@ static void check_split_wraps_back(const uint8_t *data, size_t size)
         facet_packet_base_unit(data, size, &unit, &unit_size) < 0)
         return;
     check(info.type == FACET_PACKET_TYPE_LATENT_KEYFRAME ||
-          info.type == FACET_PACKET_TYPE_LATENT_FRAME);
+          info.type == FACET_PACKET_TYPE_LATENT_FRAME ||
+          info.type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
     check(unit >= data && unit + unit_size <= data + size && unit_size > 0);
     uint8_t header[FACET_STREAM_HEADER_MAX_SIZE];
     size_t header_size = 0;
@@ -43,8 +45,18 @@ static void check_split_wraps_back(const uint8_t *data, size_t size)
     FacetPacket wrapped;
     check(facet_packet_wrap_base_unit(header, header_size, keyframe, info.frame_number,
                                       info.keyframe_id, unit, unit_size, &wrapped) == 0);
-    /* Extension records after the unit are the only bytes not carried. */
-    check(wrapped.size <= size && memcmp(wrapped.data, data, wrapped.size) == 0);
+    if (info.type == FACET_PACKET_TYPE_LATENT_FRAME) {
+        /* Wrapped short: the numbers modulo 256, then the unit. */
+        check(wrapped.size == 3 + unit_size &&
+              wrapped.data[0] == FACET_PACKET_TYPE_LATENT_FRAME_SHORT &&
+              wrapped.data[1] == (uint8_t)info.frame_number &&
+              wrapped.data[2] == (uint8_t)info.keyframe_id &&
+              memcmp(wrapped.data + 3, unit, unit_size) == 0);
+    } else {
+        /* Extension records after the unit are the only bytes not carried. */
+        check(wrapped.size <= size && memcmp(wrapped.data, data, wrapped.size) == 0);
+    }
+    check(wrapped.frame_number == info.frame_number);
     facet_packet_unref(&wrapped);
 }
 

@@ -226,9 +226,11 @@ GST_START_TEST(test_latent_stream_and_subframes)
     for (int i = 0; i < 20; i++) {
         GstBuffer *fragment, *packet = encode(h, &info, i, &fragment);
         FacetPacketInfo pi = peek(packet);
+        /* 1.2: every latent frame short, its numbers modulo 256. */
         fail_unless_equals_int(pi.type, i == 0 ? FACET_PACKET_TYPE_LATENT_KEYFRAME
-                                               : FACET_PACKET_TYPE_LATENT_FRAME);
+                                               : FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
         fail_unless_equals_int(pi.frame_number, i);
+        fail_unless_equals_int(pi.frame_number_bits, i == 0 ? 32 : 8);
         fail_unless(GST_BUFFER_FLAG_IS_SET(packet, GST_BUFFER_FLAG_DELTA_UNIT) == (i != 0));
         fail_unless_equals_uint64(GST_BUFFER_PTS(packet), i * FRAME_DURATION);
         if (fragment) {
@@ -293,7 +295,7 @@ GST_START_TEST(test_bitrate_change_and_requests)
     for (guint rate = 5; rate <= 60; rate += 11) {
         g_object_set(h->element, "bitrate", rate, NULL);
         fail_unless_equals_int(encode_type(h, &info, i++, &new_reference),
-                               FACET_PACKET_TYPE_LATENT_FRAME);
+                               FACET_PACKET_TYPE_LATENT_FRAME_SHORT);
         fail_unless_equals_int(new_reference, -1);
     }
 
@@ -441,7 +443,7 @@ GST_START_TEST(test_decoder_round_trip_and_loss)
             pushed_frames++;
         fail_unless_equals_int(gst_harness_push(h, gst_buffer_ref(packet)), GST_FLOW_OK);
         /* The duplicate of a frame: dropped, no request. */
-        if (pushed_frames == 4 && type == FACET_PACKET_TYPE_LATENT_FRAME)
+        if (pushed_frames == 4 && type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT)
             fail_unless_equals_int(gst_harness_push(h, gst_buffer_ref(packet)), GST_FLOW_OK);
     }
     fail_if(has_force_key_unit(h));

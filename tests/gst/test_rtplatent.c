@@ -5,8 +5,10 @@
  * the caps; a lost frame (the chain breaks: dropped until a keyframe, a
  * PLI) and a lost reference fragment (the reference is dropped, a FIR),
  * both rate-limited and answered by the encoder; duplicated packets;
- * garbage among the stream; and random loss with the requests fed back,
- * where every frame the depayloader passes on decodes. */
+ * garbage among the stream; random loss with the requests fed back,
+ * where every frame the depayloader passes on decodes; and the rules for
+ * short latent frames (1.2, numbered modulo 256), a loss of 256 frames
+ * seen through the RTP sequence numbers included. */
 #include <string.h>
 
 #include <gst/check/gstcheck.h>
@@ -15,6 +17,8 @@
 #include <gst/video/video.h>
 
 #include <facet/facet.h>
+
+#include "rtpfacetlatent.h"
 
 #define LATENT_MODEL FACET_SOURCE_DIR "/models/facet-latent.safetensors"
 #define SIDE 128
@@ -293,7 +297,8 @@ GST_START_TEST(test_lost_frame_and_duplicates)
             FacetPacketInfo info = peek(g_ptr_array_index(out, o));
             if (i > 10 && info.type == FACET_PACKET_TYPE_LATENT_KEYFRAME)
                 keyframe_after = TRUE;
-            if (i > 10 && info.type == FACET_PACKET_TYPE_LATENT_FRAME && !keyframe_after)
+            fail_if(info.type == FACET_PACKET_TYPE_LATENT_FRAME); /* 1.2: short ones */
+            if (i > 10 && info.type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT && !keyframe_after)
                 fail("frame %d passed on after the chain broke", i);
             if (i > 10 && info.type != FACET_PACKET_TYPE_REFERENCE)
                 passed_after_loss++;
@@ -510,6 +515,128 @@ GST_START_TEST(test_20_percent_loss)
 }
 GST_END_TEST;
 
+/* rtpfacetlatent.c's chain rules for short latent frames, directly. */
+static FacetPacketInfo latent_info(FacetPacketType type, guint32 frame, guint32 keyframe_id)
+{
+    FacetPacketInfo info = { .struct_size = sizeof(info) };
+    gboolean short_numbers = type == FACET_PACKET_TYPE_LATENT_FRAME_SHORT;
+    info.type = type;
+    info.frame_number = short_numbers ? frame & 0xff : frame;
+    info.keyframe_id = short_numbers ? keyframe_id & 0xff : keyframe_id & 0xffff;
+    info.frame_number_bits = short_numbers ? 8 : 32;
+    info.keyframe_id_bits = short_numbers ? 8 : 16;
+    return info;
+}
+
+static RtpFacetLatentVerdict judge(RtpFacetLatent *state, FacetPacketType type, guint32 frame,
+                                   guint32 keyframe_id)
+{
+    FacetPacketInfo info = latent_info(type, frame, keyframe_id);
+    return rtp_facet_latent_check(state, &info, 0);
+}
+
+#define SHORT FACET_PACKET_TYPE_LATENT_FRAME_SHORT
+#define KEY FACET_PACKET_TYPE_LATENT_KEYFRAME
+
+GST_START_TEST(test_short_frame_rules)
+{
+    RtpFacetLatent state;
+    RtpFacetLatentVerdict v;
+
+    rtp_facet_latent_reset(&state);
+    v = judge(&state, SHORT, 1, 0);
+    fail_unless(!v.pass && v.want_keyframe); /* before any keyframe */
+    fail_unless(judge(&state, KEY, 250, 0x1ff).pass);
+    /* Across 255 -> 256: compared modulo 256, kept whole. */
+    for (guint32 f = 251; f <= 260; f++)
+        fail_unless(judge(&state, SHORT, f, 0x1ff).pass, "frame %u", f);
+    fail_unless_equals_int(state.last_frame, 260);
+    /* The same frame again: a duplicate, nothing asked. */
+    v = judge(&state, SHORT, 260, 0x1ff);
+    fail_unless(!v.pass && !v.want_keyframe);
+    /* A frame of an older chain: late, nothing asked, the chain intact. */
+    v = judge(&state, SHORT, 261, 0x1fe);
+    fail_unless(!v.pass && !v.want_keyframe);
+    fail_unless(judge(&state, SHORT, 261, 0x1ff).pass);
+    /* Frame 262 lost: 263 is a gap (a PLI), and so is every frame until a
+     * keyframe, 262 arriving late included. */
+    v = judge(&state, SHORT, 263, 0x1ff);
+    fail_unless(!v.pass && v.want_keyframe);
+    fail_unless(!judge(&state, SHORT, 264, 0x1ff).pass);
+    fail_unless(!judge(&state, SHORT, 262, 0x1ff).pass);
+    /* An older frame of this chain cannot be told from one 255 on: a gap. */
+    fail_unless(judge(&state, KEY, 300, 0x200).pass);
+    fail_unless(judge(&state, SHORT, 301, 0x200).pass);
+    v = judge(&state, SHORT, 300, 0x200);
+    fail_unless(!v.pass && v.want_keyframe);
+    /* The next frame of a chain whose keyframe was lost (0x201). */
+    fail_unless(judge(&state, KEY, 400, 0x200).pass);
+    v = judge(&state, SHORT, 401, 0x201);
+    fail_unless(!v.pass && v.want_keyframe);
+
+    /* A loss of exactly 256 frames looks like the next frame; the RTP
+     * packets missing (at least one a frame) tell it. */
+    fail_unless(judge(&state, KEY, 500, 7).pass);
+    rtp_facet_latent_set_packets_missing(&state, RTP_FACET_SHORT_FRAME_ALIAS - 1);
+    fail_unless(judge(&state, SHORT, 501, 7).pass); /* fewer: not 256 frames */
+    rtp_facet_latent_set_packets_missing(&state, RTP_FACET_SHORT_FRAME_ALIAS);
+    v = judge(&state, SHORT, 502 + 256, 7);
+    fail_unless(!v.pass && v.want_keyframe);
+    /* Whole numbers (1.1, type 4) still work as before. */
+    rtp_facet_latent_set_packets_missing(&state, 0);
+    fail_unless(judge(&state, KEY, 70000, 300).pass);
+    fail_unless(judge(&state, FACET_PACKET_TYPE_LATENT_FRAME, 70001, 300).pass);
+    v = judge(&state, FACET_PACKET_TYPE_LATENT_FRAME, 70000, 300);
+    fail_unless(!v.pass && !v.want_keyframe);
+    v = judge(&state, FACET_PACKET_TYPE_LATENT_FRAME, 70001 + 256, 300);
+    fail_unless(!v.pass && v.want_keyframe);
+}
+GST_END_TEST;
+
+/* Through the elements: the RTP sequence numbers jump by 1000 between two
+ * consecutive latent frames, as if 1000 packets (the frames of 8.5 s and
+ * more) had been lost, while the short frame numbers say "the next one":
+ * the depayloader takes it as a gap and asks for a keyframe. */
+GST_START_TEST(test_rtp_gap_behind_short_numbers)
+{
+    Session s;
+    guint plis = 0, firs = 0;
+    gint first_dropped = -1;
+
+    session_init(&s);
+    gst_util_set_object_arg(G_OBJECT(s.enc->element), "references", "off");
+    for (int i = 0; i < 12; i++) {
+        GPtrArray *rtp = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref);
+        GPtrArray *packets = session_encode(&s, rtp);
+        GPtrArray *out;
+
+        if (i >= 6) {
+            for (guint r = 0; r < rtp->len; r++) {
+                GstBuffer *buffer = gst_buffer_make_writable(g_ptr_array_index(rtp, r));
+                GstRTPBuffer map = GST_RTP_BUFFER_INIT;
+                fail_unless(gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &map));
+                gst_rtp_buffer_set_seq(&map, (guint16)(gst_rtp_buffer_get_seq(&map) + 1000));
+                gst_rtp_buffer_unmap(&map);
+                g_ptr_array_index(rtp, r) = buffer;
+            }
+        }
+        out = depay(&s, rtp);
+        for (guint o = 0; o < out->len; o++)
+            fail_unless(peek(g_ptr_array_index(out, o)).type != FACET_PACKET_TYPE_LATENT_FRAME);
+        if (out->len == 0 && first_dropped < 0)
+            first_dropped = i;
+        fail_unless_equals_int(out->len, i < 6 ? packets->len : 0);
+        take_requests(&s, FALSE, &plis, &firs);
+        g_ptr_array_unref(out);
+        g_ptr_array_unref(packets);
+        g_ptr_array_unref(rtp);
+    }
+    fail_unless_equals_int(first_dropped, 6);
+    fail_unless(plis >= 1);
+    session_clear(&s);
+}
+GST_END_TEST;
+
 static Suite *rtplatent_suite(void)
 {
     Suite *s = suite_create("rtplatent");
@@ -522,6 +649,8 @@ static Suite *rtplatent_suite(void)
     tcase_add_test(tc, test_garbage_among_the_stream);
     tcase_add_test(tc, test_5_percent_loss);
     tcase_add_test(tc, test_20_percent_loss);
+    tcase_add_test(tc, test_short_frame_rules);
+    tcase_add_test(tc, test_rtp_gap_behind_short_numbers);
     return s;
 }
 
