@@ -3,7 +3,9 @@
  * Writes seed inputs for the decoder fuzz target (see fuzz_decoder.c for
  * the input format): intra-only streams of synthetic pictures with both
  * intra codecs and, for the keypoint paths, a model stream's keyframe and
- * deltas. Usage: make_fuzz_corpus OUTPUT_DIR [MODEL MODEL_OUTPUT_DIR]
+ * deltas, and the packet sequence of a latent stream (its units synthetic:
+ * the parser's and the chain's paths, short latent frames whose numbers
+ * cross 255 included). Usage: make_fuzz_corpus OUTPUT_DIR [MODEL MODEL_OUTPUT_DIR]
  * The optional pair writes seeds for fuzz_decoder_model: a stream coded
  * with MODEL (a keyframe and deltas), framed without the format byte.
  */
@@ -129,6 +131,57 @@ static int keypoint_seed(Seed *seed, const Seed *intra)
     return 0;
 }
 
+/* A latent stream's packets around synthetic AV1 units (a temporal
+ * delimiter and a few bytes): a latent keyframe at frame 250, short latent
+ * frames (1.2) across 255 -> 256, a duplicate, a 1.1 latent frame (type
+ * 4), a gap and a frame of another chain. */
+static int latent_seed(Seed *seed)
+{
+    static const uint8_t unit[] = { 0x12, 0x00, 0x32, 0x06, 0x10, 0x00, 0x18, 0x7f, 0x01, 0x02 };
+    FacetSequenceHeader header = {
+        .version_major = FACET_BITSTREAM_VERSION_MAJOR,
+        .version_minor = FACET_BITSTREAM_VERSION_MINOR,
+        .model_id = 0x1a7e0001u,
+        .width = 64,
+        .height = 64,
+        .fps_num = 25,
+        .fps_den = 1,
+        .mode = FACET_MODE_ID_LATENT,
+        .scale = 4,
+        .base_codec = FACET_BASE_ID_AV1,
+    };
+    static const struct { int type; uint32_t frame; uint16_t keyframe; } plan[] = {
+        { FACET_PACKET_TYPE_LATENT_KEYFRAME, 250, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 251, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 255, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 256, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 256, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME, 257, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 260, 0x1ff },
+        { FACET_PACKET_TYPE_LATENT_FRAME_SHORT, 261, 0x200 },
+    };
+    seed->size = 0;
+    seed->data[seed->size++] = 0; /* I420 */
+    for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
+        uint8_t packet[256];
+        FacetByteWriter writer;
+        facet_byte_writer_init(&writer, packet, sizeof(packet));
+        int ret;
+        if (plan[i].type == FACET_PACKET_TYPE_LATENT_KEYFRAME)
+            ret = facet_latent_keyframe_packet_write(&writer, &header, plan[i].frame,
+                                                     plan[i].keyframe, unit, sizeof(unit));
+        else if (plan[i].type == FACET_PACKET_TYPE_LATENT_FRAME)
+            ret = facet_latent_frame_packet_write(&writer, plan[i].frame, plan[i].keyframe, unit,
+                                                  sizeof(unit));
+        else
+            ret = facet_latent_short_frame_packet_write(&writer, plan[i].frame, plan[i].keyframe,
+                                                        unit, sizeof(unit));
+        if (ret < 0 || append_packet(seed, packet, writer.pos) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* A keyframe and deltas of a moving synthetic scene coded with `model`. */
 static int model_stream_seed(Seed *seed, const char *model, int frames)
 {
@@ -177,6 +230,10 @@ int main(int argc, char **argv)
         }
     }
     static Seed seed, keypoints;
+    if (latent_seed(&seed) < 0 || write_seed(argv[1], "latent-short-frames", &seed) < 0) {
+        fprintf(stderr, "cannot make the latent seed\n");
+        return 1;
+    }
     struct {
         const char *name;
         FacetIntraCodec codec;
