@@ -7,6 +7,11 @@
  * cpu-used 8, lag 0, row-mt, aq-mode 0) are kept, so the network sees the
  * same kind of pictures; the rate control is CBR where the training used
  * constant quality, as before.
+ *
+ * Units go out without their temporal delimiter: a latent packet holds
+ * exactly one temporal unit, so the delimiter says nothing, and at these
+ * rates its 2 bytes are 4-8 % of a frame (RTP drops it for the same reason,
+ * and libdav1d decodes units with or without it).
  */
 #include "codec/base_encoder.h"
 
@@ -124,6 +129,20 @@ static int av1_set_rate(void *impl, int kbps, int min_quantizer)
     return aom_codec_enc_config_set(&e->codec, &e->cfg) == AOM_CODEC_OK ? 0 : FACET_ERR(EIO);
 }
 
+/* OBU header (AV1 5.3.1): type in bits 6..3, extension flag bit 2, size
+ * field flag bit 1. */
+#define OBU_TEMPORAL_DELIMITER 2
+
+/* The bytes of a temporal delimiter OBU at the start of a unit, 0 if it
+ * starts with another OBU. libaom writes it with a size field of 0. */
+static size_t temporal_delimiter_size(const uint8_t *unit, size_t size)
+{
+    if (size < 2 || ((unit[0] >> 3) & 0xf) != OBU_TEMPORAL_DELIMITER || !(unit[0] & 0x02))
+        return 0;
+    size_t header = 1 + ((unit[0] & 0x04) ? 1 : 0);
+    return header < size && unit[header] == 0 ? header + 1 : 0;
+}
+
 static int av1_encode(void *impl, const FacetPicture *i420, int64_t pts, int keyframe,
                       uint8_t **data, size_t *size, int *is_keyframe)
 {
@@ -157,7 +176,9 @@ static int av1_encode(void *impl, const FacetPicture *i420, int64_t pts, int key
     while ((pkt = aom_codec_get_cx_data(&e->codec, &iter))) {
         if (pkt->kind != AOM_CODEC_CX_FRAME_PKT)
             continue;
-        int ret = facet_base_unit_append(data, size, pkt->data.frame.buf, pkt->data.frame.sz);
+        const uint8_t *buf = pkt->data.frame.buf;
+        size_t skip = *size == 0 ? temporal_delimiter_size(buf, pkt->data.frame.sz) : 0;
+        int ret = facet_base_unit_append(data, size, buf + skip, pkt->data.frame.sz - skip);
         if (ret < 0)
             return ret;
         *is_keyframe |= (pkt->data.frame.flags & AOM_FRAME_IS_KEY) != 0;

@@ -4,6 +4,7 @@
 
 #include "frame_delivery.h"
 #include "progress.h"
+#include "wire_bytes.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/dict.h>
@@ -108,6 +109,7 @@ typedef struct AvRun {
      * (what a WebRTC call does when its bandwidth drops). */
     struct SwsContext *downscale, *upscale;
     FacetPicture upscaled;
+    WireFraming framing; /* what of a packet a call would not send */
 } AvRun;
 
 /* Decodes one packet (NULL: drain) and delivers what comes out. */
@@ -197,7 +199,8 @@ static int encode_frame(AvRun *run, const AVFrame *frame)
         int64_t index = run->packet->pts;
         if (index < 0 || index >= run->result->frames)
             index = run->frames_sent > 0 ? run->frames_sent - 1 : 0;
-        run->result->frame_bytes[index] += (uint32_t)run->packet->size;
+        run->result->frame_bytes[index] +=
+            (uint32_t)wire_bytes(run->framing, run->packet->data, (size_t)run->packet->size);
         ret = decode_packet(run, run->packet);
         av_packet_unref(run->packet);
         if (ret < 0)
@@ -284,7 +287,10 @@ int av_run(const SourceClip *clip, const RunConfig *config, int threads, RunResu
         snprintf(result->setting, sizeof(result->setting), "target %g kbit/s",
                  config->target_kbps);
 
-    AvRun run = { .clip = clip, .result = result };
+    AvRun run = { .clip = clip, .result = result,
+                  .framing = config->codec == CODEC_AV1    ? WIRE_FRAMING_AV1
+                             : config->codec == CODEC_X264 ? WIRE_FRAMING_ANNEX_B
+                                                           : WIRE_FRAMING_NONE };
     frame_delivery_init(&run.delivery, sink, opaque, clip->count);
     int ret = -1;
     run.encoder = open_encoder(choice, clip, config, threads);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The demo's pure parts: BD-rate, Pareto fronts, PCHIP, the best
  * conventional curve and the BD table, peaks, curve names, crop parsing,
- * the label font and the in-order delivery of decoded frames. */
+ * the label font, the in-order delivery of decoded frames and the bytes
+ * of a packet a call sends. */
 #include "bd_rate.h"
 #include "bd_table.h"
 #include "clip.h"
 #include "frame_delivery.h"
 #include "label_font.h"
 #include "run_result.h"
+#include "wire_bytes.h"
 
 #include <check.h>
 #include <math.h>
@@ -320,6 +322,31 @@ START_TEST(test_best_conventional_curve)
 }
 END_TEST
 
+/* What RTP would carry of each packet: an AV1 unit without its temporal
+ * delimiter, H.264 NAL units without their start codes, VP8 whole. */
+START_TEST(test_wire_bytes)
+{
+    /* Temporal delimiter (type 2, size field 0), then a frame OBU. */
+    static const uint8_t av1[] = { 0x12, 0x00, 0x32, 0x03, 0xaa, 0xbb, 0xcc };
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, av1, sizeof(av1)), 5);
+    /* With an extension header: 3 bytes. */
+    static const uint8_t av1_ext[] = { 0x16, 0x08, 0x00, 0x32, 0x01, 0xaa };
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, av1_ext, sizeof(av1_ext)), 3);
+    /* No delimiter, or a cut one, or one with a payload: all counted. */
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, av1 + 2, 5), 5);
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, av1, 1), 1);
+    static const uint8_t odd[] = { 0x12, 0x01, 0x00 };
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, odd, sizeof(odd)), 3);
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_AV1, NULL, 0), 0);
+    /* A 4-byte and a 3-byte start code around two NAL units. */
+    static const uint8_t h264[] = { 0, 0, 0, 1, 0x67, 0x42, 0x80, 0, 0, 1, 0x65, 0x88, 0x84 };
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_ANNEX_B, h264, sizeof(h264)), 6);
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_ANNEX_B, h264 + 4, 3), 3);
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_ANNEX_B, NULL, 0), 0);
+    ck_assert_uint_eq(wire_bytes(WIRE_FRAMING_NONE, h264, sizeof(h264)), sizeof(h264));
+}
+END_TEST
+
 static Suite *bandwidth_suite(void)
 {
     Suite *suite = suite_create("bandwidth");
@@ -336,6 +363,7 @@ static Suite *bandwidth_suite(void)
     tcase_add_test(tc, test_peak_is_busiest_second);
     tcase_add_test(tc, test_series_names);
     tcase_add_test(tc, test_best_conventional_curve);
+    tcase_add_test(tc, test_wire_bytes);
     suite_add_tcase(suite, tc);
     return suite;
 }
