@@ -26,10 +26,11 @@
  * reference back longer). docs/latent-tier.md, "The first keyframe". */
 #define FIRST_KEYFRAME_SECONDS 0.4
 /* The smallest low-resolution packet, bytes: AV1 realtime's smallest
- * inter unit on the packaged clip at 64x64 and 128x128 (21-22 bytes) and
- * the latent header. Where it takes most of a frame's budget, the frames
- * cannot repay a large keyframe. */
-#define MIN_PACKET_BYTES 27.0
+ * inter unit on the packaged clip at 64x64 and 128x128 (19 bytes without
+ * its temporal delimiter) and the short latent frame's 3-byte header.
+ * Where it takes most of a frame's budget, the frames cannot repay a
+ * large keyframe. */
+#define MIN_PACKET_BYTES 22.0
 /* Headroom (1 - MIN_PACKET_BYTES / budget) from which the first keyframe
  * gets all of FIRST_KEYFRAME_SECONDS; below, a proportional part; below
  * MIN_KEYFRAME_HEADROOM, the library's default (about 0.1 s asked). At
@@ -67,8 +68,8 @@
 #define QUANTIZER_FAST_DOWN_RATIO 0.7
 #define MAX_QUANTIZER 63
 /* Bytes of a latent frame packet beyond its unit before one is measured
- * (type, varints, keyframe id: docs/bitstream.md). */
-#define HEADER_GUESS 6.0
+ * (type 6: type, frame_low, keyframe_low: docs/bitstream.md). */
+#define HEADER_GUESS 3.0
 
 void facet_latent_rate_init(FacetLatentRate *rc, int bitrate, double frame_seconds)
 {
@@ -140,12 +141,21 @@ void facet_latent_rate_frame_sent(FacetLatentRate *rc, size_t packet_bytes, size
     if (keyframe)
         rc->frames = 0;
     else if (++rc->frames * rc->frame_seconds > 1.0 && rc->asked > 0.0) {
-        double got = (double)unit_bytes / (rc->asked / rc->base_ratio);
+        /* Below the codec's smallest unit nothing it does is an
+         * overshoot: measured against the target there, the ratio and
+         * the quantiser floor wound up to their limits while a reference
+         * was in flight and held the stream at its floor for seconds
+         * after (64x64, 10 kbit/s: 5 s windows down to 0.88x, then 1 s
+         * windows of 1.8x as they unwound). */
+        if (rc->smallest_unit <= 0.0 || (double)unit_bytes < rc->smallest_unit)
+            rc->smallest_unit = (double)unit_bytes;
+        double asked = rc->asked > rc->smallest_unit ? rc->asked : rc->smallest_unit;
+        double got = (double)unit_bytes / (asked / rc->base_ratio);
         rc->base_ratio = clamp(rc->base_ratio + weight(rc, RATIO_SECONDS) * (got - rc->base_ratio),
                                RATIO_MIN, RATIO_MAX);
         /* Against what the stream needs (not what the codec was told):
          * the quantiser floor is the authority the target lacks. */
-        double over = (double)unit_bytes / rc->asked;
+        double over = (double)unit_bytes / asked;
         rc->recent_ratio += weight(rc, RECENT_SECONDS) * (over - rc->recent_ratio);
         if (rc->recent_ratio > QUANTIZER_UP_RATIO && rc->min_quantizer < MAX_QUANTIZER)
             rc->min_quantizer++;

@@ -32,6 +32,7 @@ typedef struct FacetLatentRate {
     double base_ratio;       /* base bytes got / asked, smoothed */
     double header_bytes;     /* per latent packet beyond its unit, smoothed */
     double asked;            /* bytes asked of the base codec for this frame */
+    double smallest_unit;    /* the smallest inter unit the codec made yet */
     /* A keyframe's bytes beyond a frame's budget, repaid slowly (at most
      * KEYFRAME_REPAY_SHARE of each frame's budget): repaid within the
      * half second of `debt`, a keyframe worth its name would starve the
