@@ -74,7 +74,11 @@ static void end_call(CallApp *app, int exit_code, const gchar *reason)
     if (app->ending)
         return;
     app->ending = TRUE;
-    app->exit_code = exit_code;
+    /* An error already posted stays the verdict: the source's error and
+     * its end of stream race to the main loop (a file with no video
+     * stream ended the call with 0 under load, CI run of 2026-12-07). */
+    if (app->exit_code != EXIT_CALL_ERROR)
+        app->exit_code = exit_code;
     print_status("ending the call: %s", reason);
     call_pipeline_end(app->pipeline);
     app->drain_source = g_timeout_add_seconds(DRAIN_SECONDS, on_drain_timeout, app);
