@@ -5,7 +5,7 @@
  * reference every 10 s, the bytes of every packet (low-resolution frames
  * and reference fragments) hold the target within 10 % over every 5 s
  * window and stay under 1.5x in every 1 s window, at three targets and
- * both scales; facet_encoder_set_bitrate() takes the stream to a new rate
+ * both scales, and without references at the two higher targets; facet_encoder_set_bitrate() takes the stream to a new rate
  * within a second; bad rates and base codecs are refused with a message.
  * Only bytes are measured, never time.
  */
@@ -187,6 +187,27 @@ START_TEST(test_rate_held)
 }
 END_TEST
 
+/* The default: no references (FACET_LATENT_REFERENCES_AUTO with the
+ * shipped model), so the low-resolution stream alone holds the target.
+ * At 24 and 40 kbit/s (r = 2). Not yet at 8 kbit/s: there (r = 4, a
+ * 64x64 stream near its floor) the quantiser floor's loop cycles with a
+ * period of about 6 s and 5 s windows reach 0.89..1.21 of the target
+ * (docs/latent-tier.md, "Rate control"); issue 12 keeps it open. */
+START_TEST(test_rate_held_without_references)
+{
+    Clip clip;
+    clip_load(&clip);
+    FacetEncoderSettings s;
+    settings_for(&s, targets[_i]);
+    s.references = FACET_LATENT_REFERENCES_AUTO;
+    Sent sent;
+    encode(&clip, &s, -1, 0, &sent);
+    ck_assert_int_eq(sent.references, 0);
+    check_rate(&sent, 0, FRAMES, targets[_i], "clip, no references");
+    clip_free(&clip);
+}
+END_TEST
+
 /* The rate changes while playing, with no new reference and no keyframe:
  * from a second after the change no second carries more than 1.5x the new
  * target, and from two seconds after every 5 s window is within 10 % of
@@ -291,6 +312,8 @@ static Suite *latent_rate_suite(void)
     TCase *tc = tcase_create("rate");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_rate_held, 0, (int)(sizeof(targets) / sizeof(targets[0])));
+    tcase_add_loop_test(tc, test_rate_held_without_references, 1,
+                        (int)(sizeof(targets) / sizeof(targets[0])));
     tcase_add_loop_test(tc, test_rate_change, 0, 2);
     tcase_add_test(tc, test_bad_rates);
     tcase_add_test(tc, test_reference_quality);
