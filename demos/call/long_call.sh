@@ -18,13 +18,9 @@ facet_call=$1
 model=$2
 minutes=${3:-10}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+script_workdir
 
 (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
 common=(--mode latent --model "$model" --key "file:$work/call.key" --audio tone --threads 1
@@ -33,7 +29,7 @@ seconds=$((minutes * 60))
 
 "$facet_call" --listen 0 "${common[@]}" --fps 10 --headless "$work/received.mkv" \
     > "$work/listener.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 listener=$!
 port=
 for _ in $(seq 600); do
@@ -45,7 +41,7 @@ done
 # The caller outlives the last sample; it is hung up (SIGTERM) after it.
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps 10 \
     --duration $((seconds + 60)) --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 caller=$!
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -78,7 +74,7 @@ kill -TERM "$caller"
 status=0
 wait "$caller" || { echo "FAIL: the caller did not hang up cleanly"; status=1; }
 wait "$listener" || { echo "FAIL: the listener did not end cleanly"; status=1; }
-pids=()
+script_untrack_pids
 grow() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a > 0 ? 100 * (b - a) / a : 0) }'; }
 echo "memory from minute 2 to $minutes: caller $(grow "$first_rss_caller" "$last_rss_caller") %," \
      "listener $(grow "$first_rss_listener" "$last_rss_listener") %"

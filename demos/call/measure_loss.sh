@@ -37,13 +37,9 @@ model=$2
 seconds=${3:-30}
 fps=10
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+script_workdir
 
 summary() { grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2; }
 
@@ -66,7 +62,7 @@ run() {
                   --threads 1 --timeout 60 --latency "$latency" "$@")
     "$facet_call" --listen 0 "${common[@]}" --fps 2 --video test \
         --headless "$work/received.mkv" --duration $((seconds * 4 + 60)) > "$work/listener.log" 2>&1 &
-    pids+=($!)
+    script_track_pid $!
     local listener=$! port=
     for _ in $(seq 600); do
         port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
@@ -77,7 +73,7 @@ run() {
     "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
         --video "file:$clip" --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 || true
     wait "$listener" || true
-    pids=()
+    script_untrack_pids
     local sent shown freeze rec mean worst rtx fec recovered video target loss errors load
     sent=$(summary "$work/caller.log" video_pictures_sent)
     shown=$(summary "$work/listener.log" video_frames_decoded)

@@ -34,21 +34,10 @@ model=$2
 seconds=$3
 fps=$4
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/*.log; do
-        [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
-    done
-    exit 1
-}
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+script_workdir
+script_fail_logs=('*.log')
 
 # The summary line's value for KEY in LOG.
 summary() {
@@ -96,7 +85,7 @@ common=(--mode keypoint --model "$model" --key "file:$work/call.key" --audio ton
 # listener that was never called (ctest's TIMEOUT would kill it silently).
 "$facet_call" --listen 0 "${common[@]}" --fps $(((fps + 2) / 3)) --video test \
     --headless "$work/received.mkv" --duration 150 > "$work/listener.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 listener=$!
 port=
 # The first run of a build registers the system's plugins first: seconds.
@@ -128,7 +117,7 @@ send_datagram "$port" '\x80\x60\x00\x01\x00\x00\x00\x01\x0b\xad\xca\x11\xc0\x00\
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --fps "$fps" --video "file:$clip" \
     --video-loss 10 --loss-seed "${LOSS_SEED:-1}" --drop-keyframe 2 --headless "$work/returned.mkv" \
     > "$work/caller.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 caller=$!
 
 # Mid-call (once the listener's live line shows video coming in, so it
@@ -151,7 +140,7 @@ caller_status=0
 wait "$caller" || caller_status=$?
 listener_status=0
 wait "$listener" || listener_status=$?
-pids=()
+script_untrack_pids
 cat "$work/caller.log" "$work/listener.log"
 [ "$caller_status" -eq 0 ] || fail "the caller exited with $caller_status"
 [ "$listener_status" -eq 0 ] || fail "the listener exited with $listener_status"

@@ -10,21 +10,11 @@
 set -euo pipefail
 facet_call=$1
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/*.log; do
-        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-    done
-    exit 1
-}
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+script_workdir
+script_fail_logs=('*.log')
+script_fail_tail=20
 
 # Intra-only keeps these calls light; the codec's modes are tested elsewhere.
 key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
@@ -50,11 +40,7 @@ expect() {
 
 # wait_for LOG TEXT: until a running facet-call prints TEXT (at most 60 s).
 wait_for() {
-    for _ in $(seq 600); do
-        grep -qF -- "$2" "$1" && return 0
-        sleep 0.1
-    done
-    fail "'$2' never appeared in $1"
+    script_poll 60 0.1 grep -qF -- "$2" "$1" || fail "'$2' never appeared in $1"
 }
 
 # finish PID STATUS WHAT: waits for a facet-call and checks its exit status.
@@ -111,7 +97,7 @@ expect 1 "Cannot identify device '/nonexistent/video9'" --listen 0 "${media[@]}"
 
 echo "== a listener, its ports in use, a signal"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/a.mkv" > "$work/a.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 a=$!
 wait_for "$work/a.log" "waiting for a call on UDP ports"
 port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/a.log")
@@ -129,12 +115,12 @@ expect 3 "no answer from 127.0.0.1:$port within 2 s" --connect "127.0.0.1:$port"
 
 echo "== the caller vanishes mid-call"
 "$facet_call" --listen 0 "${light[@]}" --timeout 2 --headless "$work/b.mkv" > "$work/b.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 b=$!
 wait_for "$work/b.log" "waiting for a call on UDP ports"
 port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/b.log")
 "$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/c.mkv" > "$work/c.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 c=$!
 wait_for "$work/b.log" "in a call with"
 wait_for "$work/c.log" "in a call with"
@@ -151,12 +137,12 @@ echo "ok: the listener ended the lost call with $frames frames recorded"
 
 echo "== hanging up with SIGTERM"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/d.mkv" > "$work/d.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 d=$!
 wait_for "$work/d.log" "waiting for a call on UDP ports"
 port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/d.log")
 "$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/e.mkv" > "$work/e.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 e=$!
 wait_for "$work/d.log" "in a call with"
 wait_for "$work/e.log" "in a call with"
@@ -167,13 +153,13 @@ grep -qF "ending the call: the peer hung up" "$work/d.log" || fail "the listener
 
 echo "== a video file that ends ends the call"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/f.mkv" > "$work/f.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 f=$!
 wait_for "$work/f.log" "waiting for a call on UDP ports"
 port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/f.log")
 "$facet_call" --connect "127.0.0.1:$port" "${media[@]}" --video "file:$work/short.mkv" \
     --headless "$work/g.mkv" > "$work/g.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 g=$!
 finish "$g" 0 "the caller whose file ended"
 finish "$f" 0 "the listener whose caller's file ended"
@@ -185,7 +171,7 @@ summary_of() { grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2; }
 
 echo "== a caller with the wrong key, then one in the clear"
 "$facet_call" --listen 0 "${light[@]}" --duration 12 --headless "$work/h.mkv" > "$work/h.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 h=$!
 wait_for "$work/h.log" "waiting for a call on UDP ports"
 port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/h.log")
@@ -211,14 +197,14 @@ for keys in "--key none" "--key $key --cipher aes-128-cm-hmac-sha1-80"; do
     # shellcheck disable=SC2086 # $keys holds two options
     "$facet_call" --listen 0 --mode keypoint --model "" --fps 10 --audio tone --video test $keys \
         --headless "$work/k.mkv" > "$work/k.log" 2>&1 &
-    pids+=($!)
+    script_track_pid $!
     k=$!
     wait_for "$work/k.log" "waiting for a call on UDP ports"
     port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/k.log")
     # shellcheck disable=SC2086
     "$facet_call" --connect "127.0.0.1:$port" --mode keypoint --model "" --fps 10 --audio tone \
         --video "file:$work/short.mkv" $keys --headless "$work/l.mkv" > "$work/l.log" 2>&1 &
-    pids+=($!)
+    script_track_pid $!
     l=$!
     finish "$l" 0 "the caller ($keys)"
     finish "$k" 0 "the listener ($keys)"
@@ -226,5 +212,5 @@ for keys in "--key none" "--key $key --cipher aes-128-cm-hmac-sha1-80"; do
     [ "${decoded:-0}" -ge 5 ] || fail "only '$decoded' frames decoded with $keys"
     echo "ok: $keys: $decoded frames decoded"
 done
-pids=()
+script_untrack_pids
 echo "call errors: all checks passed"

@@ -19,21 +19,11 @@ facet_call=$1
 model=$2
 seconds=$3
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/*.log; do
-        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-    done
-    exit 1
-}
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+script_workdir
+script_fail_logs=('*.log')
+script_fail_tail=30
 
 summary() {
     local value
@@ -58,7 +48,7 @@ common=(--mode latent --model "$model" --key "file:$work/call.key" --audio tone 
 
 "$facet_call" --listen 0 "${common[@]}" --fps 2 --video test --headless "$work/received.mkv" \
     --duration 120 > "$work/listener.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 listener=$!
 port=
 for _ in $(seq 600); do
@@ -71,13 +61,13 @@ done
 
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
     --video "file:$clip" --video-loss 5 --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
-pids+=($!)
+script_track_pid $!
 caller=$!
 caller_status=0
 wait "$caller" || caller_status=$?
 listener_status=0
 wait "$listener" || listener_status=$?
-pids=()
+script_untrack_pids
 grep -v '^\[' "$work/caller.log" "$work/listener.log"
 [ "$caller_status" -eq 0 ] || fail "the caller exited with $caller_status"
 [ "$listener_status" -eq 0 ] || fail "the listener exited with $listener_status"
