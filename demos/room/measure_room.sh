@@ -46,6 +46,8 @@
 # its numbers depend on the machine and on what else runs on it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$here/../../tests/lib/script_common.sh"
 
 if [ "${FACET_ROOM_MEASURE_INSIDE:-}" != 1 ]; then
     [ $# -eq 2 ] || [ $# -eq 3 ] ||
@@ -68,13 +70,8 @@ janus_pid=${FACET_JANUS_PID:?janus-netns.sh sets it}
 # How long a run may take to have everyone show everyone.
 setup_limit=${ROOM_SETUP_LIMIT:-120}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# The inside of the namespace owns the folder and the processes.
+script_workdir
 trap 'exit 130' INT TERM
 
 # The source: the clip's webcam corner (the face), 256x256, looped to
@@ -270,7 +267,7 @@ run() {
         name=pub$i
         "$facet_room" "${common[@]}" --name "$name" --bitrate 12 "${source_args[@]}" \
             --stats-json "$work/$name.json" >"$work/$name.log" 2>&1 &
-        pids+=($!)
+        script_track_pid $!
         names+=("$name:$!")
         specs+=("$name:publisher:$!:$work/$name.json")
     done
@@ -278,7 +275,7 @@ run() {
         name=recv$i
         "$facet_room" "${common[@]}" --name "$name" --receive-only \
             --stats-json "$work/$name.json" >"$work/$name.log" 2>&1 &
-        pids+=($!)
+        script_track_pid $!
         names+=("$name:$!")
         specs+=("$name:receiver:$!:$work/$name.json")
     done
@@ -296,7 +293,7 @@ run() {
             status=1
         fi
     done
-    pids=()
+    script_untrack_pids
     return $status
 }
 

@@ -30,6 +30,8 @@
 # Exit 77 (skip) when janus-netns.sh says namespaces or Janus are missing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
+. "$here/../../tests/lib/script_common.sh"
 
 if [ "${FACET_ROOM_TEST_INSIDE:-}" != 1 ]; then
     [ $# -eq 3 ] || [ $# -eq 5 ] ||
@@ -52,21 +54,9 @@ fps=${5:-10}
 url=${FACET_JANUS_URL:?janus-netns.sh sets it}
 room=${FACET_JANUS_ROOM:-1234}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/*.log "$work"/*.json; do
-        [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
-    done
-    exit 1
-}
+# The inside of the namespace owns the folder and the processes.
+script_workdir
+script_fail_logs=('*.log' '*.json')
 
 common=(--janus "$url" --room "$room" --mode latent --bitrate 12 --headless
         --model "$model" --width "$size" --height "$size" --fps "$fps" --references on)
@@ -76,7 +66,7 @@ start() { # NAME [ARGS...]
     shift
     "$facet_room" "${common[@]}" --name "$name" --stats-json "$work/$name.json" "$@" \
         >"$work/$name.log" 2>&1 &
-    pids+=($!)
+    script_track_pid $!
     eval "${name}_pid=$!"
 }
 
@@ -100,14 +90,12 @@ print(eval(sys.argv[2]))
 PY
 }
 
+# holds FILE EXPRESSION: whether it is True now.
+holds() { [ "$(stat "$1" "$2")" = True ]; }
+
 # wait_for DESCRIPTION SECONDS FILE EXPRESSION: polls until it is True.
 wait_for() {
-    local description=$1 limit=$2 file=$3 expression=$4
-    local deadline=$((SECONDS + limit))
-    until [ "$(stat "$file" "$expression")" = True ]; do
-        [ $SECONDS -lt $deadline ] || fail "$description: not within $limit s"
-        sleep 0.2
-    done
+    script_poll "$2" 0.2 holds "$3" "$4" || fail "$1: not within $2 s"
 }
 
 # The registry is built once here, not by the participants at once (each
@@ -150,7 +138,7 @@ done
 
 # The final counts (each process writes its file once more at the end).
 check() { # FILE EXPRESSION DESCRIPTION
-    [ "$(stat "$1" "$2")" = True ] || fail "$3 ($(basename "$1"): $2)"
+    holds "$1" "$2" || fail "$3 ($(basename "$1"): $2)"
 }
 sent_alice=$(stat "$work/alice.json" 's["publisher"]["frames_sent"]')
 sent_bob=$(stat "$work/bob.json" 's["publisher"]["frames_sent"]')

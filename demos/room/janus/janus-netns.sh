@@ -32,6 +32,8 @@ set -euo pipefail
 
 me=janus-netns.sh
 config_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../../tests/lib/script_common.sh
+. "$config_dir/../../../tests/lib/script_common.sh"
 janus_address=10.77.0.1
 peer_address=10.77.0.2
 room=1234
@@ -144,7 +146,6 @@ ip addr add "$peer_address/24" dev "$peer_interface"
 ip link set "$janus_interface" up
 ip link set "$peer_interface" up
 
-work_dir=$(mktemp -d "${TMPDIR:-/tmp}/facet-janus.XXXXXX")
 janus_pid=
 command_pid=
 stop_janus() {
@@ -162,19 +163,23 @@ stop_janus() {
     wait "$janus_pid" 2>/dev/null || true
     janus_pid=
 }
-cleanup() {
+# At exit, before the shared cleanup removes the folder: the command, then
+# Janus.
+stop_inside() {
     trap '' INT TERM HUP
     if [ -n "$command_pid" ]; then
         kill -TERM "$command_pid" 2>/dev/null || true
         wait "$command_pid" 2>/dev/null || true
     fi
     stop_janus
-    rm -rf "$work_dir"
 }
 # A second signal (Ctrl-C reaches both this script and the one outside,
 # which passes it on) must not cut the cleanup short.
 interrupted() { trap '' INT TERM HUP; exit "$1"; }
-trap cleanup EXIT
+# The folder belongs to the inside (the outside creates none).
+script_workdir "${TMPDIR:-/tmp}/facet-janus.XXXXXX"
+work_dir=$work
+script_on_cleanup stop_inside
 trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 trap 'interrupted 129' HUP

@@ -27,6 +27,9 @@ deadline_s=${FACET_BROWSER_TIMEOUT:-90}
 janus_js=/usr/share/javascript/janus-gateway/janus.js
 adapter_js=/usr/share/javascript/webrtc-adapter/adapter.js
 
+# shellcheck source=SCRIPTDIR/../../lib/script_common.sh
+. "$here/../../lib/script_common.sh"
+# Its own fail: the messages name the script, and there are no logs to show.
 fail() { echo "$me: FAIL: $*" >&2; exit 1; }
 for file in "$janus_js" "$adapter_js"; do
     [ -r "$file" ] || fail "$file is missing (packages libjs-janus-gateway, libjs-webrtc-adapter; scripts/setup)"
@@ -35,15 +38,9 @@ command -v chromium >/dev/null || fail "chromium is missing (scripts/setup insta
 
 mkdir -p "$out"
 rm -f "$out/result.json" "$out/subscriber.png"
-work=$(mktemp -d "${TMPDIR:-/tmp}/facet-browser.XXXXXX")
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# The page server and the browsers end on SIGTERM (and are waited for).
+script_kill_signal=TERM
+script_workdir "${TMPDIR:-/tmp}/facet-browser.XXXXXX"
 
 site=$work/site
 mkdir "$site"
@@ -62,12 +59,12 @@ chromium_page() {
         --autoplay-policy=no-user-gesture-required \
         --disable-features=WebRtcHideLocalIpsWithMdns \
         "$2" >"$work/chromium-$1.log" 2>&1 </dev/null &
-    pids+=($!)
+    script_track_pid $!
 }
 
 "$python" "$here"/serve.py "$site" "$web_address" "$web_port" "$out" "$deadline_s" &
 server_pid=$!
-pids+=("$server_pid")
+script_track_pid "$server_pid"
 # Ready when it serves the page (poll with a deadline).
 ready_deadline=$((SECONDS + 20))
 until curl --silent --fail --max-time 2 -o /dev/null "http://$web_address:$web_port/subscriber.html"; do
