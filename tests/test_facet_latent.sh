@@ -10,10 +10,9 @@ set -euo pipefail
 facet=$1
 model=$2
 clip=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/script_common.sh"
+script_workdir
 
 [ -r "$clip" ] || { echo "no packaged clip at $clip (scripts/setup installs it)" >&2; exit 77; }
 # The webcam picture of the clip (tests/test_clip.h), 240 frames at 30 fps.

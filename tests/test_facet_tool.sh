@@ -6,10 +6,9 @@
 #   test_facet_tool.sh FACET_BINARY
 set -euo pipefail
 facet=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/script_common.sh"
+script_workdir
 
 ffmpeg -v error -f lavfi -i testsrc=size=96x64:rate=25 -frames:v 10 -pix_fmt yuv420p "$work/in.y4m"
 

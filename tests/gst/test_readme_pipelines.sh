@@ -41,19 +41,17 @@ model=$2
 readme=$3
 clip=$4
 facet_tool=$5
-[ -f "$model" ] || { echo "FAIL: model $model is missing" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/script_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/script_common.sh"
+[ -f "$model" ] || fail "model $model is missing"
 latent_model=$(dirname "$model")/facet-latent.safetensors
-[ -f "$latent_model" ] || { echo "FAIL: model $latent_model is missing" >&2; exit 1; }
-[ -f "$clip" ] || { echo "FAIL: clip $clip is missing (scripts/setup installs it)" >&2; exit 1; }
-[ -x "$facet_tool" ] || { echo "FAIL: the facet tool $facet_tool is missing" >&2; exit 1; }
+[ -f "$latent_model" ] || fail "model $latent_model is missing"
+[ -f "$clip" ] || fail "clip $clip is missing (scripts/setup installs it)"
+[ -x "$facet_tool" ] || fail "the facet tool $facet_tool is missing"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# The pipelines end on SIGTERM.
+script_kill_signal=TERM
+script_workdir
 cd "$work"
 export GST_PLUGIN_PATH=$plugin_dir
 export GST_REGISTRY_1_0=$work/registry.bin
@@ -61,7 +59,7 @@ export GST_REGISTRY_1_0=$work/registry.bin
 # without it the README's file pipeline stops with "not-linked".
 for element in avdec_h264 avdec_aac; do
     gst-inspect-1.0 --exists "$element" ||
-        { echo "FAIL: GStreamer has no $element: scripts/setup installs gstreamer1.0-libav" >&2; exit 1; }
+        fail "GStreamer has no $element: scripts/setup installs gstreamer1.0-libav"
 done
 
 # Ports of this run, so that parallel runs do not meet.
@@ -74,7 +72,7 @@ pipeline() {
         $0 == marker { found = 1; next }
         found && /^```/ { if (inside) exit; inside = 1; next }
         found && inside { print }' "$readme")
-    [ -n "$text" ] || { echo "FAIL: README has no pipeline '$1'" >&2; exit 1; }
+    [ -n "$text" ] || fail "README has no pipeline '$1'"
     printf '%s\n' "$text" | sed \
         -e "s|\$PWD/build/plugin|$plugin_dir|g" \
         -e "s|models/facet-256.safetensors|$model|g" \
@@ -93,7 +91,7 @@ run_pipeline() {
     local command
     command=$(pipeline "$1")
     timeout 120 bash -euo pipefail -c "$command" ||
-        { echo "FAIL: pipeline '$1' failed or timed out (status $?)" >&2; exit 1; }
+        fail "pipeline '$1' failed or timed out (status $?)"
 }
 
 # Whole 256x256 I420 frames in a y4m file (header line, then "FRAME\n" and
@@ -109,18 +107,18 @@ echo "--- round-trip"
 run_pipeline round-trip
 frames=$(y4m_frames out.y4m)
 echo "decoded frames: $frames"
-[ "$frames" -eq 30 ] || { echo "FAIL: expected 30 decoded frames" >&2; exit 1; }
+[ "$frames" -eq 30 ] || fail "expected 30 decoded frames"
 
 echo "--- gst-inspect-1.0: licence and modes"
 # The plugin declares LICENSE's licence, and the encoder tells a first-time
 # user which mode is the default and what the others are.
 gst-inspect-1.0 facetenc > inspect.log
 grep -Eq '^ +License +BSD$' inspect.log ||
-    { cat inspect.log >&2; echo "FAIL: the plugin does not declare LICENSE's BSD licence" >&2; exit 1; }
+    { cat inspect.log >&2; fail "the plugin does not declare LICENSE's BSD licence"; }
 for words in 'Latent tier (the default once a latent model is installed' \
              'Keypoint tier (the default otherwise' 'intra-only' 'bitrate'; do
     grep -qi "$words" inspect.log ||
-        { cat inspect.log >&2; echo "FAIL: gst-inspect-1.0 facetenc does not mention '$words'" >&2; exit 1; }
+        { cat inspect.log >&2; fail "gst-inspect-1.0 facetenc does not mention '$words'"; }
 done
 
 echo "--- encode-file, decode-file"
@@ -128,10 +126,10 @@ echo "--- encode-file, decode-file"
 # and AAC in MP4, 320x320, so that the pipeline's videoscale scales.
 ffmpeg -nostdin -v error -i "$clip" -vf "crop=188:188:130:84,scale=320:320" \
     -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -c:a aac -b:a 64k in.mp4 ||
-    { echo "FAIL: ffmpeg could not write in.mp4 with libx264" >&2; exit 1; }
+    fail "ffmpeg could not write in.mp4 with libx264"
 streams=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 in.mp4 | tr '\n' ' ')
 echo "in.mp4: $streams"
-[ "$streams" = "h264 aac " ] || { echo "FAIL: in.mp4 holds '$streams', not H.264 and AAC" >&2; exit 1; }
+[ "$streams" = "h264 aac " ] || fail "in.mp4 holds '$streams', not H.264 and AAC"
 run_pipeline encode-file
 run_pipeline decode-file
 # The clip as the encoder saw it, and the Facet round trip without the VP8
@@ -143,28 +141,28 @@ gst-launch-1.0 -q filesrc location=talk.fct ! typefind ! facetdec model="$model"
     ! y4menc ! filesink location=decoded.y4m
 # The file is the facet tool's format: it decodes there too.
 "$facet_tool" decode --model "$model" talk.fct tool.y4m > tool.log 2>&1 ||
-    { cat tool.log >&2; echo "FAIL: facet decode refused talk.fct" >&2; exit 1; }
+    { cat tool.log >&2; fail "facet decode refused talk.fct"; }
 # decodebin found facetdec through the typefinder, not by luck.
 FACET_MODEL=$model gst-launch-1.0 -v filesrc location=talk.fct ! decodebin ! fakesink > decodebin.log 2>&1 ||
-    { cat decodebin.log >&2; echo "FAIL: decodebin could not play talk.fct" >&2; exit 1; }
+    { cat decodebin.log >&2; fail "decodebin could not play talk.fct"; }
 grep -q "GstFacetDec:facetdec" decodebin.log ||
-    { cat decodebin.log >&2; echo "FAIL: decodebin did not pick facetdec" >&2; exit 1; }
+    { cat decodebin.log >&2; fail "decodebin did not pick facetdec"; }
 reference_frames=$(y4m_frames reference.y4m)
 webm_frames=$(ffprobe -v error -count_frames -select_streams v:0 \
     -show_entries stream=nb_read_frames -of csv=p=0 talk.webm)
 bytes=$(stat -c %s talk.fct)
 echo "clip frames: $reference_frames, talk.fct: $bytes bytes, talk.webm frames: $webm_frames"
-[ "$reference_frames" -gt 100 ] || { echo "FAIL: the clip decoded to $reference_frames frames" >&2; exit 1; }
-[ "$webm_frames" -eq "$reference_frames" ] || { echo "FAIL: talk.webm lost frames" >&2; exit 1; }
-[ "$(y4m_frames decoded.y4m)" -eq "$reference_frames" ] || { echo "FAIL: decoded.y4m lost frames" >&2; exit 1; }
-[ "$(y4m_frames tool.y4m)" -eq "$reference_frames" ] || { echo "FAIL: facet decode lost frames" >&2; exit 1; }
+[ "$reference_frames" -gt 100 ] || fail "the clip decoded to $reference_frames frames"
+[ "$webm_frames" -eq "$reference_frames" ] || fail "talk.webm lost frames"
+[ "$(y4m_frames decoded.y4m)" -eq "$reference_frames" ] || fail "decoded.y4m lost frames"
+[ "$(y4m_frames tool.y4m)" -eq "$reference_frames" ] || fail "facet decode lost frames"
 # The WebM plays at the clip's speed: facetdec timed the frames of the
 # untimed file from its record pts and the stream's frame rate.
 clip_seconds=$(ffprobe -v error -select_streams v:0 -show_entries stream=duration -of csv=p=0 in.mp4)
 webm_seconds=$(ffprobe -v error -show_entries format=duration -of csv=p=0 talk.webm)
 echo "clip: $clip_seconds s, talk.webm: $webm_seconds s"
 awk -v a="$clip_seconds" -v b="$webm_seconds" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
-    { echo "FAIL: talk.webm lasts $webm_seconds s, the clip $clip_seconds s" >&2; exit 1; }
+    fail "talk.webm lasts $webm_seconds s, the clip $clip_seconds s"
 psnr=$(ffmpeg -nostats -i decoded.y4m -i reference.y4m -lavfi psnr -f null - 2>&1 |
        sed -n 's/.*PSNR .*average:\([0-9.]*\).*/\1/p')
 # Measured 20.0 dB with the step-7236 model (ffmpeg's average over the whole
@@ -174,7 +172,7 @@ psnr=$(ffmpeg -nostats -i decoded.y4m -i reference.y4m -lavfi psnr -f null - 2>&
 psnr_floor=16
 echo "round-trip PSNR: $psnr dB (floor $psnr_floor)"
 awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
-    { echo "FAIL: PSNR $psnr dB below $psnr_floor" >&2; exit 1; }
+    fail "PSNR $psnr dB below $psnr_floor"
 
 # Runs sender NAME with the README's receiver joining 2 s after it; the
 # receiver runs until it has decoded 25 frames, then both are stopped (live
@@ -198,7 +196,7 @@ call_frames() {
     sleep 2
     env ${RECEIVER_ENV:-} bash -c "exec $receiver" > receiver.log 2>&1 &
     rpid=$!
-    pids+=("$pid" "$rpid")
+    script_track_pid "$pid" "$rpid"
     for _ in $(seq 600); do
         if [ -f received.y4m ]; then
             frames=$(y4m_frames received.y4m)
@@ -210,7 +208,7 @@ call_frames() {
     kill "$rpid" "$pid" 2>/dev/null || true
     wait "$rpid" || true
     wait "$pid" || status=$?
-    pids=()
+    script_untrack_pids
     # 143: stopped by the kill above, as intended; anything else (the
     # sender exiting by itself) is a failure.
     if [ "$status" -ne 143 ]; then
@@ -230,13 +228,13 @@ for sender in rtp-sender webcam-sender; do
     echo "--- $sender, and rtp-receiver 2 s later"
     frames=$(call_frames "$sender" rtp-receiver)
     echo "frames the late receiver decoded: $frames"
-    [ "$frames" -ge 25 ] || { cat receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
+    [ "$frames" -ge 25 ] || { cat receiver.log >&2; fail "the receiver decoded $frames frames"; }
 done
 
 echo "--- latent-sender with 5 % loss, and latent-receiver 2 s later"
 frames=$(call_frames latent-sender latent-receiver "identity drop-probability=0.05 !")
 echo "frames the late receiver decoded: $frames"
-[ "$frames" -ge 25 ] || { cat receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
+[ "$frames" -ge 25 ] || { cat receiver.log >&2; fail "the receiver decoded $frames frames"; }
 
 # The packets rtpulpfecdec has recovered so far: its count, which it logs
 # (debug level) at each lost-packet event as "Unrecovered / Recovered: U / R".
@@ -252,15 +250,15 @@ recovered=$(fec_recovered)
 lost=$(grep -c 'rtpulpfecdec.*Packet lost ssrc=' receiver.log || true)
 echo "frames the late receiver decoded: $frames; packets rtpulpfecdec recovered: $recovered" \
      "(lost-packet events: $lost, most of them the FEC packets the jitter buffer drops)"
-[ "$frames" -ge 25 ] || { tail -n 50 receiver.log >&2; echo "FAIL: the receiver decoded $frames frames" >&2; exit 1; }
+[ "$frames" -ge 25 ] || { tail -n 50 receiver.log >&2; fail "the receiver decoded $frames frames"; }
 [ "$recovered" -ge 1 ] ||
-    { tail -n 50 receiver.log >&2; echo "FAIL: FEC recovered no packet" >&2; exit 1; }
+    { tail -n 50 receiver.log >&2; fail "FEC recovered no packet"; }
 
 echo "--- unsupported caps: refused with a message"
 if gst-launch-1.0 videotestsrc num-buffers=1 ! video/x-raw,format=GRAY8,width=64,height=64 \
        ! facetenc model="" ! fakesink > refused.log 2>&1; then
-    echo "FAIL: facetenc took GRAY8" >&2; exit 1
+    fail "facetenc took GRAY8"
 fi
-grep -q "facetenc0 can.t handle caps" refused.log || { cat refused.log >&2; echo "FAIL: no message refusing the caps" >&2; exit 1; }
+grep -q "facetenc0 can.t handle caps" refused.log || { cat refused.log >&2; fail "no message refusing the caps"; }
 
 echo "README pipelines: all checks passed"
