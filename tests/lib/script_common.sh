@@ -51,7 +51,9 @@ script_cleanup() {
     for hook in "${script_cleanup_hooks[@]}"; do eval "$hook" || true; done
     for pid in "${script_pids[@]}"; do kill -"$script_kill_signal" "$pid" 2>/dev/null || true; done
     for pid in "${script_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -n "$work" ]; then rm -rf "$work"; fi
+    # A process that outlives the tracked ones (a browser's helpers) may
+    # still write there for a moment: a second try a second later.
+    if [ -n "$work" ]; then rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }; fi
 }
 
 fail() {
