@@ -113,6 +113,13 @@ wait_for "bob shows alice" 60 "$work/bob.json" 'shown("alice") > 0'
 start carol --references off
 wait_for "carol shows alice and bob with their references" 30 "$work/carol.json" \
     "all(feed(n) and feed(n)['frames_with_reference'] > $fps for n in ('alice', 'bob'))"
+# ... and alice and bob render her with the network (her header has come
+# over the data channel) before she leaves: their subscriptions to her may
+# take seconds longer to set up than hers to them.
+for name in alice bob; do
+    wait_for "$name renders carol with the network" 30 "$work/$name.json" \
+        "feed('carol') is not None and feed('carol')['frames_facet'] > 0"
+done
 kill -TERM "$carol_pid"
 status=0
 wait "$carol_pid" || status=$?
