@@ -176,8 +176,9 @@ awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
 
 # Runs sender NAME with the README's receiver joining 2 s after it; the
 # receiver runs until it has decoded 25 frames, then both are stopped (live
-# senders never end by themselves: rtpbin waits for RTCP). Prints the frames
-# the receiver decoded. The sender's encoder makes a keyframe every 10 s, so
+# senders never end by themselves: rtpbin waits for RTCP), and sets
+# `frames` to what it decoded; it runs in this shell, not in a $(...)
+# subshell, so that the exit cleanup knows its processes. The sender's encoder makes a keyframe every 10 s, so
 # on a machine that keeps up the receiver's first keyframe is the answer to
 # its keyframe request (RTCP PLI); on a loaded one it may be the next
 # periodic keyframe, and the test asks only that the receiver decodes (the
@@ -187,7 +188,8 @@ awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
 # work directory after each check of the frames), and RECEIVER_ENV holds
 # variables for the receiver's environment.
 call_frames() {
-    local sender receiver pid rpid status=0 frames=0
+    local sender receiver pid rpid status=0
+    frames=0
     sender=$(pipeline "$1" | sed "s|\$LOSS|${3:-}|")
     receiver=$(pipeline "$2" | sed "s|\$LOSS||")
     rm -f received.y4m
@@ -213,26 +215,25 @@ call_frames() {
     # sender exiting by itself) is a failure.
     if [ "$status" -ne 143 ]; then
         cat "$1.log" >&2
-        echo "FAIL: $1 exited with $status" >&2
-        return 1
+        fail "$1 exited with $status"
     fi
     if grep -q "ERROR" "$1.log" receiver.log; then
         cat "$1.log" receiver.log >&2
-        echo "FAIL: $1 or the receiver reported an error" >&2
-        return 1
+        fail "$1 or the receiver reported an error"
     fi
-    if [ -f received.y4m ]; then y4m_frames received.y4m; else echo 0; fi
+    frames=0
+    [ ! -f received.y4m ] || frames=$(y4m_frames received.y4m)
 }
 
 for sender in rtp-sender webcam-sender; do
     echo "--- $sender, and rtp-receiver 2 s later"
-    frames=$(call_frames "$sender" rtp-receiver)
+    call_frames "$sender" rtp-receiver
     echo "frames the late receiver decoded: $frames"
     [ "$frames" -ge 25 ] || { cat receiver.log >&2; fail "the receiver decoded $frames frames"; }
 done
 
 echo "--- latent-sender with 5 % loss, and latent-receiver 2 s later"
-frames=$(call_frames latent-sender latent-receiver "identity drop-probability=0.05 !")
+call_frames latent-sender latent-receiver "identity drop-probability=0.05 !"
 echo "frames the late receiver decoded: $frames"
 [ "$frames" -ge 25 ] || { cat receiver.log >&2; fail "the receiver decoded $frames frames"; }
 
@@ -244,8 +245,8 @@ fec_recovered() {
 fec_has_recovered() { [ "$(fec_recovered)" -ge 1 ]; }
 
 echo "--- fec-sender with 5 % loss, and fec-receiver 2 s later"
-frames=$(RECEIVER_ENV="GST_DEBUG=rtpulpfecdec:5 GST_DEBUG_NO_COLOR=1" \
-         call_frames fec-sender fec-receiver "identity drop-probability=0.05 !" fec_has_recovered)
+RECEIVER_ENV="GST_DEBUG=rtpulpfecdec:5 GST_DEBUG_NO_COLOR=1" \
+    call_frames fec-sender fec-receiver "identity drop-probability=0.05 !" fec_has_recovered
 recovered=$(fec_recovered)
 lost=$(grep -c 'rtpulpfecdec.*Packet lost ssrc=' receiver.log || true)
 echo "frames the late receiver decoded: $frames; packets rtpulpfecdec recovered: $recovered" \
