@@ -20,6 +20,8 @@ minutes=${3:-10}
 
 # shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+# shellcheck source=SCRIPTDIR/listener_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/listener_port.sh"
 script_workdir
 
 (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$work/call.key")
@@ -31,13 +33,7 @@ seconds=$((minutes * 60))
     > "$work/listener.log" 2>&1 &
 script_track_pid $!
 listener=$!
-port=
-for _ in $(seq 600); do
-    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "the listener did not start" >&2; exit 1; }
+listener_port "$work/listener.log" "$listener" || exit 1
 # The caller outlives the last sample; it is hung up (SIGTERM) after it.
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps 10 \
     --duration $((seconds + 60)) --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &

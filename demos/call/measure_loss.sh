@@ -39,6 +39,8 @@ fps=10
 
 # shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+# shellcheck source=SCRIPTDIR/listener_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/listener_port.sh"
 script_workdir
 
 summary() { grep '^summary:' "$1" | grep -o " $2=[^ ]*" | cut -d= -f2; }
@@ -64,12 +66,7 @@ run() {
         --headless "$work/received.mkv" --duration $((seconds * 4 + 60)) > "$work/listener.log" 2>&1 &
     script_track_pid $!
     local listener=$! port=
-    for _ in $(seq 600); do
-        port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "the listener did not start" >&2; cat "$work/listener.log" >&2; exit 1; }
+    listener_port "$work/listener.log" "$listener" || { cat "$work/listener.log" >&2; exit 1; }
     "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
         --video "file:$clip" --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 || true
     wait "$listener" || true

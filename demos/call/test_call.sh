@@ -36,6 +36,8 @@ fps=$4
 
 # shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+# shellcheck source=SCRIPTDIR/listener_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/listener_port.sh"
 script_workdir
 script_fail_logs=('*.log')
 
@@ -87,15 +89,7 @@ common=(--mode keypoint --model "$model" --key "file:$work/call.key" --audio ton
     --headless "$work/received.mkv" --duration 150 > "$work/listener.log" 2>&1 &
 script_track_pid $!
 listener=$!
-port=
-# The first run of a build registers the system's plugins first: seconds.
-for _ in $(seq 600); do
-    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
-    [ -n "$port" ] && break
-    kill -0 "$listener" 2>/dev/null || fail "the listener exited before listening"
-    sleep 0.1
-done
-[ -n "$port" ] || fail "the listener did not report its ports"
+listener_port "$work/listener.log" "$listener" || fail "no port from the listener"
 echo "listener on UDP ports $port-$((port + 3))"
 
 # Datagrams that are not RTP/RTCP of this call, before anyone calls: the

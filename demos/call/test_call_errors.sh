@@ -12,6 +12,8 @@ facet_call=$1
 
 # shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+# shellcheck source=SCRIPTDIR/listener_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/listener_port.sh"
 script_workdir
 script_fail_logs=('*.log')
 script_fail_tail=20
@@ -99,8 +101,7 @@ echo "== a listener, its ports in use, a signal"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/a.mkv" > "$work/a.log" 2>&1 &
 script_track_pid $!
 a=$!
-wait_for "$work/a.log" "waiting for a call on UDP ports"
-port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/a.log")
+listener_port "$work/a.log" "$a" || fail "no port from listener a"
 expect 1 "UDP ports $port-$((port + 3)): one is in use" --listen "$port" "${light[@]}"
 expect 1 "UDP ports $((port + 2))-$((port + 5)): one is in use" \
     --connect 127.0.0.1:5000 --local-port $((port + 2)) "${light[@]}"
@@ -117,8 +118,7 @@ echo "== the caller vanishes mid-call"
 "$facet_call" --listen 0 "${light[@]}" --timeout 2 --headless "$work/b.mkv" > "$work/b.log" 2>&1 &
 script_track_pid $!
 b=$!
-wait_for "$work/b.log" "waiting for a call on UDP ports"
-port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/b.log")
+listener_port "$work/b.log" "$b" || fail "no port from listener b"
 "$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/c.mkv" > "$work/c.log" 2>&1 &
 script_track_pid $!
 c=$!
@@ -139,8 +139,7 @@ echo "== hanging up with SIGTERM"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/d.mkv" > "$work/d.log" 2>&1 &
 script_track_pid $!
 d=$!
-wait_for "$work/d.log" "waiting for a call on UDP ports"
-port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/d.log")
+listener_port "$work/d.log" "$d" || fail "no port from listener d"
 "$facet_call" --connect "127.0.0.1:$port" "${light[@]}" --headless "$work/e.mkv" > "$work/e.log" 2>&1 &
 script_track_pid $!
 e=$!
@@ -155,8 +154,7 @@ echo "== a video file that ends ends the call"
 "$facet_call" --listen 0 "${light[@]}" --headless "$work/f.mkv" > "$work/f.log" 2>&1 &
 script_track_pid $!
 f=$!
-wait_for "$work/f.log" "waiting for a call on UDP ports"
-port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/f.log")
+listener_port "$work/f.log" "$f" || fail "no port from listener f"
 "$facet_call" --connect "127.0.0.1:$port" "${media[@]}" --video "file:$work/short.mkv" \
     --headless "$work/g.mkv" > "$work/g.log" 2>&1 &
 script_track_pid $!
@@ -173,8 +171,7 @@ echo "== a caller with the wrong key, then one in the clear"
 "$facet_call" --listen 0 "${light[@]}" --duration 12 --headless "$work/h.mkv" > "$work/h.log" 2>&1 &
 script_track_pid $!
 h=$!
-wait_for "$work/h.log" "waiting for a call on UDP ports"
-port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/h.log")
+listener_port "$work/h.log" "$h" || fail "no port from listener h"
 # Its packets fail authentication: the listener never takes it for its
 # peer, so it never answers, and the caller gives up (exit 3).
 expect 3 "no answer from 127.0.0.1:$port within 3 s" --connect "127.0.0.1:$port" --timeout 3 \
@@ -199,8 +196,7 @@ for keys in "--key none" "--key $key --cipher aes-128-cm-hmac-sha1-80"; do
         --headless "$work/k.mkv" > "$work/k.log" 2>&1 &
     script_track_pid $!
     k=$!
-    wait_for "$work/k.log" "waiting for a call on UDP ports"
-    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/k.log")
+    listener_port "$work/k.log" "$k" || fail "no port from listener k"
     # shellcheck disable=SC2086
     "$facet_call" --connect "127.0.0.1:$port" --mode keypoint --model "" --fps 10 --audio tone \
         --video "file:$work/short.mkv" $keys --headless "$work/l.mkv" > "$work/l.log" 2>&1 &

@@ -21,6 +21,8 @@ seconds=$3
 
 # shellcheck source=SCRIPTDIR/../../tests/lib/script_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/script_common.sh"
+# shellcheck source=SCRIPTDIR/listener_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/listener_port.sh"
 script_workdir
 script_fail_logs=('*.log')
 script_fail_tail=30
@@ -50,14 +52,7 @@ common=(--mode latent --model "$model" --key "file:$work/call.key" --audio tone 
     --duration 120 > "$work/listener.log" 2>&1 &
 script_track_pid $!
 listener=$!
-port=
-for _ in $(seq 600); do
-    port=$(sed -n 's/.*waiting for a call on UDP ports \([0-9]*\)-.*/\1/p' "$work/listener.log")
-    [ -n "$port" ] && break
-    kill -0 "$listener" 2>/dev/null || fail "the listener exited before listening"
-    sleep 0.1
-done
-[ -n "$port" ] || fail "the listener did not report its ports"
+listener_port "$work/listener.log" "$listener" || fail "no port from the listener"
 
 "$facet_call" --connect "127.0.0.1:$port" "${common[@]}" --bitrate 12 --fps $fps \
     --video "file:$clip" --video-loss 5 --headless "$work/returned.mkv" > "$work/caller.log" 2>&1 &
