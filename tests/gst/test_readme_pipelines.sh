@@ -178,15 +178,16 @@ awk -v p="$psnr" -v f="$psnr_floor" 'BEGIN { exit !(p != "" && p >= f) }' ||
 # receiver runs until it has decoded 25 frames, then both are stopped (live
 # senders never end by themselves: rtpbin waits for RTCP), and sets
 # `frames` to what it decoded; it runs in this shell, not in a $(...)
-# subshell, so that the exit cleanup knows its processes. The sender's encoder makes a keyframe every 10 s, so
-# on a machine that keeps up the receiver's first keyframe is the answer to
-# its keyframe request (RTCP PLI); on a loaded one it may be the next
-# periodic keyframe, and the test asks only that the receiver decodes (the
-# PLI answer itself is asserted by gst_rtpfacet and call_loopback). The
-# minute allowed only turns a hang into a failure. A fourth argument names
-# a command that must also succeed before both are stopped (run in the
-# work directory after each check of the frames), and RECEIVER_ENV holds
-# variables for the receiver's environment.
+# subshell, so that the exit cleanup knows its processes. The sender's
+# encoder makes a keyframe every 10 s, so on a machine that keeps up the
+# receiver's first keyframe is the answer to its keyframe request (RTCP
+# PLI); on a loaded one it may be the next periodic keyframe, and the test
+# asks only that the receiver decodes (the PLI answer itself is asserted by
+# gst_rtpfacet and call_loopback). The minute allowed only turns a hang
+# into a failure. A fourth argument names a command that must also succeed
+# before both are stopped (run in the work directory after each check of
+# the frames), and RECEIVER_ENV holds variables for the receiver's
+# environment.
 call_frames() {
     local sender receiver pid rpid status=0
     frames=0
