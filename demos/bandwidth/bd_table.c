@@ -11,39 +11,62 @@ const char *bd_metric_name(BdMetric metric)
     return metric == BD_METRIC_SSIM ? "SSIM" : "PSNR";
 }
 
+const char *bd_rate_axis_name(BdRateAxis axis)
+{
+    return axis == BD_RATE_PEAK ? "peak" : "mean";
+}
+
 double bd_metric_value(const RunResult *run, BdMetric metric)
 {
     return metric == BD_METRIC_SSIM ? run->mean.ssim : run->mean.psnr;
 }
 
-/* The rate-quality curve of the runs on `series`: its Pareto front. */
+double bd_rate_value(const RunResult *run, BdRateAxis axis)
+{
+    return axis == BD_RATE_PEAK ? run->peak_kbps : run->kbps;
+}
+
+static RdPoint run_point(const RunResult *run, BdRateAxis axis, BdMetric metric)
+{
+    return (RdPoint){ bd_rate_value(run, axis), bd_metric_value(run, metric) };
+}
+
+/* The rate-quality curve of the runs on `series`: its Pareto front on
+ * `axis` (rd_pareto drops runs without a rate on it). */
 static int series_curve(const RunResult *results, int count, const RunConfig *series,
-                        BdMetric metric, RdPoint *points)
+                        BdRateAxis axis, BdMetric metric, RdPoint *points)
 {
     int n = 0;
     for (int i = 0; i < count; i++)
         if (run_same_series(&results[i].config, series))
-            points[n++] = (RdPoint){ results[i].kbps, bd_metric_value(&results[i], metric) };
+            points[n++] = run_point(&results[i], axis, metric);
     return rd_pareto(points, n);
 }
 
-int bd_envelope(const RunResult *results, int count, int size, BdMetric metric,
-                EnvelopePoint *points)
+/* Inserts p into points[0..n) ordered by rate, the better quality first
+ * at equal rate (a few hundred runs: insertion is enough). */
+static void insert_by_rate(EnvelopePoint *points, int n, EnvelopePoint p)
+{
+    int j = n;
+    for (; j > 0 && (points[j - 1].point.kbps > p.point.kbps ||
+                     (points[j - 1].point.kbps == p.point.kbps &&
+                      points[j - 1].point.quality < p.point.quality));
+         j--)
+        points[j] = points[j - 1];
+    points[j] = p;
+}
+
+int bd_envelope(const RunResult *results, int count, int size, BdRateAxis axis,
+                BdMetric metric, EnvelopePoint *points)
 {
     int n = 0;
     for (int i = 0; i < count; i++) {
         const RunResult *r = &results[i];
-        if (r->config.codec == CODEC_FACET || r->config.size != size || r->kbps <= 0)
+        /* !(rate > 0) also drops a NAN peak. */
+        if (r->config.codec == CODEC_FACET || r->config.size != size ||
+            !(bd_rate_value(r, axis) > 0))
             continue;
-        /* Insertion by rate (then better quality first): a few hundred runs. */
-        EnvelopePoint p = { { r->kbps, bd_metric_value(r, metric) }, r };
-        int j = n++;
-        for (; j > 0 && (points[j - 1].point.kbps > p.point.kbps ||
-                         (points[j - 1].point.kbps == p.point.kbps &&
-                          points[j - 1].point.quality < p.point.quality));
-             j--)
-            points[j] = points[j - 1];
-        points[j] = p;
+        insert_by_rate(points, n++, (EnvelopePoint){ run_point(r, axis, metric), r });
     }
     int kept = 0;
     for (int i = 0; i < n; i++)
@@ -88,60 +111,117 @@ static void fill_row(BdRow *row, const RdPoint *test, int test_n, const RdPoint 
                            &row->high) == 0;
 }
 
-int bd_table_compute(const RunResult *results, int count, BdRow *rows, int capacity)
+/* Scratch space for one size's rows: room for every run. */
+typedef struct BdScratch {
+    RdPoint *test, *anchor;
+    EnvelopePoint *envelope;
+    const RunConfig **facet_series, **anchor_series;
+} BdScratch;
+
+static int scratch_alloc(BdScratch *s, int count)
 {
     size_t n = (size_t)(count > 0 ? count : 1);
-    RdPoint *test = malloc(n * sizeof(*test));
-    RdPoint *anchor = malloc(n * sizeof(*anchor));
-    EnvelopePoint *envelope = malloc(n * sizeof(*envelope));
-    const RunConfig **facet_series = malloc(n * sizeof(*facet_series));
-    const RunConfig **anchor_series = malloc(n * sizeof(*anchor_series));
+    s->test = malloc(n * sizeof(*s->test));
+    s->anchor = malloc(n * sizeof(*s->anchor));
+    s->envelope = malloc(n * sizeof(*s->envelope));
+    s->facet_series = malloc(n * sizeof(*s->facet_series));
+    s->anchor_series = malloc(n * sizeof(*s->anchor_series));
+    return s->test && s->anchor && s->envelope && s->facet_series && s->anchor_series ? 0 : -1;
+}
+
+static void scratch_free(BdScratch *s)
+{
+    free(s->test);
+    free(s->anchor);
+    free(s->envelope);
+    free(s->facet_series);
+    free(s->anchor_series);
+}
+
+/* The anchor curve into s->anchor: the best conventional curve at `size`
+ * when anchor is NULL, else that conventional curve. Returns its points. */
+static int anchor_curve(const RunResult *results, int count, int size, const RunConfig *anchor,
+                        BdRateAxis axis, BdMetric metric, BdScratch *s)
+{
+    if (anchor)
+        return series_curve(results, count, anchor, axis, metric, s->anchor);
+    int n = bd_envelope(results, count, size, axis, metric, s->envelope);
+    for (int k = 0; k < n; k++)
+        s->anchor[k] = s->envelope[k].point;
+    return n;
+}
+
+/* Appends the rows of one Facet curve against one anchor (NULL: the best
+ * conventional curve): mean rate then peak rate, SSIM then PSNR on each.
+ * A curve with no point on an axis (no peak: a clip under a second) gives
+ * no row. Returns the new row count. */
+static int add_pair_rows(const RunResult *results, int count, int size, const RunConfig *facet,
+                         const RunConfig *anchor, BdScratch *s, BdRow *rows, int row_count,
+                         int capacity)
+{
+    for (int axis = 0; axis < BD_RATE_AXIS_COUNT; axis++)
+        for (int metric = 0; metric < BD_METRIC_COUNT; metric++) {
+            int tn = series_curve(results, count, facet, axis, metric, s->test);
+            int an = anchor_curve(results, count, size, anchor, axis, metric, s);
+            if (tn == 0 || an == 0 || row_count == capacity)
+                continue;
+            BdRow *row = &rows[row_count++];
+            memset(row, 0, sizeof(*row));
+            row->size = size;
+            row->metric = metric;
+            row->axis = axis;
+            row->envelope = anchor == NULL;
+            run_series_name(facet, row->test, sizeof(row->test));
+            if (anchor)
+                run_series_name(anchor, row->anchor, sizeof(row->anchor));
+            else
+                snprintf(row->anchor, sizeof(row->anchor), "%s", BD_ENVELOPE_NAME);
+            fill_row(row, s->test, tn, s->anchor, an);
+        }
+    return row_count;
+}
+
+/* 1 when no run before results[i] has its size. */
+static int first_of_size(const RunResult *results, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (results[j].config.size == results[i].config.size)
+            return 0;
+    return 1;
+}
+
+int bd_table_compute(const RunResult *results, int count, BdRow *rows, int capacity)
+{
+    BdScratch s;
     int row_count = -1;
-    if (!test || !anchor || !envelope || !facet_series || !anchor_series)
+    if (scratch_alloc(&s, count) < 0)
         goto done;
     row_count = 0;
     for (int i = 0; i < count; i++) {
-        int size = results[i].config.size, first = 1;
-        for (int j = 0; j < i; j++)
-            first &= results[j].config.size != size;
-        if (!first)
+        if (!first_of_size(results, i))
             continue;
-        int facet_n = list_series(results, count, size, 1, facet_series);
-        int anchor_n = list_series(results, count, size, 0, anchor_series);
+        int size = results[i].config.size;
+        int facet_n = list_series(results, count, size, 1, s.facet_series);
+        int anchor_n = list_series(results, count, size, 0, s.anchor_series);
         for (int f = 0; f < facet_n; f++)
             for (int a = -1; a < anchor_n; a++) /* -1: the best conventional curve */
-                for (int metric = 0; metric < BD_METRIC_COUNT; metric++) {
-                    int tn = series_curve(results, count, facet_series[f], metric, test);
-                    int an;
-                    if (a < 0) {
-                        an = bd_envelope(results, count, size, metric, envelope);
-                        for (int k = 0; k < an; k++)
-                            anchor[k] = envelope[k].point;
-                    } else {
-                        an = series_curve(results, count, anchor_series[a], metric, anchor);
-                    }
-                    if (tn == 0 || an == 0 || row_count == capacity)
-                        continue;
-                    BdRow *row = &rows[row_count++];
-                    memset(row, 0, sizeof(*row));
-                    row->size = size;
-                    row->metric = metric;
-                    row->envelope = a < 0;
-                    run_series_name(facet_series[f], row->test, sizeof(row->test));
-                    if (a < 0)
-                        snprintf(row->anchor, sizeof(row->anchor), "%s", BD_ENVELOPE_NAME);
-                    else
-                        run_series_name(anchor_series[a], row->anchor, sizeof(row->anchor));
-                    fill_row(row, test, tn, anchor, an);
-                }
+                row_count = add_pair_rows(results, count, size, s.facet_series[f],
+                                          a < 0 ? NULL : s.anchor_series[a], &s, rows,
+                                          row_count, capacity);
     }
 done:
-    free(test);
-    free(anchor);
-    free(envelope);
-    free(facet_series);
-    free(anchor_series);
+    scratch_free(&s);
     return row_count;
+}
+
+const BdRow *bd_table_find(const BdRow *rows, int count, const BdRow *row, BdRateAxis axis,
+                           BdMetric metric)
+{
+    for (int i = 0; i < count; i++)
+        if (rows[i].axis == axis && rows[i].metric == metric && rows[i].size == row->size &&
+            strcmp(rows[i].test, row->test) == 0 && strcmp(rows[i].anchor, row->anchor) == 0)
+            return &rows[i];
+    return NULL;
 }
 
 static void format_quality(char *text, size_t size, BdMetric metric, double quality)
@@ -149,26 +229,29 @@ static void format_quality(char *text, size_t size, BdMetric metric, double qual
     snprintf(text, size, metric == BD_METRIC_SSIM ? "%.4f" : "%.2f dB", quality);
 }
 
-/* "SSIM 0.7000 to 0.8000 at 5.0 to 20.0 kbit/s", or one point's. */
-static void describe_reach(char *text, size_t size, BdMetric metric, RdPoint low, RdPoint high)
+/* "SSIM 0.7000 to 0.8000 at 5.0 to 20.0 kbit/s", or one point's; "kbit/s
+ * peak" on the peak axis. */
+static void describe_reach(char *text, size_t size, const BdRow *row, RdPoint low, RdPoint high)
 {
     char q_low[32], q_high[32];
-    format_quality(q_low, sizeof(q_low), metric, low.quality);
-    format_quality(q_high, sizeof(q_high), metric, high.quality);
+    const char *unit = row->axis == BD_RATE_PEAK ? "kbit/s peak" : "kbit/s";
+    format_quality(q_low, sizeof(q_low), row->metric, low.quality);
+    format_quality(q_high, sizeof(q_high), row->metric, high.quality);
     if (low.kbps == high.kbps)
-        snprintf(text, size, "%s %s at %.1f kbit/s", bd_metric_name(metric), q_low, low.kbps);
+        snprintf(text, size, "%s %s at %.1f %s", bd_metric_name(row->metric), q_low, low.kbps,
+                 unit);
     else
-        snprintf(text, size, "%s %s to %s at %.1f to %.1f kbit/s", bd_metric_name(metric), q_low,
-                 q_high, low.kbps, high.kbps);
+        snprintf(text, size, "%s %s to %s at %.1f to %.1f %s", bd_metric_name(row->metric), q_low,
+                 q_high, low.kbps, high.kbps, unit);
 }
 
 void bd_row_describe(const BdRow *row, char *text, size_t text_size)
 {
-    char low[32], high[32], test[96], anchor[96];
+    char low[32], high[32], test[128], anchor[128];
     format_quality(low, sizeof(low), row->metric, row->low);
     format_quality(high, sizeof(high), row->metric, row->high);
-    describe_reach(test, sizeof(test), row->metric, row->test_lowest, row->test_highest);
-    describe_reach(anchor, sizeof(anchor), row->metric, row->anchor_lowest, row->anchor_highest);
+    describe_reach(test, sizeof(test), row, row->test_lowest, row->test_highest);
+    describe_reach(anchor, sizeof(anchor), row, row->anchor_lowest, row->anchor_highest);
     if (row->overlap)
         snprintf(text, text_size, "%+.1f%% (over %s %s to %s)", row->percent,
                  bd_metric_name(row->metric), low, high);
@@ -191,12 +274,15 @@ int bd_table_write_csv(const char *dir, const BdRow *rows, int count)
         perror(path);
         return -1;
     }
-    fprintf(file, "size,test,anchor,metric,bd_rate_percent,quality_low,quality_high,"
+    /* rate: the axis (mean or peak) of the BD-rate and of every kbps. It
+     * follows metric so that the columns before it keep their places. */
+    fprintf(file, "size,test,anchor,metric,rate,bd_rate_percent,quality_low,quality_high,"
                   "test_lowest_kbps,test_lowest_quality,anchor_lowest_kbps,"
                   "anchor_lowest_quality\n");
     for (int i = 0; i < count; i++) {
         const BdRow *r = &rows[i];
-        fprintf(file, "%d,%s,%s,%s,", r->size, r->test, r->anchor, bd_metric_name(r->metric));
+        fprintf(file, "%d,%s,%s,%s,%s,", r->size, r->test, r->anchor, bd_metric_name(r->metric),
+                bd_rate_axis_name(r->axis));
         if (r->overlap)
             fprintf(file, "%.2f,%.5f,%.5f,", r->percent, r->low, r->high);
         else

@@ -2,7 +2,7 @@
 /* The BD-rate table of a report: each Facet mode against the best
  * conventional curve (the lower envelope of every conventional run: each
  * codec at each resolution) and against each conventional curve alone,
- * per picture size and quality metric. */
+ * per picture size, quality metric and rate axis. */
 #ifndef FACET_BANDWIDTH_BD_TABLE_H
 #define FACET_BANDWIDTH_BD_TABLE_H
 
@@ -13,6 +13,18 @@
 
 typedef enum BdMetric { BD_METRIC_SSIM = 0, BD_METRIC_PSNR, BD_METRIC_COUNT } BdMetric;
 
+/* Which rate a curve is drawn against. The mean rate is the primary axis
+ * (the codecs' own rate targets aim at it). A video call's link must carry
+ * the busiest second, not the mean: conventional encoders burst to up to 3x
+ * their mean around keyframes and scene changes, so at equal peak rate a
+ * codec with a steady rate (Facet's latent tier) compares better than at
+ * equal mean rate. */
+typedef enum BdRateAxis {
+    BD_RATE_MEAN = 0, /* RunResult.kbps */
+    BD_RATE_PEAK,     /* RunResult.peak_kbps: the most bytes in any one second */
+    BD_RATE_AXIS_COUNT
+} BdRateAxis;
+
 #define BD_ENVELOPE_NAME "best conventional"
 
 typedef struct BdRow {
@@ -21,6 +33,7 @@ typedef struct BdRow {
     char anchor[64];        /* "best conventional", "x264", "AV1 @128 + Lanczos" */
     int envelope;           /* 1: the anchor is the best conventional curve */
     BdMetric metric;
+    BdRateAxis axis;        /* the rate of every kbps below */
     int overlap;            /* 1: percent, low and high are set */
     double percent;         /* BD-rate of test against anchor */
     double low, high;       /* quality range of the comparison */
@@ -40,19 +53,34 @@ typedef struct EnvelopePoint {
 
 const char *bd_metric_name(BdMetric metric); /* "SSIM", "PSNR" */
 
+const char *bd_rate_axis_name(BdRateAxis axis); /* "mean", "peak" */
+
 /* The metric of a run. */
 double bd_metric_value(const RunResult *run, BdMetric metric);
 
+/* The rate of a run on `axis`; NAN for the peak of a clip shorter than a
+ * second. */
+double bd_rate_value(const RunResult *run, BdRateAxis axis);
+
 /* The lower envelope of every conventional run at `size`: the runs no
- * cheaper conventional run beats on `metric`, by increasing rate. points
- * needs room for count entries. Returns the number of points. */
-int bd_envelope(const RunResult *results, int count, int size, BdMetric metric,
-                EnvelopePoint *points);
+ * run cheaper on `axis` beats on `metric`, by increasing rate on `axis`
+ * (RdPoint.kbps is that rate). Runs without a rate on the axis are left
+ * out. points needs room for count entries. Returns the number of points. */
+int bd_envelope(const RunResult *results, int count, int size, BdRateAxis axis,
+                BdMetric metric, EnvelopePoint *points);
 
 /* Fills rows (at most capacity) for every size with Facet results: each
  * Facet curve against the best conventional curve, then against each
- * conventional curve. Returns the row count or -1 (out of memory). */
+ * conventional curve; each pair at mean rate (SSIM, PSNR), then at peak
+ * rate (SSIM, PSNR). A pair has no peak rows when the clip is shorter than
+ * a second (no run has a peak). Returns the row count or -1 (out of
+ * memory). */
 int bd_table_compute(const RunResult *results, int count, BdRow *rows, int capacity);
+
+/* The row of the same size and pair of curves as `row` on `axis` and
+ * `metric`, or NULL. */
+const BdRow *bd_table_find(const BdRow *rows, int count, const BdRow *row, BdRateAxis axis,
+                           BdMetric metric);
 
 /* One line describing a row, e.g. "-35.2% (over SSIM 0.8000 to 0.8500)"
  * or "curves do not overlap: ...". */

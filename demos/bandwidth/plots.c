@@ -107,7 +107,7 @@ static int write_envelope(const char *dir, int size, BdMetric metric, const RunR
     EnvelopePoint *points = malloc((size_t)(count > 0 ? count : 1) * sizeof(*points));
     if (!points)
         return -1;
-    int n = bd_envelope(results, count, size, metric, points);
+    int n = bd_envelope(results, count, size, BD_RATE_MEAN, metric, points);
     char path[4096];
     snprintf(path, sizeof(path), "%s/rd-%d-best-%s.dat", dir, size,
              metric == BD_METRIC_SSIM ? "ssim" : "psnr");

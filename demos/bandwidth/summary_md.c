@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const double summary_rates[] = { 5.0, 10.0, 20.0, 40.0 };
 #define SUMMARY_RATE_COUNT 4
@@ -81,7 +80,7 @@ static void write_size_table(FILE *file, const RunResult *results, int count, in
     }
     /* The best conventional curve on SSIM: its point nearest each rate and
      * where that point comes from. */
-    int e = bd_envelope(results, count, size, BD_METRIC_SSIM, envelope);
+    int e = bd_envelope(results, count, size, BD_RATE_MEAN, BD_METRIC_SSIM, envelope);
     if (e > 0) {
         fprintf(file, "| **best conventional** (SSIM) |");
         for (int c = 0; c < SUMMARY_RATE_COUNT; c++) {
@@ -102,6 +101,44 @@ static void write_size_table(FILE *file, const RunResult *results, int count, in
     }
     free(series);
     free(envelope);
+}
+
+/* One cell of the BD-rate table: the row of `like`'s pair on `axis` and
+ * `metric`, described. */
+static void put_bd_cell(FILE *file, const BdRow *rows, int count, const BdRow *like,
+                        BdRateAxis axis, BdMetric metric)
+{
+    const BdRow *row = bd_table_find(rows, count, like, axis, metric);
+    char text[512] = "no peak: clip under a second";
+    if (row)
+        bd_row_describe(row, text, sizeof(text));
+    else if (axis == BD_RATE_MEAN)
+        text[0] = '\0';
+    fprintf(file, " %s |", text);
+}
+
+/* A row per pair of curves: BD-rates at equal mean rate (the primary
+ * ones), then at equal peak rate, which is what a call's link must carry. */
+static void write_bd_table(FILE *file, const BdRow *rows, int count)
+{
+    fprintf(file, "\nBD-rate of Facet (negative: Facet needs less rate for the same "
+                  "quality):\n\n| size | Facet | against | SSIM | PSNR | SSIM at equal peak | "
+                  "PSNR at equal peak |\n|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < count; i++) {
+        const BdRow *r = &rows[i];
+        if (r->axis != BD_RATE_MEAN || r->metric != BD_METRIC_SSIM)
+            continue;
+        fprintf(file, "| %dx%d | %s | %s%s%s |", r->size, r->size, r->test,
+                r->envelope ? "**" : "", r->anchor, r->envelope ? "**" : "");
+        put_bd_cell(file, rows, count, r, BD_RATE_MEAN, BD_METRIC_SSIM);
+        put_bd_cell(file, rows, count, r, BD_RATE_MEAN, BD_METRIC_PSNR);
+        put_bd_cell(file, rows, count, r, BD_RATE_PEAK, BD_METRIC_SSIM);
+        put_bd_cell(file, rows, count, r, BD_RATE_PEAK, BD_METRIC_PSNR);
+        fprintf(file, "\n");
+    }
+    fprintf(file, "\nSSIM and PSNR: at equal mean rate. At equal peak: the same on the rate "
+                  "of the busiest second (peak kbit/s), what a call's link must carry, where a "
+                  "codec that bursts around keyframes pays for its bursts.\n");
 }
 
 int summary_md_write(const char *dir, const char *command, const char *input,
@@ -130,28 +167,8 @@ int summary_md_write(const char *dir, const char *command, const char *input,
         sizes_done[size_count++] = size;
         write_size_table(file, results, count, size);
     }
-    if (row_count > 0) {
-        fprintf(file, "\nBD-rate of Facet (negative: Facet needs less rate for the same "
-                      "quality):\n\n| size | Facet | against | SSIM | PSNR |\n|---|---|---|---|---|\n");
-        /* Rows come as SSIM then PSNR of each pair of curves. */
-        for (int i = 0; i < row_count; i++) {
-            if (rows[i].metric != BD_METRIC_SSIM)
-                continue;
-            const BdRow *psnr = NULL;
-            for (int j = 0; j < row_count && !psnr; j++)
-                if (rows[j].metric == BD_METRIC_PSNR && rows[j].size == rows[i].size &&
-                    strcmp(rows[j].test, rows[i].test) == 0 &&
-                    strcmp(rows[j].anchor, rows[i].anchor) == 0)
-                    psnr = &rows[j];
-            char ssim_text[512], psnr_text[512] = "";
-            bd_row_describe(&rows[i], ssim_text, sizeof(ssim_text));
-            if (psnr)
-                bd_row_describe(psnr, psnr_text, sizeof(psnr_text));
-            fprintf(file, "| %dx%d | %s | %s%s%s | %s | %s |\n", rows[i].size, rows[i].size,
-                    rows[i].test, rows[i].envelope ? "**" : "", rows[i].anchor,
-                    rows[i].envelope ? "**" : "", ssim_text, psnr_text);
-        }
-    }
+    if (row_count > 0)
+        write_bd_table(file, rows, row_count);
     int failed = ferror(file);
     failed |= fclose(file) != 0;
     if (failed)

@@ -5,9 +5,10 @@
 # keypoint points and two latent-tier rate targets at r = 2, at 256x256 and
 # 128x128 to keep it quick) must give well-formed
 # CSVs whose rates rise with the targets, whose peaks are at least the mean
-# and whose metrics are in range, the best conventional curve, BD-rates
-# against it and each curve, plots, a side-by-side video and still, and a
-# report.html that headless Chromium renders to a picture that is not blank
+# and whose metrics are in range, the best conventional curve, BD-rates at
+# equal mean and at equal peak rate against it and each curve, plots, a
+# side-by-side video and still, and a report.html that headless Chromium
+# renders to a picture that is not blank
 # and in which every picture and video loads with the network off. Then
 # the bad inputs: a file that is not video, a clip shorter than a keyframe
 # interval, a codec missing from the FFmpeg build, a clip shorter than a
@@ -154,11 +155,24 @@ awk 'NR == FNR { if (FNR > 1) { split($0, f, ","); if (f[1] != "Facet" && f[4] =
 
 # bd-rate.csv: each Facet curve (keypoints, latent) against the best
 # conventional curve and each of the 9 conventional curves, on SSIM and PSNR,
-# per size.
-[ "$(wc -l <"$out/bd-rate.csv")" -eq $((2 * 2 * 10 * 2 + 1)) ] || fail "bd-rate.csv rows"
-grep -q '^256,Facet latent @128,AV1 @128 + Lanczos,SSIM,' "$out/bd-rate.csv" || fail "no BD-rate of the latent tier against its own base stream upscaled"
-grep -q '^256,Facet keypoints,best conventional,SSIM,' "$out/bd-rate.csv" || fail "no BD-rate against the best conventional curve"
-grep -q '^128,Facet keypoints,AV1 @32 + Lanczos,PSNR,' "$out/bd-rate.csv" || fail "no BD-rate against a downscaled anchor"
+# at equal mean and at equal peak rate, per size.
+head -n 1 "$out/bd-rate.csv" | grep -q '^size,test,anchor,metric,rate,bd_rate_percent,' ||
+    fail "bd-rate.csv header"
+[ "$(wc -l <"$out/bd-rate.csv")" -eq $((2 * 2 * 10 * 2 * 2 + 1)) ] || fail "bd-rate.csv rows"
+grep -q '^256,Facet latent @128,AV1 @128 + Lanczos,SSIM,mean,' "$out/bd-rate.csv" || fail "no BD-rate of the latent tier against its own base stream upscaled"
+grep -q '^256,Facet keypoints,best conventional,SSIM,mean,' "$out/bd-rate.csv" || fail "no BD-rate against the best conventional curve"
+grep -q '^128,Facet keypoints,AV1 @32 + Lanczos,PSNR,mean,' "$out/bd-rate.csv" || fail "no BD-rate against a downscaled anchor"
+grep -q '^256,Facet latent @128,best conventional,SSIM,peak,' "$out/bd-rate.csv" || fail "no BD-rate at equal peak rate"
+# Each pair has a mean and a peak row, and a curve's lowest peak is at
+# least its lowest mean (every run's peak is at least its mean).
+awk -F , 'NR > 1 { key = $1 "," $2 "," $3 "," $4; seen[key "," $5] = 1
+                   lowest[key "," $5] = $9 + 0; anchor[key "," $5] = $11 + 0 }
+          END { for (k in seen) { split(k, f, ","); base = f[1] "," f[2] "," f[3] "," f[4]
+                    if (!((base ",mean") in seen) || !((base ",peak") in seen)) bad = 1
+                    else if (lowest[base ",peak"] < lowest[base ",mean"] - 0.001 ||
+                             anchor[base ",peak"] < anchor[base ",mean"] - 0.001) {
+                        print "FAIL: " base " lowest peak under lowest mean"; bad = 1 } }
+                exit bad }' "$out/bd-rate.csv" || fail "bd-rate.csv mean and peak rows"
 
 # summary.md: a table per size with a row per curve, the best conventional
 # curve, and the BD-rates.
@@ -171,6 +185,8 @@ for curve in "Facet latent @128" "Facet latent @64"; do
     [ "$(grep -c "^| $curve | " "$out/summary.md")" -eq 1 ] || fail "summary.md lacks $curve"
 done
 grep -q '^| 128x128 | Facet keypoints | \*\*best conventional\*\* | ' "$out/summary.md" || fail "summary.md lacks the BD-rates"
+grep -q '^| size | Facet | against | SSIM | PSNR | SSIM at equal peak | PSNR at equal peak |$' "$out/summary.md" ||
+    fail "summary.md lacks the BD-rates at equal peak rate"
 
 # The pictures: 5 tiles of 256 (source | Facet | x264 | VP8 | AV1) over a
 # two-line label band, 50 frames, and a still of the same size.
@@ -190,6 +206,8 @@ if grep -Eq '(src|href)="(https?:)?//' "$out/report.html"; then fail "report.htm
 grep -q '<img class="plot" src="rd-128-psnr.svg"' "$out/report.html" || fail "report.html lacks a plot"
 grep -q '<table class="envelope">' "$out/report.html" || fail "report.html lacks the best conventional curve"
 grep -q '<th>peak kbit/s (1 s)</th>' "$out/report.html" || fail "report.html lacks the peaks"
+grep -q '<th>BD-rate of Facet at equal mean rate</th><th>at equal peak rate</th>' "$out/report.html" ||
+    fail "report.html lacks the BD-rates at equal peak rate"
 
 # Headless Chromium renders the report; the screenshot must not be blank:
 # its luma must vary and a good share of it must be darker than the page.

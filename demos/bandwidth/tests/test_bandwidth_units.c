@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,14 +273,22 @@ START_TEST(test_series_names)
 END_TEST
 
 /* A run with just what the envelope and the BD table read. */
-static RunResult fake_run(CodecKind codec, int size, int coded_size, double kbps, double ssim)
+static RunResult fake_run_peak(CodecKind codec, int size, int coded_size, double kbps,
+                               double peak_kbps, double ssim)
 {
     RunResult r = { .config = { .codec = codec, .size = size, .coded_size = coded_size,
                                 .crf = -1 },
-                    .kbps = kbps };
+                    .kbps = kbps,
+                    .peak_kbps = peak_kbps };
     r.mean.ssim = ssim;
     r.mean.psnr = 20.0 + 20.0 * ssim;
     return r;
+}
+
+/* One of a clip shorter than a second: no peak. */
+static RunResult fake_run(CodecKind codec, int size, int coded_size, double kbps, double ssim)
+{
+    return fake_run_peak(codec, size, coded_size, kbps, NAN, ssim);
 }
 
 START_TEST(test_best_conventional_curve)
@@ -296,19 +305,25 @@ START_TEST(test_best_conventional_curve)
     };
     int count = (int)(sizeof(runs) / sizeof(runs[0]));
     EnvelopePoint points[8];
-    int n = bd_envelope(runs, count, 256, BD_METRIC_SSIM, points);
+    int n = bd_envelope(runs, count, 256, BD_RATE_MEAN, BD_METRIC_SSIM, points);
     ck_assert_int_eq(n, 4);
     ck_assert_ptr_eq(points[0].run, &runs[2]);
     ck_assert_ptr_eq(points[1].run, &runs[0]);
     ck_assert_ptr_eq(points[2].run, &runs[4]);
     ck_assert_ptr_eq(points[3].run, &runs[1]);
 
+    /* No run has a peak: the envelope at peak rate is empty. */
+    ck_assert_int_eq(bd_envelope(runs, count, 256, BD_RATE_PEAK, BD_METRIC_SSIM, points), 0);
+
     /* The BD table: Facet against the envelope first, then each of the 3
-     * conventional curves at 256, each on SSIM and PSNR; a Facet curve of
-     * one point has too few points and says so. */
+     * conventional curves at 256, each on SSIM and PSNR at mean rate only
+     * (no peaks); a Facet curve of one point has too few points and says
+     * so. */
     BdRow rows[16];
     int rows_n = bd_table_compute(runs, count, rows, 16);
     ck_assert_int_eq(rows_n, 2 * 4);
+    for (int i = 0; i < rows_n; i++)
+        ck_assert_int_eq(rows[i].axis, BD_RATE_MEAN);
     ck_assert(rows[0].envelope);
     ck_assert_str_eq(rows[0].anchor, "best conventional");
     ck_assert_str_eq(rows[0].test, "Facet keypoints");
@@ -319,6 +334,100 @@ START_TEST(test_best_conventional_curve)
     char text[512];
     bd_row_describe(&rows[0], text, sizeof(text));
     ck_assert_msg(strstr(text, "too few points") != NULL, "%s", text);
+}
+END_TEST
+
+/* Runs whose order by peak rate is not their order by mean rate: AV1 is
+ * cheapest on the mean but bursts to 4x it; VP8 costs more on the mean but
+ * holds its peak at 1.25x. Facet holds it at 1.25x too, at 1.2x AV1's mean
+ * and 0.75x VP8's. Two points per curve, each at the same ratio of rate:
+ * the BD-rate is exactly that ratio. */
+static int peak_axis_runs(RunResult *runs)
+{
+    int n = 0;
+    runs[n++] = fake_run_peak(CODEC_AV1, 256, 256, 10.0, 40.0, 0.85);
+    runs[n++] = fake_run_peak(CODEC_AV1, 256, 256, 20.0, 80.0, 0.90);
+    runs[n++] = fake_run_peak(CODEC_VP8, 256, 256, 16.0, 20.0, 0.85);
+    runs[n++] = fake_run_peak(CODEC_VP8, 256, 256, 32.0, 40.0, 0.90);
+    runs[n++] = fake_run_peak(CODEC_FACET, 256, 256, 12.0, 15.0, 0.85);
+    runs[n++] = fake_run_peak(CODEC_FACET, 256, 256, 24.0, 30.0, 0.90);
+    return n;
+}
+
+START_TEST(test_envelope_at_peak_rate)
+{
+    RunResult runs[6];
+    int count = peak_axis_runs(runs);
+    EnvelopePoint points[6];
+    /* By mean: AV1's runs, at their mean rates. */
+    ck_assert_int_eq(bd_envelope(runs, count, 256, BD_RATE_MEAN, BD_METRIC_SSIM, points), 2);
+    ck_assert_ptr_eq(points[0].run, &runs[0]);
+    ck_assert_ptr_eq(points[1].run, &runs[1]);
+    ck_assert_double_eq(points[0].point.kbps, 10.0);
+    /* By peak: VP8's, at their peak rates. */
+    ck_assert_int_eq(bd_envelope(runs, count, 256, BD_RATE_PEAK, BD_METRIC_SSIM, points), 2);
+    ck_assert_ptr_eq(points[0].run, &runs[2]);
+    ck_assert_ptr_eq(points[1].run, &runs[3]);
+    ck_assert_double_eq(points[0].point.kbps, 20.0);
+    ck_assert_double_eq(points[1].point.kbps, 40.0);
+    ck_assert_double_eq(points[1].point.quality, 0.90);
+}
+END_TEST
+
+START_TEST(test_bd_rate_at_peak_rate)
+{
+    RunResult runs[6];
+    int count = peak_axis_runs(runs);
+    BdRow rows[32];
+    /* Facet against the envelope, VP8 and AV1 (run_series_compare order),
+     * each at mean then peak rate, on SSIM then PSNR. */
+    ck_assert_int_eq(bd_table_compute(runs, count, rows, 32), 3 * 2 * 2);
+    ck_assert_int_eq(rows[0].axis, BD_RATE_MEAN);
+    ck_assert_int_eq(rows[0].metric, BD_METRIC_SSIM);
+    ck_assert_int_eq(rows[1].metric, BD_METRIC_PSNR);
+    ck_assert_int_eq(rows[2].axis, BD_RATE_PEAK);
+    ck_assert_int_eq(rows[2].metric, BD_METRIC_SSIM);
+    ck_assert_int_eq(rows[3].axis, BD_RATE_PEAK);
+    ck_assert_str_eq(rows[4].anchor, "VP8");
+    ck_assert_str_eq(rows[8].anchor, "AV1");
+
+    /* Against the best conventional curve: +20% at equal mean rate (AV1's
+     * envelope), -25% at equal peak rate (VP8's). */
+    static const struct {
+        const char *anchor;
+        BdRateAxis axis;
+        double percent;
+        double test_lowest, anchor_lowest;
+    } expected[] = {
+        { BD_ENVELOPE_NAME, BD_RATE_MEAN, 20.0, 12.0, 10.0 },
+        { BD_ENVELOPE_NAME, BD_RATE_PEAK, -25.0, 15.0, 20.0 },
+        { "VP8", BD_RATE_MEAN, -25.0, 12.0, 16.0 },
+        { "VP8", BD_RATE_PEAK, -25.0, 15.0, 20.0 },
+        { "AV1", BD_RATE_MEAN, 20.0, 12.0, 10.0 },
+        { "AV1", BD_RATE_PEAK, -62.5, 15.0, 40.0 },
+    };
+    for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); e++)
+        for (int metric = 0; metric < BD_METRIC_COUNT; metric++) {
+            BdRow like = { .size = 256 };
+            snprintf(like.test, sizeof(like.test), "Facet keypoints");
+            snprintf(like.anchor, sizeof(like.anchor), "%s", expected[e].anchor);
+            const BdRow *row = bd_table_find(rows, 12, &like, expected[e].axis, metric);
+            ck_assert_ptr_nonnull(row);
+            ck_assert(row->overlap);
+            ck_assert_msg(fabs(row->percent - expected[e].percent) < 1e-6, "%s %s %s: %.4f%%",
+                          expected[e].anchor, bd_rate_axis_name(expected[e].axis),
+                          bd_metric_name(metric), row->percent);
+            ck_assert_double_eq(row->test_lowest.kbps, expected[e].test_lowest);
+            ck_assert_double_eq(row->anchor_lowest.kbps, expected[e].anchor_lowest);
+        }
+
+    /* A description on the peak axis says its rates are peaks. */
+    const BdRow *peak = bd_table_find(rows, 12, &rows[0], BD_RATE_PEAK, BD_METRIC_SSIM);
+    BdRow apart = *peak;
+    apart.overlap = 0;
+    char text[512];
+    bd_row_describe(&apart, text, sizeof(text));
+    ck_assert_msg(strstr(text, "at 15.0 to 30.0 kbit/s peak") != NULL, "%s", text);
 }
 END_TEST
 
@@ -363,6 +472,8 @@ static Suite *bandwidth_suite(void)
     tcase_add_test(tc, test_peak_is_busiest_second);
     tcase_add_test(tc, test_series_names);
     tcase_add_test(tc, test_best_conventional_curve);
+    tcase_add_test(tc, test_envelope_at_peak_rate);
+    tcase_add_test(tc, test_bd_rate_at_peak_rate);
     tcase_add_test(tc, test_wire_bytes);
     suite_add_tcase(suite, tc);
     return suite;
