@@ -265,6 +265,17 @@ void bd_row_describe(const BdRow *row, char *text, size_t text_size)
                  row->anchor, anchor);
 }
 
+void bd_table_describe_cell(const BdRow *rows, int count, const BdRow *row, BdRateAxis axis,
+                            BdMetric metric, char *text, size_t text_size)
+{
+    const BdRow *found = bd_table_find(rows, count, row, axis, metric);
+    if (found)
+        bd_row_describe(found, text, text_size);
+    else
+        snprintf(text, text_size, "%s",
+                 axis == BD_RATE_PEAK ? "no peak: clip under a second" : "");
+}
+
 int bd_table_write_csv(const char *dir, const BdRow *rows, int count)
 {
     char path[4096];

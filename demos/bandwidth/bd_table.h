@@ -86,6 +86,13 @@ const BdRow *bd_table_find(const BdRow *rows, int count, const BdRow *row, BdRat
  * or "curves do not overlap: ...". */
 void bd_row_describe(const BdRow *row, char *text, size_t text_size);
 
+/* A cell of the reports' BD-rate tables: the row of `row`'s pair on `axis`
+ * and `metric` described, or, when there is none, "no peak: clip under a
+ * second" on the peak axis (the only way a pair lacks a row) and "" on
+ * the mean axis. */
+void bd_table_describe_cell(const BdRow *rows, int count, const BdRow *row, BdRateAxis axis,
+                            BdMetric metric, char *text, size_t text_size);
+
 /* Writes bd-rate.csv into dir. Returns 0 or -1. */
 int bd_table_write_csv(const char *dir, const BdRow *rows, int count);
 

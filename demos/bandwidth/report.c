@@ -186,10 +186,8 @@ static void write_envelope_table(FILE *file, const RunResult *results, int count
 static void put_bd_cell(FILE *file, const BdRow *rows, int count, const BdRow *like,
                         BdRateAxis axis)
 {
-    const BdRow *row = bd_table_find(rows, count, like, axis, like->metric);
-    char text[512] = "no peak: clip under a second";
-    if (row)
-        bd_row_describe(row, text, sizeof(text));
+    char text[512];
+    bd_table_describe_cell(rows, count, like, axis, like->metric, text, sizeof(text));
     fprintf(file, "<td>");
     put_html(file, text);
     fprintf(file, "</td>");

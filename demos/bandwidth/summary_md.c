@@ -108,12 +108,8 @@ static void write_size_table(FILE *file, const RunResult *results, int count, in
 static void put_bd_cell(FILE *file, const BdRow *rows, int count, const BdRow *like,
                         BdRateAxis axis, BdMetric metric)
 {
-    const BdRow *row = bd_table_find(rows, count, like, axis, metric);
-    char text[512] = "no peak: clip under a second";
-    if (row)
-        bd_row_describe(row, text, sizeof(text));
-    else if (axis == BD_RATE_MEAN)
-        text[0] = '\0';
+    char text[512];
+    bd_table_describe_cell(rows, count, like, axis, metric, text, sizeof(text));
     fprintf(file, " %s |", text);
 }
 
