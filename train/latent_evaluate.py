@@ -15,7 +15,9 @@ one realtime inter-coded AV1/VP8 stream, as the encoder sends it):
             (default 30 s, the encoder's long interval), so references are as
             old as they are in use
 Metrics on RGB in [0, 1] after rounding to 8 bits: PSNR, SSIM, MS-SSIM over
-the whole frame, and PSNR and SSIM over the face box (latent_data.FACE_BOX).
+the whole frame, and PSNR and SSIM over the face box (latent_data.FACE_BOX);
+and PSNR and SSIM of the BT.601 luma (losses.rgb_to_yuv), which dominates
+the codec's own metrics (facet eval, facet-bandwidth).
 Printed per clip and averaged over clips; --json writes everything, including
 the base stream's rate.
 """
@@ -50,9 +52,11 @@ def metrics(x, y):
     S = x.shape[-1]
     x0, y0, x1, y1 = (int(round(f * S)) for f in LD.FACE_BOX)
     fx, fy = x[..., y0:y1, x0:x1], y[..., y0:y1, x0:x1]
+    lx, ly = L.rgb_to_yuv(x)[:, :1], L.rgb_to_yuv(y)[:, :1]
     return {"psnr": L.psnr(x, y, per_image=True), "ssim": L.ssim(x, y, per_image=True),
             "msssim": L.ms_ssim(x, y, per_image=True), "face_psnr": L.psnr(fx, fy, per_image=True),
-            "face_ssim": L.ssim(fx, fy, per_image=True)}
+            "face_ssim": L.ssim(fx, fy, per_image=True), "psnr_y": L.psnr(lx, ly, per_image=True),
+            "ssim_y": L.ssim(lx, ly, per_image=True)}
 
 
 def to_t(a):
@@ -135,14 +139,18 @@ def main():
                     per.append(res)
                     print(f"S {S} r {r} {lv} {clip[:34]:34s} {res['base_kbit_s']:5.1f} kbit/s | "
                           + " | ".join(f"{n} {res[n]['psnr']:.2f} dB {res[n]['ssim']:.4f} "
-                                       f"face {res[n]['face_psnr']:.2f}" for n in ("lanczos", "noref", "ref")),
+                                       f"face {res[n]['face_psnr']:.2f} Y {res[n]['psnr_y']:.2f}"
+                                       for n in ("lanczos", "noref", "ref")),
                           flush=True)
                 gain = np.mean([p["ref"]["psnr"] - p["lanczos"]["psnr"] for p in per])
                 gain_face = np.mean([p["ref"]["face_psnr"] - p["lanczos"]["face_psnr"] for p in per])
                 gain_ssim = np.mean([p["ref"]["ssim"] - p["lanczos"]["ssim"] for p in per])
                 gain_nr = np.mean([p["noref"]["psnr"] - p["lanczos"]["psnr"] for p in per])
+                gain_y = {n: np.mean([p[n]["psnr_y"] - p["lanczos"]["psnr_y"] for p in per])
+                          for n in ("noref", "ref")}
                 print(f"S {S} r {r} {lv} MEAN: ref - lanczos {gain:+.2f} dB (face {gain_face:+.2f}), "
-                      f"SSIM {gain_ssim:+.4f}; noref - lanczos {gain_nr:+.2f} dB", flush=True)
+                      f"SSIM {gain_ssim:+.4f}; noref - lanczos {gain_nr:+.2f} dB; luma: noref "
+                      f"{gain_y['noref']:+.2f} dB, ref {gain_y['ref']:+.2f} dB", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"checkpoint": args.checkpoint, "step": ck["step"], "results": results}, f, indent=1)

@@ -10,6 +10,14 @@ Reconstruction
   pyramid  "perceptual-style" multi-scale L1: at 1/2, 1/4, 1/8 of the size
            (2x2 average pooling) the L1 of the images and of their horizontal
            and vertical differences (edges), the gradients weighted x2.
+Colour space
+  rgb_to_yuv  BT.601 Y, U, V of an RGB picture: what a codec codes and
+           what its metrics (ffmpeg's psnr and ssim, facet eval,
+           facet-bandwidth) are taken on. PLANE_WEIGHTS weigh Y, U and V
+           as those metrics weigh the planes of a 4:2:0 picture (by their
+           pixel count: 4, 1, 1), so a loss in this space spends the
+           network on luma as the measurements do; an RGB loss weighs
+           colour as much as brightness.
 Keypoints
   equivariance  the driving frame is warped by a random thin-plate spline
            T (affine part + 5x5 control points); the keypoints found in the
@@ -92,6 +100,18 @@ def psnr(x, y, per_image=False):
     mse = ((x - y) ** 2).flatten(1).mean(1).clamp(min=1e-10)
     p = 10 * torch.log10(1.0 / mse)
     return p if per_image else p.mean()
+
+
+# BT.601 (analogue, full range) rows for Y, U, V; U and V are centred on 0.5
+YUV_FROM_RGB = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
+PLANE_WEIGHTS = (4.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
+
+
+def rgb_to_yuv(x):
+    """N,3,H,W RGB in [0, 1] -> Y, U, V in [0, 1]."""
+    m = torch.tensor(YUV_FROM_RGB, dtype=x.dtype, device=x.device)
+    offset = torch.tensor((0.0, 0.5, 0.5), dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return torch.einsum("ij,njhw->nihw", m, x) + offset
 
 
 def pyramid_l1(x, y, levels=3, grad_weight=2.0):

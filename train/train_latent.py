@@ -35,7 +35,7 @@ import latent_model as M  # noqa: E402
 import losses as L  # noqa: E402
 
 LOG_FIELDS = ["step", "time_s", "lr", "loss", "l1", "msssim", "pyramid", "motion", "psnr_net", "psnr_base",
-              "psnr_bicubic", "grad_norm", "s_per_step"]
+              "psnr_bicubic", "psnr_y_net", "psnr_y_bicubic", "grad_norm", "s_per_step"]
 
 
 def parse_args(argv=None):
@@ -68,6 +68,9 @@ def parse_args(argv=None):
     ap.add_argument("--ref-dropout", type=float, default=LD.REF_DROPOUT,
                     help="share of samples without a reference (what the decoder holds before "
                          "the first, and all the time from an encoder with references off)")
+    ap.add_argument("--loss-space", choices=("rgb", "yuv"), default="rgb",
+                    help="reconstruction loss on RGB or on BT.601 Y, U, V weighed 4:1:1 like the "
+                         "codec's metrics")
     ap.add_argument("--config", default="{}", help="model config overrides as JSON")
     args = ap.parse_args(argv)
     if args.crop % 32:
@@ -84,10 +87,23 @@ def learning_rate(args, step):
     return lr
 
 
-def loss_terms(out, target, weight):
-    return {"l1": ((out - target).abs() * weight).mean() / weight.mean(),
-            "msssim": 1.0 - L.ms_ssim(out.clamp(0, 1), target),
-            "pyramid": L.pyramid_l1(out, target)}
+def loss_terms(out, target, weight, space="rgb"):
+    """The reconstruction terms in RGB, or in Y, U, V with the planes weighed
+    as the codec's metrics weigh them (losses.PLANE_WEIGHTS): an RGB loss
+    spent the network on colour, where it beat Lanczos, while on luma it lost
+    to Lanczos on one validation clip (docs/model-latent.md, "Luma")."""
+    if space == "rgb":
+        return {"l1": ((out - target).abs() * weight).mean() / weight.mean(),
+                "msssim": 1.0 - L.ms_ssim(out.clamp(0, 1), target),
+                "pyramid": L.pyramid_l1(out, target)}
+    o, t = L.rgb_to_yuv(out), L.rgb_to_yuv(target)
+    oc = L.rgb_to_yuv(out.clamp(0, 1))
+    # x3: the same scale as the RGB terms, which average three channels
+    pw = torch.tensor(L.PLANE_WEIGHTS, dtype=out.dtype, device=out.device).view(1, 3, 1, 1) * 3
+    msssim = sum(w * L.ms_ssim(oc[:, c:c + 1], t[:, c:c + 1]) for c, w in enumerate(L.PLANE_WEIGHTS))
+    return {"l1": ((o - t).abs() * pw * weight).mean() / weight.mean(),
+            "msssim": 1.0 - msssim,
+            "pyramid": L.pyramid_l1(o * pw, t * pw)}
 
 
 def motion_loss(flow, ref_clean, target, has_ref):
@@ -193,7 +209,7 @@ def main(argv=None):
         r = scales[step % len(scales)]
         b = sampler.sample(rng, args.batch, args.crop, r, device)
         out = model(b["low"], b["ref"], r, b["has_ref"])
-        terms = loss_terms(out["image"], b["target"], b["weight"])
+        terms = loss_terms(out["image"], b["target"], b["weight"], args.loss_space)
         if args.w_motion > 0:
             terms["motion"] = motion_loss(out["flow"], b["ref_clean"], b["target"], b["has_ref"])
         loss = sum(weights[k] * v for k, v in terms.items())
@@ -212,6 +228,9 @@ def main(argv=None):
             terms["psnr_net"] = L.psnr(out["image"].clamp(0, 1), tgt)
             terms["psnr_base"] = L.psnr(out["base"].clamp(0, 1), tgt)
             terms["psnr_bicubic"] = L.psnr(bic, tgt)
+            luma = lambda x: L.rgb_to_yuv(x)[:, :1]  # noqa: E731
+            terms["psnr_y_net"] = L.psnr(luma(out["image"].clamp(0, 1)), luma(tgt))
+            terms["psnr_y_bicubic"] = L.psnr(luma(bic), luma(tgt))
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + float(v)
         sums["loss"] = sums.get("loss", 0.0) + float(loss)
@@ -225,7 +244,7 @@ def main(argv=None):
             log.writerow(row)
             log_file.flush()
             print(f"step {step} loss {row['loss']} psnr net {row['psnr_net']} base {row['psnr_base']} "
-                  f"bicubic {row['psnr_bicubic']} gn {row['grad_norm']} lr {lr:.3g} {sps:.3f} s/step",
+                  f"bicubic {row['psnr_bicubic']} Y net {row['psnr_y_net']} bicubic {row['psnr_y_bicubic']} gn {row['grad_norm']} lr {lr:.3g} {sps:.3f} s/step",
                   flush=True)
             sums, count, t_int = {}, 0, time.time()
         if time.time() - last_ckpt >= args.ckpt_minutes * 60:
