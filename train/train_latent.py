@@ -89,9 +89,10 @@ def learning_rate(args, step):
 
 def loss_terms(out, target, weight, space="rgb"):
     """The reconstruction terms in RGB, or in Y, U, V with the planes weighed
-    as the codec's metrics weigh them (losses.PLANE_WEIGHTS): an RGB loss
-    spent the network on colour, where it beat Lanczos, while on luma it lost
-    to Lanczos on one validation clip (docs/model-latent.md, "Luma")."""
+    as the codec's metrics weigh them (losses.PLANE_WEIGHTS). With the RGB
+    loss part of the network's gain is colour, which those metrics weigh
+    little (SSIM not at all); the Y, U, V loss alone did not raise the luma
+    gain (docs/model-latent.md, "Luma")."""
     if space == "rgb":
         return {"l1": ((out - target).abs() * weight).mean() / weight.mean(),
                 "msssim": 1.0 - L.ms_ssim(out.clamp(0, 1), target),
