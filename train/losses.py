@@ -12,12 +12,11 @@ Reconstruction
            and vertical differences (edges), the gradients weighted x2.
 Colour space
   rgb_to_yuv  BT.601 Y, U, V of an RGB picture: what a codec codes and
-           what its metrics (ffmpeg's psnr and ssim, facet eval,
-           facet-bandwidth) are taken on. PLANE_WEIGHTS weigh Y, U and V
-           as those metrics weigh the planes of a 4:2:0 picture (by their
-           pixel count: 4, 1, 1), so a loss in this space spends the
-           network on luma as the measurements do; an RGB loss weighs
-           colour as much as brightness.
+           what its metrics are taken on. `facet eval` and facet-bandwidth
+           (media/metrics.h) take PSNR over all samples of a 4:2:0
+           picture, which weighs Y, U and V by their pixel count, 4:1:1
+           (PLANE_WEIGHTS), and SSIM and MS-SSIM on Y alone; an RGB loss
+           weighs colour as much as brightness.
 Keypoints
   equivariance  the driving frame is warped by a random thin-plate spline
            T (affine part + 5x5 control points); the keypoints found in the

@@ -245,8 +245,8 @@ def main(argv=None):
             log.writerow(row)
             log_file.flush()
             print(f"step {step} loss {row['loss']} psnr net {row['psnr_net']} base {row['psnr_base']} "
-                  f"bicubic {row['psnr_bicubic']} Y net {row['psnr_y_net']} bicubic {row['psnr_y_bicubic']} gn {row['grad_norm']} lr {lr:.3g} {sps:.3f} s/step",
-                  flush=True)
+                  f"bicubic {row['psnr_bicubic']} Y net {row['psnr_y_net']} bicubic {row['psnr_y_bicubic']} "
+                  f"gn {row['grad_norm']} lr {lr:.3g} {sps:.3f} s/step", flush=True)
             sums, count, t_int = {}, 0, time.time()
         if time.time() - last_ckpt >= args.ckpt_minutes * 60:
             checkpoint()
