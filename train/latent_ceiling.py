@@ -36,9 +36,20 @@ metrics weigh most) of:
 
 The oracles bound what a network could reach with perfect judgement; the
 "stream" rows are what a plain decoder-side rule already reaches.
+
+    /usr/bin/python3 train/latent_ceiling.py --sizes 256 --sender 2,30
+
+With --sender, the judgement comes from the sender instead, which has the
+truth: it sends a flag per 16x16 block ("take the reference here"), chosen
+on frame t0 and used until the next choice K frames later. Measured on the
+frame K/2 after each choice (on every K-th frame, not every --every-th),
+with the flags' rate: the binary entropy of the flags that changed since
+the last choice, per choice. For the reference where it stands ("still")
+and moved by the stream's motion ("moved").
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -55,6 +66,7 @@ from latent_evaluate import lanczos, to_t  # noqa: E402
 
 BLOCK = 8         # the unit an oracle chooses
 MATCH_WINDOW = 16  # where the stream-side motion search compares low bands
+SENDER_BLOCK = 16  # the unit the sender's flags choose
 
 
 def luma(x):
@@ -68,6 +80,57 @@ def block_mse(x, truth):
 def psnr_of(mse_blocks):
     """Mean over frames of the frame PSNR, from per-block MSEs."""
     return float((10 * torch.log10(1 / mse_blocks.mean(dim=(1, 2, 3)).clamp(min=1e-12))).mean())
+
+
+def moved_reference(R, up, r, search):
+    """Motion from the stream: per 8x8 block, the reference shifted by the
+    integer offset whose low band best matches the upscaled stream over
+    the 16x16 window around the block. -> (moved reference, match MSE per block)."""
+    S = R.shape[-1]
+    pad = F.pad(R, (search,) * 4, mode="replicate")
+    best = torch.full((R.shape[0], 1, S // BLOCK, S // BLOCK), float("inf"))
+    moved = R.clone()
+    for dy in range(-search, search + 1):
+        for dx in range(-search, search + 1):
+            cand = pad[..., search + dy:search + dy + S, search + dx:search + dx + S]
+            err = F.avg_pool2d((M.resize_bilinear(M.avg_pool(cand, r), S, S) - up) ** 2, MATCH_WINDOW,
+                               stride=BLOCK, padding=(MATCH_WINDOW - BLOCK) // 2, count_include_pad=False)
+            better = err < best
+            best = torch.where(better, err, best)
+            moved = torch.where(F.interpolate(better.float(), scale_factor=BLOCK) > 0, cand, moved)
+    return moved, best
+
+
+def binary_entropy(p):
+    return 0.0 if p <= 0.0 or p >= 1.0 else -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
+
+
+def sender_choice(frames, base, refs, ref_of, S, r, search, every_k, fps):
+    """The sender's flags, chosen on frames t0 = 0, K, 2K..., used on t0 + K/2."""
+    t0 = np.arange(0, len(frames) - every_k, every_k)
+    t1 = t0 + every_k // 2
+
+    def pictures(t):
+        T = luma(to_t(np.asarray(frames[t])))
+        up = luma(M.resize_bilinear(to_t(np.asarray(base[t])), S, S))
+        R = luma(to_t(np.asarray(refs[ref_of(t)])))
+        return T, up, {"still": R, "moved": moved_reference(R, up, r, search)[0]}
+
+    def mse(x, truth):
+        return F.avg_pool2d((x - truth) ** 2, SENDER_BLOCK)
+
+    T0, up0, c0 = pictures(t0)
+    T1, up1, c1 = pictures(t1)
+    out = {"lanczos": psnr_of(mse(luma(to_t(lanczos(np.asarray(base[t1]), S))), T1))}
+    for name in c0:
+        flags = mse(c0[name], T0) < mse(up0, T0)
+        used = torch.where(flags, mse(c1[name], T1), mse(up1, T1))
+        changed = (flags[1:] != flags[:-1]).float().mean(dim=(1, 2, 3))
+        blocks = flags[0].numel()
+        bits = blocks * float(np.mean([binary_entropy(float(c)) for c in changed]))
+        out[f"{name}, sender"] = psnr_of(used)
+        out[f"{name}, sender's flags, kbit/s"] = bits * fps / every_k / 1000
+    return out
 
 
 def bounds(frames, base, refs, ref_ids, idx, S, r, search, match_mse, past, highpass=2):
@@ -90,18 +153,7 @@ def bounds(frames, base, refs, ref_ids, idx, S, r, search, match_mse, past, high
     out["ref, still, detail"] = psnr_of(torch.minimum(m_up, m_detail))
     out["ref, still, all"] = psnr_of(torch.minimum(m_up, block_mse(R, T)))
 
-    # motion from the stream: match the reference's low band to the upscaled stream
-    pad = F.pad(R, (search,) * 4, mode="replicate")
-    best = torch.full_like(m_up, float("inf"))
-    moved = R.clone()
-    for dy in range(-search, search + 1):
-        for dx in range(-search, search + 1):
-            cand = pad[..., search + dy:search + dy + S, search + dx:search + dx + S]
-            err = F.avg_pool2d((resize(M.avg_pool(cand, r)) - up) ** 2, MATCH_WINDOW, stride=BLOCK,
-                               padding=(MATCH_WINDOW - BLOCK) // 2, count_include_pad=False)
-            better = err < best
-            best = torch.where(better, err, best)
-            moved = torch.where(F.interpolate(better.float(), scale_factor=BLOCK) > 0, cand, moved)
+    moved, best = moved_reference(R, up, r, search)
     use = best < match_mse
     for name, img in (("detail", up + high(moved - up, highpass * r)), ("all", moved)):
         m = block_mse(img, T)
@@ -127,6 +179,8 @@ def main():
     ap.add_argument("--match-mse", type=float, default=1.6e-3,
                     help="the stream rule's low-band match threshold (MSE of luma in [0, 1])")
     ap.add_argument("--past", type=int, default=4, help="decoded frames the history bound averages")
+    ap.add_argument("--sender", default="",
+                    help="instead of the bounds: the sender's flags, chosen every K frames (a list of K)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -138,16 +192,29 @@ def main():
             refs, _ = LD.references(frames, meta, D.DEFAULT_CACHE_DIR, args.ref_crf)
             idx = np.arange(0, len(frames), args.every)
             period = max(1, int(round(args.ref_seconds * meta["fps"])))
-            ref_ids = (idx // period) * period // LD.REF_STEP
+
+            def reference_of(t):
+                """The reference in use at frame t: the last one sent at a multiple of the period."""
+                return (t // period) * period // LD.REF_STEP
+
+            ref_ids = reference_of(idx)
             for r in (int(s) for s in args.scales.split(",")):
                 for lv in args.levels.split(","):
                     codec, level = lv.split("-")
                     base, bmeta = LD.base_stream(frames, meta, D.DEFAULT_CACHE_DIR, r, codec, int(level))
-                    res = bounds(frames, base, refs, ref_ids, idx, S, r, args.search, args.match_mse,
-                                 args.past)
+                    if args.sender:
+                        res = {}
+                        for k in (int(x) for x in args.sender.split(",")):
+                            got = sender_choice(frames, base, refs, reference_of, S, r, args.search, k,
+                                                meta["fps"])
+                            res.update({f"every {k} frames: {name}": v for name, v in got.items()})
+                    else:
+                        res = bounds(frames, base, refs, ref_ids, idx, S, r, args.search, args.match_mse,
+                                     args.past)
                     print(f"{clip} S {S} r {r} {lv} ({bmeta['kbit_s']:.1f} kbit/s), luma PSNR:", flush=True)
                     for k, v in res.items():
-                        print(f"  {k:45s} {v:6.2f}" + ("" if "share" in k else " dB"), flush=True)
+                        unit = "" if "share" in k or "kbit/s" in k else " dB"
+                        print(f"  {k:45s} {v:6.2f}{unit}", flush=True)
 
 
 if __name__ == "__main__":
