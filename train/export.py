@@ -138,10 +138,16 @@ def read_safetensors(path):
     return arrays, metadata
 
 
-def compute_model_id(arrays):
+def compute_model_id(arrays, config=None):
     """First 8 hex digits of sha256 over, for each tensor in byte-wise name
-    order: the name in UTF-8, one NUL byte, the tensor's bytes as stored."""
+    order: the name in UTF-8, one NUL byte, the tensor's bytes as stored.
+    With `config` (the metadata's config string), over "config", NUL, the
+    string in UTF-8 and NUL first: a model whose config changes what it
+    computes without changing a tensor's shape (the latent network's
+    `highpass`) gets another id."""
     h = hashlib.sha256()
+    if config is not None:
+        h.update(b"config\0" + config.encode("utf-8") + b"\0")
     for name in sorted(arrays, key=lambda s: s.encode()):
         a = arrays[name]
         h.update(name.encode("utf-8") + b"\0")

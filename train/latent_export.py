@@ -7,7 +7,9 @@
 1. Weights (plain convs, no BatchNorm) are stored as F16 with a __metadata__
    block: architecture facet-latent-v1, the network config, the scales it
    was trained for, provenance and the model_id (export.compute_model_id:
-   the first 8 hex digits of sha256 over names and stored bytes).
+   the first 8 hex digits of sha256 over the config string, then the
+   names and stored bytes; models exported before 2026-12-08, 1aabb3fd
+   among them, hashed the tensors alone).
 2. The file is read back and the network with the fp16-rounded weights (fp32
    arithmetic, what the C runtime does) is compared with the checkpoint's.
 3. Golden vectors (--golden): at S = 64 for r = 2 and r = 4, on the
@@ -50,13 +52,18 @@ def load(path):
     return ck, model, sha
 
 
+def config_string(ck):
+    """The network config as the metadata stores it (and the model_id covers)."""
+    return json.dumps(ck["model_config"], sort_keys=True)
+
+
 def metadata(ck, ck_sha, ck_path, model_id):
     args = ck.get("args", {})
     return {
         "architecture": M.ARCHITECTURE,
         "format_version": FORMAT_VERSION,
         "model_id": model_id,
-        "config": json.dumps(ck["model_config"], sort_keys=True),
+        "config": config_string(ck),
         "scales": args.get("scales", "2,4"),
         "weights_dtype": "F16",
         "grid_sample_mode": "bilinear",
@@ -102,7 +109,7 @@ def main():
     args = ap.parse_args()
     ck, model, ck_sha = load(args.checkpoint)
     halves = {k: v.detach().numpy().astype(np.float16) for k, v in model.state_dict().items()}
-    model_id = E.compute_model_id(halves)
+    model_id = E.compute_model_id(halves, config_string(ck))
     if int(model_id, 16) == 0:
         raise E.ExportError("model_id is 0, which the bitstream reserves; change anything and export again")
     E.write_safetensors(args.out, halves, metadata(ck, ck_sha, args.checkpoint, model_id))
@@ -110,7 +117,7 @@ def main():
     for k, v in halves.items():
         if not np.array_equal(back[k].view(np.uint16), v.view(np.uint16)):
             raise E.ExportError(f"{args.out}: tensor {k} does not read back bit for bit")
-    if E.compute_model_id(back) != model_id:
+    if E.compute_model_id(back, meta["config"]) != model_id:
         raise E.ExportError("model_id does not reproduce from the file")
     nbytes = sum(v.nbytes for v in halves.values())
     rounded = rounded_model(ck, back)
