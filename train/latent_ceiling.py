@@ -18,9 +18,10 @@ metrics weigh most) of:
                 high-pass is not what limits the network.
   ref, still    per 8x8 block the better of the bilinear upscale and the
                 reference where it stands, the block chosen with the truth
-                (an oracle): "detail" adds only the reference's band above
-                the high-pass (all the shipped design may take from it),
-                "all" takes the reference's every band.
+                (an oracle): "detail" replaces only the upscale's band
+                above the high-pass with the reference's (all the shipped
+                design may take from it), "all" takes the reference's
+                every band.
   ref, matched  the reference moved per 8x8 block by the integer shift
                 (within --search pixels at S) whose low band best matches
                 the decoded stream over the 16x16 window around the block:
